@@ -1,0 +1,21 @@
+"""Calendar computations a workflow needs after it has started, run as local activities so the
+answer is recorded in the history: a later holiday list never changes a decision already made."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import activity
+
+from models.service_calendar import ServiceCalendar
+from models.sla import reopen_deadline
+from models.tickets import ReopenWindowRequest
+
+
+class CalendarActivities:
+    def __init__(self, calendar: ServiceCalendar) -> None:
+        self._calendar = calendar
+
+    @activity.defn
+    def reopen_window_end(self, request: ReopenWindowRequest) -> datetime:
+        return reopen_deadline(request.returned_at, self._calendar)

@@ -1,0 +1,160 @@
+"""The desk's database: SQLAlchemy 2 tables, the engine factory and the unit of work.
+
+SQLite under SAGIR_HOME by default, PostgreSQL through SAGIR_DATABASE_URL. The schema is owned by
+Alembic (migrations/); `metadata` here is what the migrations are written against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a datetime without a UTC offset")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MoRow(Base):
+    __tablename__ = "mos"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class AgentRow(Base):
+    __tablename__ = "agents"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PersonRow(Base):
+    """SAGIR's dossier personne (the start of the SAGIR-like ERP)."""
+
+    __tablename__ = "persons"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    work_email: Mapped[str] = mapped_column(String(200))
+    email_works: Mapped[bool] = mapped_column(Boolean, default=True)
+    birth_day: Mapped[int] = mapped_column(Integer)
+    birth_month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class TicketRow(Base):
+    """The desk's projection of a ticket workflow; the workflow stays the source of truth."""
+
+    __tablename__ = "tickets"
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    mo_code: Mapped[str] = mapped_column(String(12), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class TicketStepRow(Base):
+    __tablename__ = "ticket_steps"
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TicketCounterRow(Base):
+    """The last ticket number handed out in a year."""
+
+    __tablename__ = "ticket_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class EscalationRow(Base):
+    """An escalation to the CA supervisors; the key makes a retried escalation a no-op."""
+
+    __tablename__ = "escalations"
+    idempotency_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(80), index=True)
+    mo_code: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(400))
+    escalated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    notified: Mapped[str] = mapped_column(String(400))
+
+
+metadata = Base.metadata
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; for SQLite, the folder is created and foreign keys are enforced."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the CLI read while the worker writes; busy_timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class UnitOfWork:
+    """Opens sessions on one engine; `with uow.begin() as session:` commits or rolls back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session

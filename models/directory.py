@@ -1,0 +1,53 @@
+"""Who is who: client MOs, the CA's agents, and SAGIR's dossier personne."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AgentRole(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+
+
+class Mo(BaseModel):
+    """A ministère ou organisme: a client organisation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+
+
+class Agent(BaseModel):
+    """A person of the Centre d'assistance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    role: AgentRole
+    active: bool = True
+
+
+class Person(BaseModel):
+    """A dossier personne in SAGIR. Holds personal data: never log it or put it in history."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mo: str
+    employee_number: str
+    first_name: str
+    last_name: str
+    work_email: str
+    email_works: bool
+    birth_day: int
+    birth_month: int
+    status: str = "active"
+
+    def __repr__(self) -> str:  # keeps personal data out of tracebacks and logs
+        return f"Person(mo={self.mo!r}, employee_number={self.employee_number!r})"
+
+    __str__ = __repr__

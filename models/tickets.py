@@ -1,0 +1,262 @@
+"""Ticket contracts: the workflow's input, one model per step, and the state it reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from models.sla import Channel
+
+TICKET_ID_PATTERN = re.compile(r"^T-(\d{4})-(\d{6})$")
+MO_CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,11}$"
+
+
+def ticket_number(year: int, sequence: int) -> str:
+    """The human-friendly ticket number, e.g. T-2026-000123."""
+    return f"T-{year:04d}-{sequence:06d}"
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must carry a UTC offset")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ActorCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+MoCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MO_CODE_PATTERN)]
+Instant = Annotated[datetime, AfterValidator(_aware)]
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TicketStatus(StrEnum):
+    received = "received"
+    in_charge = "in_charge"
+    forwarded = "forwarded"
+    waiting_client = "waiting_client"
+    awaiting_qa = "awaiting_qa"
+    returned = "returned"
+    closed = "closed"
+
+
+OPEN_STATUSES = frozenset(set(TicketStatus) - {TicketStatus.closed})
+
+
+class StepKind(StrEnum):
+    received = "received"
+    breached = "breached"
+    take = "take"
+    forward = "forward"
+    back = "back"
+    ask = "ask"
+    answer = "answer"
+    propose = "propose"
+    check = "check"
+    return_ = "return"
+    close = "close"
+    reopen = "reopen"
+
+
+class ForwardTarget(StrEnum):
+    """Who a ticket is forwarded to: a DGGIR pilot (second level) or another intervenant."""
+
+    dggir_pilot = "dggir_pilot"
+    intervenant = "intervenant"
+
+
+class OpenTicket(Contract):
+    """The ticket workflow's input. `due` is computed once, at receipt, by the opening service."""
+
+    ticket_id: Annotated[str, StringConstraints(pattern=TICKET_ID_PATTERN.pattern)]
+    mo: MoCode
+    channel: Channel
+    urgent: bool = False
+    requester: ShortText
+    subject: ShortText
+    description: Text
+    module: ShortText
+    received_at: Instant
+    due: Instant
+
+
+class TakeTicket(Contract):
+    agent: ActorCode
+
+
+class ForwardTicket(Contract):
+    agent: ActorCode
+    target: ForwardTarget
+    to: ShortText
+    note: Text
+
+
+class BringBack(Contract):
+    """The forwarded ticket comes back from the pilot or intervenant."""
+
+    by: ActorCode
+    note: Text
+
+
+class AskClient(Contract):
+    agent: ActorCode
+    question: Text
+
+
+class RecordAnswer(Contract):
+    by: ActorCode
+    answer: Text
+
+
+class ProposeSolution(Contract):
+    agent: ActorCode
+    solution: Text
+
+
+class CheckQuality(Contract):
+    """The quality check of the proposed solution and of the data in SAGIR."""
+
+    agent: ActorCode
+    approved: bool
+    note: Text | None = None
+
+
+class ReturnToClient(Contract):
+    agent: ActorCode
+    note: Text | None = None
+
+
+class CloseTicket(Contract):
+    agent: ActorCode
+
+
+class ReopenTicket(Contract):
+    by: ActorCode
+    reason: Text
+
+
+class Step(Contract):
+    """One thing that happened to a ticket: what, who, when."""
+
+    seq: int
+    kind: StepKind
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+class Proposal(Contract):
+    solution: str
+    by: str
+    at: datetime
+
+
+class QualityCheck(Contract):
+    approved: bool
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+class TicketState(Contract):
+    """Everything known about one ticket; what `ticket show` prints."""
+
+    id: str
+    mo: str
+    channel: Channel
+    urgent: bool
+    requester: str
+    subject: str
+    description: str
+    module: str
+    received_at: datetime
+    due: datetime
+    status: TicketStatus
+    breached: bool = False
+    escalated_at: datetime | None = None
+    assignee: str | None = None
+    taken_at: datetime | None = None
+    forwarded_to: str | None = None
+    forward_target: ForwardTarget | None = None
+    question: str | None = None
+    proposal: Proposal | None = None
+    quality_check: QualityCheck | None = None
+    returned_at: datetime | None = None
+    reopen_until: datetime | None = None
+    closed_at: datetime | None = None
+    steps: list[Step] = Field(default_factory=list)
+
+    @property
+    def version(self) -> int:
+        """Grows with every step; the projection keeps only the newest version it sees."""
+        return len(self.steps)
+
+
+class TicketRecord(Contract):
+    """The desk's projection of a ticket, written to the database by an idempotent activity."""
+
+    id: str
+    mo: str
+    channel: Channel
+    urgent: bool
+    status: TicketStatus
+    received_at: datetime
+    due: datetime
+    taken_at: datetime | None
+    assignee: str | None
+    breached: bool
+    version: int
+    steps: list[Step]
+
+    @classmethod
+    def of(cls, state: TicketState) -> TicketRecord:
+        return cls(
+            id=state.id,
+            mo=state.mo,
+            channel=state.channel,
+            urgent=state.urgent,
+            status=state.status,
+            received_at=state.received_at,
+            due=state.due,
+            taken_at=state.taken_at,
+            assignee=state.assignee,
+            breached=state.breached,
+            version=state.version,
+            steps=state.steps,
+        )
+
+
+class BreachEscalation(Contract):
+    """A ticket not taken in charge by its deadline, escalated to the CA supervisor."""
+
+    idempotency_key: str
+    ticket_id: str
+    mo: str
+    due: datetime
+    breached_at: datetime
+
+
+class ReopenWindowRequest(Contract):
+    returned_at: datetime
+
+
+class TicketRequest(Contract):
+    """A request as it reaches the desk, before it has a number or a deadline."""
+
+    mo: MoCode
+    channel: Channel
+    urgent: bool = False
+    requester: ShortText
+    subject: ShortText
+    description: Text
+    module: ShortText
+    received_at: Instant | None = None

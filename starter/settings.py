@@ -1,0 +1,59 @@
+"""Configuration, read once from the environment (see the README's table of variables)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from models.service_calendar import ServiceCalendar
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default=Path(".sagir"), validation_alias="SAGIR_HOME")
+    database_url_override: str | None = Field(default=None, validation_alias="SAGIR_DATABASE_URL")
+    temporal_address: str = Field(default="localhost:7233", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
+    task_queue: str = Field(default="sagir-desk", validation_alias="SAGIR_TASK_QUEUE")
+    ui_port: int | None = Field(default=None, validation_alias="SAGIR_UI_PORT")
+    extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
+        default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
+    )
+
+    @field_validator("extra_closures", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return tuple(date.fromisoformat(part) for part in parts)
+            except ValueError:
+                raise ValueError(
+                    "SAGIR_EXTRA_CLOSURES must be dates like 2026-12-28, separated by commas"
+                ) from None
+        return value
+
+    @property
+    def database_url(self) -> str:
+        if self.database_url_override:
+            return self.database_url_override
+        return f"sqlite:///{(self.home / 'sagir.db').resolve()}"
+
+    @property
+    def temporal_port(self) -> int:
+        _, _, port = self.temporal_address.rpartition(":")
+        return int(port) if port.isdigit() else 7233
+
+    @property
+    def temporal_ui_port(self) -> int:
+        return self.ui_port if self.ui_port is not None else self.temporal_port + 1000
+
+    @cached_property
+    def calendar(self) -> ServiceCalendar:
+        return ServiceCalendar(frozenset(self.extra_closures))

@@ -1,0 +1,76 @@
+"""The composition root: builds the settings, the database, the adapters and the activities,
+and runs the worker. Only this module wires the real adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.service_calendar import CalendarActivities
+from activities.tickets import TicketActivities
+from adapters.database import UnitOfWork, make_engine
+from adapters.schema import migrate
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_ticket_records import SqlTicketRecords
+from starter.client import connect
+from starter.settings import Settings
+from workflows.ticket import TicketWorkflow
+
+log = logging.getLogger("sagir_desk.worker")
+
+WORKFLOWS: list[type] = [TicketWorkflow]
+
+
+def activities_for(
+    ticket_activities: TicketActivities, calendar_activities: CalendarActivities
+) -> list[Callable[..., Any]]:
+    return [
+        ticket_activities.record_ticket,
+        ticket_activities.escalate_breach,
+        calendar_activities.reopen_window_end,
+    ]
+
+
+def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., Any]]:
+    return activities_for(
+        TicketActivities(SqlTicketRecords(uow), SqlDirectory(uow)),
+        CalendarActivities(settings.calendar),
+    )
+
+
+def build_worker(
+    client: Client, task_queue: str, activities: Sequence[Callable[..., Any]]
+) -> Worker:
+    """The worker, the same in production and in tests; only the activities' ports differ."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=list(activities),
+        # Activities are blocking database work: they run on threads.
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+    )
+
+
+async def run_worker(settings: Settings, client: Client | None = None) -> None:
+    uow = UnitOfWork(make_engine(settings.database_url))
+    migrate(uow.engine)
+    client = client or await connect(settings.temporal_address, settings.temporal_namespace)
+    worker = build_worker(client, settings.task_queue, real_activities(settings, uow))
+    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    await worker.run()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_worker(Settings()))
+
+
+if __name__ == "__main__":
+    main()

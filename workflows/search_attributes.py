@@ -1,0 +1,32 @@
+"""The search attributes that make requests findable. Never personal data in them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair
+
+from models.tickets import TicketState
+
+MO = SearchAttributeKey.for_keyword("Mo")
+PROCESS = SearchAttributeKey.for_keyword("Process")
+CHANNEL = SearchAttributeKey.for_keyword("Channel")
+STATUS = SearchAttributeKey.for_keyword("RequestStatus")
+URGENT = SearchAttributeKey.for_bool("Urgent")
+BREACHED = SearchAttributeKey.for_bool("Breached")
+DUE = SearchAttributeKey.for_datetime("Due")
+
+ALL = (MO, PROCESS, CHANNEL, STATUS, URGENT, BREACHED, DUE)
+
+
+def ticket_attributes(state: TicketState) -> list[SearchAttributePair[Any]]:
+    """A ticket's search attributes: set at start by the opener, kept current by the workflow."""
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, "ticket"),
+        SearchAttributePair(CHANNEL, state.channel.value),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(URGENT, state.urgent),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
+    ]
