@@ -45,13 +45,16 @@ def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., A
 
 
 def build_worker(
-    client: Client, task_queue: str, activities: Sequence[Callable[..., Any]]
+    client: Client,
+    task_queue: str,
+    activities: Sequence[Callable[..., Any]],
+    workflows: Sequence[type] = WORKFLOWS,
 ) -> Worker:
     """The worker, the same in production and in tests; only the activities' ports differ."""
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=WORKFLOWS,
+        workflows=list(workflows),
         activities=list(activities),
         # Activities are blocking database work: they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=16),

@@ -1,0 +1,23 @@
+# The two commands of the README: `make dev` runs the whole desk, `make test` runs the tests.
+# Both create .venv and install the project (and the engine binaries) on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: dev test lint bench
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+dev: $(STAMP)
+	$(VENV)/bin/sagir-desk dev
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/ticket_throughput.py

@@ -1,0 +1,173 @@
+"""How fast one worker runs ticket lifecycles on the dev server, beside a minimal workflow of the
+same shape in the same run, and how many deadlines the calendar computes per second.
+
+    make bench        (or: .venv/bin/python bench/ticket_throughput.py [--tickets N])
+
+A lifecycle is: open, take, propose, check, return, close (a start and five updates, each step
+projected to SQLite by an activity). The minimal workflow has the same start and five updates,
+each followed by a no-op activity, and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio import activity, workflow
+from temporalio.testing import WorkflowEnvironment
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.database import UnitOfWork, make_engine  # noqa: E402
+from adapters.demo_data import load_demo_data  # noqa: E402
+from adapters.schema import migrate  # noqa: E402
+from adapters.sql_directory import SqlDirectory, SqlSagirErp  # noqa: E402
+from adapters.sql_ticket_records import SqlTicketRecords  # noqa: E402
+from models.service_calendar import ServiceCalendar  # noqa: E402
+from models.sla import Channel, take_in_charge_deadline  # noqa: E402
+from models.tickets import (  # noqa: E402
+    CheckQuality,
+    CloseTicket,
+    ProposeSolution,
+    ReturnToClient,
+    TakeTicket,
+    TicketRequest,
+)
+from starter.client import DATA_CONVERTER, register_search_attributes  # noqa: E402
+from starter.settings import Settings  # noqa: E402
+from starter.ticket_desk import TicketDesk  # noqa: E402
+from worker import WORKFLOWS, build_worker, real_activities  # noqa: E402
+
+
+@activity.defn
+def noop_step(step: int) -> int:
+    return step
+
+
+# Unsandboxed: a workflow defined in a script cannot be re-imported by the sandbox. That makes
+# the baseline a little faster than a sandboxed one would be.
+@workflow.defn(sandboxed=False)
+class MinimalFiveStep:
+    def __init__(self) -> None:
+        self.steps = 0
+        self.done = 0
+
+    @workflow.run
+    async def run(self) -> int:
+        while self.done < 5:
+            await workflow.wait_condition(lambda: self.steps > self.done)
+            self.done = await workflow.execute_activity(
+                noop_step, self.done + 1, start_to_close_timeout=timedelta(seconds=30)
+            )
+        return self.done
+
+    @workflow.update
+    def step(self) -> int:
+        self.steps += 1
+        return self.steps
+
+
+async def lifecycles(desk: TicketDesk, count: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            t = await desk.open(
+                TicketRequest(
+                    mo="MTQ",
+                    channel=Channel.email,
+                    requester="bench",
+                    subject="bench",
+                    description="bench",
+                    module="RF",
+                )
+            )
+            await desk.act("take", t.id, TakeTicket(agent="agent-tremblay"))
+            await desk.act("propose", t.id, ProposeSolution(agent="agent-tremblay", solution="s"))
+            await desk.act("check_quality", t.id, CheckQuality(agent="agent-gagnon", approved=True))
+            await desk.act("return_to_client", t.id, ReturnToClient(agent="agent-tremblay"))
+            await desk.act("close", t.id, CloseTicket(agent="agent-tremblay"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    return count / (time.perf_counter() - started)
+
+
+async def minimal(env: WorkflowEnvironment, queue: str, count: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            handle = await env.client.start_workflow(
+                MinimalFiveStep.run, id=f"bench-{uuid.uuid4()}", task_queue=queue
+            )
+            for _ in range(5):
+                await handle.execute_update(MinimalFiveStep.step)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    return count / (time.perf_counter() - started)
+
+
+def deadlines_per_second(seconds: float = 2.0) -> float:
+    calendar = ServiceCalendar()
+    rng = random.Random(7)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    receipts = [first + timedelta(minutes=rng.randrange(0, 2 * 525_600)) for _ in range(5000)]
+    channels = list(Channel)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for received in receipts[:500]:
+            take_in_charge_deadline(channels[done % len(channels)], received, calendar)
+            done += 1
+        receipts.append(receipts.pop(0))
+    return done / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+
+    temporal = Path(sys.executable).parent / "temporal"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal),
+        data_converter=DATA_CONVERTER,
+        dev_server_extra_args=["--log-level", "error"],
+    )
+    async with env:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as folder:
+            uow = UnitOfWork(make_engine(f"sqlite:///{folder}/bench.db"))
+            migrate(uow.engine)
+            load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+            queue = f"bench-{uuid.uuid4()}"
+            both = build_worker(
+                env.client,
+                queue,
+                [*real_activities(Settings(), uow), noop_step],
+                workflows=[*WORKFLOWS, MinimalFiveStep],
+            )
+            desk = TicketDesk(
+                env.client, queue, ServiceCalendar(), SqlDirectory(uow), SqlTicketRecords(uow)
+            )
+            async with both:
+                await lifecycles(desk, 20, args.concurrency)  # warm-up
+                await minimal(env, queue, 20, args.concurrency)
+                ticket_rate = await lifecycles(desk, args.tickets, args.concurrency)
+                minimal_rate = await minimal(env, queue, args.tickets, args.concurrency)
+    print(f"ticket lifecycles (open..close) per second, one worker: {ticket_rate:.1f}")
+    print(f"minimal five-update workflows per second, same run:   {minimal_rate:.1f}")
+    print(f"deadline computations per second:                      {deadlines_per_second():.0f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,145 @@
+"""The real command line against the real `sagir-desk dev`: open, take, show; the ticket is in
+the Temporal UI; Ctrl-C stops cleanly; run again, the ticket is still there and can be worked."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent / "sagir-desk"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    port, ui_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
+    env.update(
+        SAGIR_HOME=str(tmp_path / "home"),
+        TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
+        SAGIR_UI_PORT=str(ui_port),
+    )
+    return env
+
+
+class Dev:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [str(BIN), "dev"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 90
+        while "worker running" not in log.read_text():
+            assert self.process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def dev(environment: dict[str, str], tmp_path: Path) -> Iterator[Dev]:
+    running = Dev(environment, tmp_path / "dev-1.log")
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_open_take_show_through_the_command_line(
+    dev: Dev, environment: dict[str, str], tmp_path: Path
+) -> None:
+    opened = cli(
+        environment,
+        "ticket",
+        "open",
+        "--mo",
+        "MTQ",
+        "--channel",
+        "email",
+        "--requester",
+        "jdoe",
+        "--subject",
+        "Accès LSA",
+        "--description",
+        "No login",
+        "--module",
+        "LSA",
+        "--received",
+        "2026-11-23T12:30",
+        "--json",
+    )
+    assert opened.returncode == 0, opened.stderr
+    ticket_id = json.loads(opened.stdout)["id"]
+    assert json.loads(opened.stdout)["due"] == "2026-11-24T14:00:00-05:00"
+
+    taken = cli(environment, "ticket", "take", ticket_id, "--agent", "agent-tremblay")
+    assert taken.returncode == 0, taken.stderr
+    again = cli(environment, "ticket", "take", ticket_id, "--agent", "agent-gagnon")
+    assert again.returncode == 2 and again.stderr.count("\n") == 1
+    assert "only a received ticket can be taken in charge" in again.stderr
+
+    shown = json.loads(cli(environment, "ticket", "show", ticket_id, "--json").stdout)
+    assert {k: shown[k] for k in ("id", "mo", "channel", "status", "assignee")} == {
+        "id": ticket_id,
+        "mo": "MTQ",
+        "channel": "email",
+        "status": "in_charge",
+        "assignee": "agent-tremblay",
+    }
+    assert shown["due"] == "2026-11-24T14:00:00-05:00"
+    assert shown["breached"] is True  # received on Monday, taken after Tuesday 14:00
+    assert [s["kind"] for s in shown["steps"]] == ["received", "breached", "take"]
+
+    ui = f"http://127.0.0.1:{environment['SAGIR_UI_PORT']}"
+    with urllib.request.urlopen(f"{ui}/api/v1/namespaces/default/workflows/{ticket_id}") as reply:
+        assert json.loads(reply.read())["workflowExecutionInfo"]["type"]["name"] == "TicketWorkflow"
+
+    assert dev.stop() == 0
+
+    # Run again on the same SAGIR_HOME: the ticket is still there and still works.
+    second = Dev(environment, tmp_path / "dev-2.log")
+    try:
+        assert "already there" in (tmp_path / "dev-2.log").read_text()
+        asked = cli(
+            environment,
+            "ticket",
+            "ask",
+            ticket_id,
+            "--agent",
+            "agent-tremblay",
+            "--question",
+            "Which user?",
+            "--json",
+        )
+        assert asked.returncode == 0, asked.stderr
+        assert json.loads(asked.stdout)["status"] == "waiting_client"
+        for _ in range(50):  # visibility is eventually consistent
+            listed = json.loads(cli(environment, "ticket", "list", "--mo", "MTQ", "--json").stdout)
+            if listed and listed[0]["status"] == "waiting_client":
+                break
+            time.sleep(0.2)
+        assert [(t["id"], t["status"]) for t in listed] == [(ticket_id, "waiting_client")]
+    finally:
+        assert second.stop() == 0

@@ -1,0 +1,93 @@
+"""Record the histories the replay tests replay: `python -m tests.replay.record_histories`.
+
+Run it when a workflow type is added, never to paper over a replay failure: a history recorded
+before a change is what proves the change is safe for workflows in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.database import UnitOfWork, make_engine
+from adapters.demo_data import load_demo_data
+from adapters.schema import migrate
+from adapters.sql_directory import SqlDirectory, SqlSagirErp
+from models.sla import Channel
+from models.tickets import (
+    AskClient,
+    BringBack,
+    CheckQuality,
+    CloseTicket,
+    ForwardTarget,
+    ForwardTicket,
+    ProposeSolution,
+    RecordAnswer,
+    ReopenTicket,
+    ReturnToClient,
+    TakeTicket,
+)
+from starter.client import DATA_CONVERTER, register_search_attributes
+from tests.conftest import installed_binary
+from tests.workflows.harness import running_desk
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def record_ticket_lifecycle() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=DATA_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
+            ticket = await desk.open(Channel.phone, urgent=True)
+            await desk.skip(timedelta(days=1))  # breached and escalated
+            await desk.eventually(ticket.id, lambda s: s.breached)
+            tid = ticket.id
+            await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
+            await desk.act(
+                "forward",
+                tid,
+                ForwardTicket(
+                    agent="agent-tremblay",
+                    target=ForwardTarget.dggir_pilot,
+                    to="pilote-rf",
+                    note="Needs a DGGIR pilot",
+                ),
+            )
+            await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Fixed the role"))
+            await desk.act(
+                "ask_client", tid, AskClient(agent="agent-tremblay", question="Which user?")
+            )
+            await desk.act("record_answer", tid, RecordAnswer(by="jdoe", answer="u123"))
+            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
+            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=False))
+            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v2"))
+            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
+            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+            await desk.act("reopen", tid, ReopenTicket(by="jdoe", reason="Still broken"))
+            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v3"))
+            await desk.act("check_quality", tid, CheckQuality(agent="agent-roy", approved=True))
+            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+            await desk.act("close", tid, CloseTicket(agent="agent-tremblay"))
+            handle = env.client.get_workflow_handle(tid)
+            await desk.skip(timedelta(days=30))  # the reopen window ends: the workflow completes
+            await handle.result()
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "ticket_lifecycle.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of {tid}")
+
+
+if __name__ == "__main__":
+    asyncio.run(record_ticket_lifecycle())
