@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -59,8 +60,25 @@ class Unavailable(Exception):
     """The engine or the database cannot be reached: not the caller's input."""
 
 
+def entry() -> None:
+    """The `sagir-desk` console script: `main`, then a hard exit with its code.
+
+    Temporal's native runtime keeps threads that can abort the interpreter while it finalizes
+    (seen: "PyGILState_Release ... must be current", exit -6, after a successful command). The
+    work is done and the output flushed by then, so the process leaves without finalizing.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `sagir-desk` console script."""
+    """Run the command line; ends with SystemExit carrying the exit code."""
     try:
         code = cli.main(args=argv, prog_name="sagir-desk", standalone_mode=False)
     except click.exceptions.Exit as done:
