@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import click
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from temporalio.service import RPCError
 
@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(error), EXIT_UNAVAILABLE)
     except RPCError as error:
         _fail(f"the Temporal engine refused the call: {error.message}", EXIT_UNAVAILABLE)
+    except ValidationError as error:  # a bad setting in the environment
+        _fail(f"configuration: {error.errors()[0]['msg']}", EXIT_REFUSED)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -14,7 +14,8 @@ from models.service_calendar import ServiceCalendar
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    # Only the documented variables are read: field names (like `home`) must never match HOME.
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=False)
 
     home: Path = Field(default=Path(".sagir"), validation_alias="SAGIR_HOME")
     database_url_override: str | None = Field(default=None, validation_alias="SAGIR_DATABASE_URL")
