@@ -57,12 +57,6 @@ def test_every_written_channel_has_the_24_hour_rule() -> None:
         assert due(channel, "2026-11-23T10:00") == "2026-11-24T10:00:00-05:00"
 
 
-def test_urgency_does_not_change_a_deadline_only_the_queue_order() -> None:
-    # take_in_charge_deadline has no urgency input at all: urgency orders the queue (see the
-    # queue tests); here the urgent and ordinary phone calls share one deadline.
-    assert due("phone", "2026-11-24T11:50") == "2026-11-24T14:05:00-05:00"
-
-
 def test_the_holiday_season_closes_december_24_to_january_2() -> None:
     assert due("email", "2026-12-23T15:00") == "2026-12-28T08:30:00-05:00"
     assert due("email", "2026-12-30T09:00") == "2027-01-04T08:30:00-05:00"
