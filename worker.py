@@ -64,7 +64,7 @@ def build_worker(
 async def run_worker(settings: Settings, client: Client | None = None) -> None:
     uow = UnitOfWork(make_engine(settings.database_url))
     migrate(uow.engine)
-    client = client or await connect(settings.temporal_address, settings.temporal_namespace)
+    client = client or await connect(settings)
     worker = build_worker(client, settings.task_queue, real_activities(settings, uow))
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
     await worker.run()

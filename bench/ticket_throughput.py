@@ -40,7 +40,8 @@ from models.tickets import (  # noqa: E402
     TakeTicket,
     TicketRequest,
 )
-from starter.client import DATA_CONVERTER, register_search_attributes  # noqa: E402
+from starter.client import data_converter, register_search_attributes  # noqa: E402
+from starter.payload_codec import new_key  # noqa: E402
 from starter.settings import Settings  # noqa: E402
 from starter.ticket_desk import TicketDesk  # noqa: E402
 from worker import WORKFLOWS, build_worker, real_activities  # noqa: E402
@@ -140,7 +141,7 @@ async def main() -> None:
     temporal = Path(sys.executable).parent / "temporal"
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal),
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter([new_key()]),
         dev_server_extra_args=["--log-level", "error"],
     )
     async with env:

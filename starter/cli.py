@@ -429,7 +429,7 @@ async def _desk() -> Any:
 
     settings = Settings()
     try:
-        client = await connect(settings.temporal_address, settings.temporal_namespace)
+        client = await connect(settings)
     except RuntimeError:
         raise Unavailable(
             f"cannot reach the Temporal engine at {settings.temporal_address}; "

@@ -1,7 +1,10 @@
-"""The one client factory: every worker, starter, test and replayer gets its client here, so
-they can never disagree on the data converter."""
+"""The one client factory: every worker, starter, test and replayer gets its client and data
+converter here, so they can never disagree on the converter or the payload codec."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -11,16 +14,30 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.payload_codec import EncryptionCodec, PayloadKey
+from starter.settings import Settings
 from workflows import search_attributes
 
-DATA_CONVERTER: DataConverter = pydantic_data_converter
+
+def data_converter(keys: Sequence[PayloadKey]) -> DataConverter:
+    """pydantic payloads, sealed by the codec; failures' messages and stack traces are moved
+    into encoded attributes so they are sealed too."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
-async def connect(address: str, namespace: str = "default") -> Client:
-    return await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(settings.payload_keys),
+    )
 
 
 async def register_search_attributes(client: Client) -> None:

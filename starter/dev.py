@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uvicorn
 from temporalio.client import Client
 
 from adapters.database import UnitOfWork, make_engine
@@ -54,11 +55,12 @@ async def _dev(settings: Settings) -> None:
     home.mkdir(parents=True, exist_ok=True)
     host, port = "127.0.0.1", settings.temporal_port
     ui_port = settings.temporal_ui_port
-    for taken in (port, ui_port):
+    api_port = settings.api_port
+    for taken in (port, ui_port, api_port):
         if _port_in_use(host, taken):
             raise SystemExit(
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
-                "TEMPORAL_ADDRESS (and SAGIR_UI_PORT) to free ports"
+                "TEMPORAL_ADDRESS, SAGIR_UI_PORT and SAGIR_API_PORT to free ports"
             )
     engine_log = (home / "temporal.log").open("ab")
     # Started once at boot, before anything else runs on the loop.
@@ -79,6 +81,9 @@ async def _dev(settings: Settings) -> None:
             settings.temporal_namespace,
             "--log-level",
             "error",
+            # The UI shows payloads decoded through the desk's codec endpoint.
+            "--ui-codec-endpoint",
+            f"http://{host}:{api_port}/codec",
         ],
         stdout=engine_log,
         stderr=subprocess.STDOUT,
@@ -91,8 +96,14 @@ async def _dev(settings: Settings) -> None:
         uow = UnitOfWork(make_engine(settings.database_url))
         migrate(uow.engine)
         loaded = load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        api = _api_server(settings, host, ui_port)
+        api_task = asyncio.create_task(api.serve())
         _print_banner(settings, host, port, ui_port, loaded)
-        await _run_worker_until_stopped(settings, client, uow)
+        try:
+            await _run_worker_until_stopped(settings, client, uow)
+        finally:
+            api.should_exit = True
+            await api_task
     finally:
         print("sagir-desk: stopping the engine", flush=True)
         server.terminate()
@@ -102,6 +113,24 @@ async def _dev(settings: Settings) -> None:
             server.kill()
         engine_log.close()
         print("sagir-desk: stopped", flush=True)
+
+
+def _api_server(settings: Settings, host: str, ui_port: int) -> uvicorn.Server:
+    from starter.api import create_app
+
+    origins = [f"http://{name}:{ui_port}" for name in (host, "localhost")]
+    app = create_app(settings.payload_keys, origins)
+    config = uvicorn.Config(
+        app, host=host, port=settings.api_port, log_level="warning", lifespan="off"
+    )
+    return _QuietServer(config)
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the worker's Ctrl-C handler stops everything."""
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
 
 
 async def _run_worker_until_stopped(settings: Settings, client: Client, uow: UnitOfWork) -> None:
@@ -129,7 +158,7 @@ async def _connect_when_ready(
                 f"see {settings.home / 'temporal.log'}"
             )
         try:
-            return await connect(address, settings.temporal_namespace)
+            return await connect(settings)
         except RuntimeError:
             if asyncio.get_running_loop().time() > deadline:
                 raise SystemExit(
@@ -144,7 +173,8 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
     lines = [
         "sagir-desk is running",
         f"  Temporal engine : {host}:{port}  (namespace {settings.temporal_namespace})",
-        f"  Temporal UI     : http://{host}:{ui_port}",
+        f"  Temporal UI     : http://{host}:{ui_port}  (payloads decoded by the desk's codec)",
+        f"  desk HTTP       : http://{host}:{settings.api_port}  (codec at /codec)",
         f"  database        : {_shown_url(settings.database_url)}",
         f"  SAGIR_HOME      : {settings.home.resolve()}",
         f"  task queue      : {settings.task_queue}",

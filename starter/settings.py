@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.service_calendar import ServiceCalendar
+from starter.payload_codec import PayloadKey, local_keys, parse_keys
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,11 @@ class Settings(BaseSettings):
     temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
     task_queue: str = Field(default="sagir-desk", validation_alias="SAGIR_TASK_QUEUE")
     ui_port: int | None = Field(default=None, validation_alias="SAGIR_UI_PORT")
+    api_port: int = Field(default=8000, validation_alias="SAGIR_API_PORT")
+    payload_keys_text: str | None = Field(default=None, validation_alias="SAGIR_PAYLOAD_KEYS")
+    dossier_wait_open_days: int = Field(
+        default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"
+    )
     extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
         default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
     )
@@ -54,6 +60,13 @@ class Settings(BaseSettings):
     @property
     def temporal_ui_port(self) -> int:
         return self.ui_port if self.ui_port is not None else self.temporal_port + 1000
+
+    @cached_property
+    def payload_keys(self) -> list[PayloadKey]:
+        """SAGIR_PAYLOAD_KEYS when set; otherwise a key file made under SAGIR_HOME."""
+        if self.payload_keys_text:
+            return parse_keys(self.payload_keys_text)
+        return local_keys(self.home / "payload-keys")
 
     @cached_property
     def calendar(self) -> ServiceCalendar:

@@ -19,7 +19,8 @@ from adapters.database import UnitOfWork, make_engine
 from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory, SqlSagirErp
-from starter.client import DATA_CONVERTER, register_search_attributes
+from starter.client import register_search_attributes
+from tests.payload_keys import TEST_CONVERTER
 
 POSTGRES_URL = os.environ.get("SAGIR_TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("SAGIR_TEST_REQUIRE_POSTGRES") == "1"
@@ -40,7 +41,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     would otherwise hold the shared clock (seen: 30 s lock-ups on long skips)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
     )
     await register_search_attributes(env.client)
     async with env:

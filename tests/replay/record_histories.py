@@ -32,8 +32,9 @@ from models.tickets import (
     ReturnToClient,
     TakeTicket,
 )
-from starter.client import DATA_CONVERTER, register_search_attributes
+from starter.client import register_search_attributes
 from tests.conftest import installed_binary
+from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.harness import running_desk
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -42,7 +43,7 @@ HISTORIES = Path(__file__).parent / "histories"
 async def record_ticket_lifecycle() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=DATA_CONVERTER,
+        data_converter=TEST_CONVERTER,
     )
     await register_search_attributes(env.client)
     with tempfile.TemporaryDirectory() as folder:

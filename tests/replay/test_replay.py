@@ -9,7 +9,7 @@ from pathlib import Path
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from starter.client import DATA_CONVERTER
+from tests.payload_keys import TEST_CONVERTER
 from worker import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -26,7 +26,7 @@ def load(name: str) -> WorkflowHistory:
 async def test_ticket_lifecycle_history_replays_on_current_code() -> None:
     history = load("ticket_lifecycle.json")
     assert len(history.events) > 50  # the whole lifecycle, breach and reopen included
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=TEST_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 

@@ -1,0 +1,92 @@
+"""The payload codec: what reaches the engine is sealed, and keys can rotate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.api.failure.v1 import Failure
+from temporalio.converter import default
+
+from starter.api import create_app
+from starter.client import data_converter
+from starter.payload_codec import (
+    EncryptionCodec,
+    PayloadKeyError,
+    format_keys,
+    local_keys,
+    new_key,
+    parse_keys,
+)
+from tests.payload_keys import TEST_KEYS
+
+SECRET_TEXT = "Tremblay born 14-03 marie.tremblay@mtq.gouv.qc.ca"
+
+
+async def test_encoded_payloads_hold_no_personal_data_in_clear() -> None:
+    converter = data_converter(TEST_KEYS)
+    [payload] = await converter.encode([SECRET_TEXT])
+    assert b"Tremblay" not in payload.SerializeToString()
+    assert b"14-03" not in payload.SerializeToString()
+    assert payload.metadata["encryption-key-id"] == b"test-2026"
+    assert await converter.decode([payload], [str]) == [SECRET_TEXT]
+
+
+async def test_failures_are_sealed_too() -> None:
+    converter = data_converter(TEST_KEYS)
+    failure = Failure()
+    await converter.encode_failure(ValueError(SECRET_TEXT), failure)
+    assert "Tremblay" not in failure.message
+    assert b"Tremblay" not in failure.SerializeToString()
+
+
+async def test_a_rotated_key_still_opens_old_payloads() -> None:
+    old, new = new_key(), new_key()
+    [sealed_by_old] = await EncryptionCodec([old]).encode(await _plain(SECRET_TEXT))
+    rotated = EncryptionCodec([new, old])
+    [opened] = await rotated.decode([sealed_by_old])
+    assert opened.data == b'"' + SECRET_TEXT.encode() + b'"'
+    [sealed_by_new] = await rotated.encode(await _plain(SECRET_TEXT))
+    assert sealed_by_new.metadata["encryption-key-id"] == new.key_id.encode()
+
+
+async def test_a_payload_sealed_by_an_unknown_key_is_refused_by_name() -> None:
+    [sealed] = await EncryptionCodec([new_key()]).encode(await _plain(SECRET_TEXT))
+    with pytest.raises(PayloadKeyError, match="not configured"):
+        await EncryptionCodec([new_key()]).decode([sealed])
+
+
+def test_malformed_keys_are_refused_with_the_rule() -> None:
+    with pytest.raises(PayloadKeyError, match="32 bytes"):
+        parse_keys("k1:c2hvcnQ=")
+    with pytest.raises(PayloadKeyError, match="key-id:base64"):
+        parse_keys("no-separator")
+    key = new_key()
+    with pytest.raises(PayloadKeyError, match="twice"):
+        parse_keys(format_keys([key, key]))
+
+
+def test_the_local_key_file_is_made_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "home" / "payload-keys"
+    first = local_keys(path)
+    assert local_keys(path) == first
+    assert path.stat().st_mode & 0o077 == 0
+
+
+async def test_the_codec_endpoint_decodes_for_the_ui() -> None:
+    [sealed] = await EncryptionCodec(TEST_KEYS).encode(await _plain(SECRET_TEXT))
+    client = TestClient(create_app(TEST_KEYS, ["http://127.0.0.1:8233"]))
+    body = json_format.MessageToDict(Payloads(payloads=[sealed]))
+    response = client.post("/codec/decode", json=body, headers={"Origin": "http://127.0.0.1:8233"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
+    decoded = json_format.ParseDict(response.json(), Payloads())
+    assert decoded.payloads[0].data == b'"' + SECRET_TEXT.encode() + b'"'
+    assert client.post("/codec/decode", content=b"not json").status_code == 422
+
+
+async def _plain(text: str) -> list[Payload]:
+    return default().payload_converter.to_payloads([text])
