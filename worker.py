@@ -11,36 +11,64 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.employee_accesses import EmployeeAccessActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from adapters.database import UnitOfWork, make_engine
+from adapters.outbox_mailer import OutboxMailer
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from starter.client import connect
 from starter.settings import Settings
+from workflows.arrival import ArrivalWorkflow
+from workflows.departure import DepartureWorkflow
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger("sagir_desk.worker")
 
-WORKFLOWS: list[type] = [TicketWorkflow]
+WORKFLOWS: list[type] = [TicketWorkflow, ArrivalWorkflow, DepartureWorkflow]
 
 
 def activities_for(
-    ticket_activities: TicketActivities, calendar_activities: CalendarActivities
+    ticket_activities: TicketActivities,
+    calendar_activities: CalendarActivities,
+    employee_activities: EmployeeAccessActivities,
 ) -> list[Callable[..., Any]]:
     return [
         ticket_activities.record_ticket,
         ticket_activities.escalate_breach,
         calendar_activities.reopen_window_end,
+        calendar_activities.next_open_day_start,
+        employee_activities.look_up_dossier,
+        employee_activities.check_arrival,
+        employee_activities.match_birth,
+        employee_activities.read_access,
+        employee_activities.apply_grant,
+        employee_activities.undo_grant,
+        employee_activities.activate_account,
+        employee_activities.remove_all_access,
+        employee_activities.record_departure,
+        employee_activities.notify,
+        employee_activities.escalate,
     ]
+
+
+def employee_activities_on(uow: UnitOfWork) -> EmployeeAccessActivities:
+    return EmployeeAccessActivities(
+        SqlSagirErp(uow), OutboxMailer(uow), SqlSga(uow), SqlTicketRecords(uow), SqlDirectory(uow)
+    )
 
 
 def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., Any]]:
     return activities_for(
         TicketActivities(SqlTicketRecords(uow), SqlDirectory(uow)),
         CalendarActivities(settings.calendar),
+        employee_activities_on(uow),
     )
 
 
@@ -56,6 +84,12 @@ def build_worker(
         task_queue=task_queue,
         workflows=list(workflows),
         activities=list(activities),
+        # pydantic's email validation loads these lazily; pass them through the sandbox.
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                "email_validator", "idna", "dns"
+            )
+        ),
         # Activities are blocking database work: they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=16),
     )

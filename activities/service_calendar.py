@@ -7,7 +7,7 @@ from datetime import datetime
 
 from temporalio import activity
 
-from models.service_calendar import ServiceCalendar
+from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import reopen_deadline
 from models.tickets import ReopenWindowRequest
 
@@ -19,3 +19,10 @@ class CalendarActivities:
     @activity.defn
     def reopen_window_end(self, request: ReopenWindowRequest) -> datetime:
         return reopen_deadline(request.returned_at, self._calendar)
+
+    @activity.defn
+    def next_open_day_start(self, after: datetime) -> datetime:
+        """The opening of the first open day after `after`'s day (when reminders go out)."""
+        day = after.astimezone(MONTREAL).date()
+        next_day = self._calendar.open_days_after(day, 1)
+        return self._calendar.periods_on(next_day)[0].start

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Engine,
     ForeignKey,
     Integer,
     String,
+    Text,
     TypeDecorator,
     create_engine,
     event,
@@ -77,6 +79,121 @@ class PersonRow(Base):
     birth_day: Mapped[int] = mapped_column(Integer)
     birth_month: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    departure_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    departure_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ResponsibilityRow(Base):
+    """SAGIR's catalogue of responsibilities."""
+
+    __tablename__ = "responsibilities"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    module: Mapped[str] = mapped_column(String(4))
+
+
+class DefaultResponsibilityRow(Base):
+    """An MO's default responsibilities: its positionnement ministériel."""
+
+    __tablename__ = "mo_default_responsibilities"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    responsibility_code: Mapped[str] = mapped_column(
+        ForeignKey("responsibilities.code"), primary_key=True
+    )
+
+
+class RegistreResponsibilityRow(Base):
+    """A responsibility the MO's registre d'autorité allows it to grant."""
+
+    __tablename__ = "registre_responsibilities"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    responsibility_code: Mapped[str] = mapped_column(
+        ForeignKey("responsibilities.code"), primary_key=True
+    )
+
+
+class RegistrePersonRow(Base):
+    """A personne autorisée or relève of an MO, with its validity dates."""
+
+    __tablename__ = "registre_persons"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), index=True)
+    employee_number: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    releve_of: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class PartitionGroupRow(Base):
+    """A partition group an MO has validated, for cloisonnement."""
+
+    __tablename__ = "partition_groups"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class UserAccountRow(Base):
+    __tablename__ = "user_accounts"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AccountResponsibilityRow(Base):
+    __tablename__ = "account_responsibilities"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    responsibility_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AccountPartitionRow(Base):
+    __tablename__ = "account_partitions"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(60))
+
+
+class UserParameterRow(Base):
+    __tablename__ = "user_parameters"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class ErpWriteRow(Base):
+    """Every write to SAGIR, by idempotency key: a retried write finds its key and stops."""
+
+    __tablename__ = "erp_writes"
+    idempotency_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(40))
+    mo_code: Mapped[str] = mapped_column(String(12))
+    employee_number: Mapped[str] = mapped_column(String(20))
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TrainingRegistrationRow(Base):
+    """SGA: a registration of an employee to a course (the local SGA adapter)."""
+
+    __tablename__ = "sga_registrations"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    course: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OutboxRow(Base):
+    """Mail waiting to be sent (the local mail adapter); the key makes a retried send a no-op."""
+
+    __tablename__ = "outbox"
+    idempotency_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TicketRow(Base):

@@ -5,8 +5,12 @@ The persons are invented; their dates are not anyone's.
 
 from __future__ import annotations
 
-from adapters.sql_directory import SqlDirectory, SqlSagirErp
+from datetime import date
+
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp
 from models.directory import Agent, AgentRole, Mo, Person
+from models.sagir import Authority, AuthorityKind, Module, Responsibility
 
 MOS = [
     Mo(code="MTQ", name="Ministère des Transports et de la Mobilité durable"),
@@ -45,6 +49,70 @@ PERSONS = [
 ]
 
 
+RESPONSIBILITIES = [
+    Responsibility(code="LS-EMPLOYE", name="Libre-service employé (LSCD, LSA)", module=Module.LS),
+    Responsibility(code="RF-CONSULTATION", name="Consultation financière", module=Module.RF),
+    Responsibility(code="RF-APPROBATEUR", name="Approbation des dépenses", module=Module.RF),
+    Responsibility(code="RM-ACHETEUR", name="Acheteur", module=Module.RM),
+    Responsibility(code="RH-GESTIONNAIRE", name="Gestionnaire RH (LSH)", module=Module.RH),
+    Responsibility(code="EI-RAPPORTS-FIN", name="Rapports financiers (EI)", module=Module.EI),
+]
+
+# Each MO's positionnement ministériel (defaults) and what its registre d'autorité allows.
+DEFAULTS = {"MTQ": ["LS-EMPLOYE"], "MSSS": ["LS-EMPLOYE"], "MELCCFP": ["LS-EMPLOYE"]}
+ALLOWED = {
+    "MTQ": ["RF-CONSULTATION", "RF-APPROBATEUR", "RM-ACHETEUR", "EI-RAPPORTS-FIN"],
+    "MSSS": ["RF-CONSULTATION", "RH-GESTIONNAIRE"],
+    "MELCCFP": ["RF-CONSULTATION"],
+}
+PARTITION_GROUPS = {"MTQ": ["MTQ-DGF", "MTQ-REGION-EST"], "MSSS": ["MSSS-CENTRAL"]}
+# Personnes autorisées (employee numbers 3000x) and their relèves.
+REGISTRE = [
+    Authority(
+        mo="MTQ",
+        employee_number="30001",
+        kind=AuthorityKind.personne_autorisee,
+        valid_from=date(2026, 1, 1),
+    ),
+    Authority(
+        mo="MTQ",
+        employee_number="30002",
+        kind=AuthorityKind.releve,
+        releve_of="30001",
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2027, 12, 31),
+    ),
+    Authority(
+        mo="MSSS",
+        employee_number="30011",
+        kind=AuthorityKind.personne_autorisee,
+        valid_from=date(2026, 1, 1),
+    ),
+    Authority(
+        mo="MSSS",
+        employee_number="30012",
+        kind=AuthorityKind.releve,
+        releve_of="30011",
+        valid_from=date(2026, 1, 1),
+    ),
+]
+
+
+def load_sagir_reference(erp: SqlSagirErp) -> None:
+    """The catalogue, positionnements, registres and partition groups of the demo MOs."""
+    for responsibility in RESPONSIBILITIES:
+        erp.add_responsibility(responsibility)
+    for mo, codes in DEFAULTS.items():
+        erp.set_defaults(mo, codes)
+    for mo, codes in ALLOWED.items():
+        erp.allow(mo, codes)
+    for mo, groups in PARTITION_GROUPS.items():
+        for group in groups:
+            erp.add_partition_group(mo, group)
+    for authority in REGISTRE:
+        erp.add_authority(authority)
+
+
 def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp) -> bool:
     """Load the demo set when the database has no MO yet; returns whether it loaded."""
     if directory.mos():
@@ -55,4 +123,5 @@ def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp) -> bool:
         directory.add_agent(agent)
     for person in PERSONS:
         erp.add_person(person)
+    load_sagir_reference(erp)
     return True

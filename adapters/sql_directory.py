@@ -1,11 +1,11 @@
-"""Directory and SagirErp on SQLAlchemy."""
+"""The Directory (client MOs, the CA's agents) on SQLAlchemy."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from adapters.database import AgentRow, MoRow, PersonRow, UnitOfWork
-from models.directory import Agent, AgentRole, Mo, Person
+from adapters.database import AgentRow, MoRow, UnitOfWork
+from models.directory import Agent, AgentRole, Mo
 
 
 class SqlDirectory:
@@ -44,34 +44,6 @@ class SqlDirectory:
                     code=agent.code, name=agent.name, role=agent.role.value, active=agent.active
                 )
             )
-
-
-class SqlSagirErp:
-    """The SAGIR-like ERP's dossier personne."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    def person(self, mo: str, employee_number: str) -> Person | None:
-        with self._uow.begin() as session:
-            row = session.get(PersonRow, (mo, employee_number))
-            if row is None:
-                return None
-            return Person(
-                mo=row.mo_code,
-                employee_number=row.employee_number,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                work_email=row.work_email,
-                email_works=row.email_works,
-                birth_day=row.birth_day,
-                birth_month=row.birth_month,
-                status=row.status,
-            )
-
-    def add_person(self, person: Person) -> None:
-        with self._uow.begin() as session:
-            session.merge(PersonRow(mo_code=person.mo, **person.model_dump(exclude={"mo"})))
 
 
 def _agent(row: AgentRow) -> Agent:

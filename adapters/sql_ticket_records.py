@@ -12,6 +12,7 @@ from adapters.database import (
     TicketStepRow,
     UnitOfWork,
 )
+from models.employee_requests import Escalation
 from models.tickets import BreachEscalation, Step, TicketRecord
 
 
@@ -100,6 +101,19 @@ class SqlTicketRecords:
             )
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
+        return self.record_escalation(
+            Escalation(
+                idempotency_key=escalation.idempotency_key,
+                workflow_id=escalation.ticket_id,
+                mo=escalation.mo,
+                reason=f"not taken in charge by {escalation.due.isoformat()}",
+                at=escalation.breached_at,
+            ),
+            supervisors,
+        )
+
+    def record_escalation(self, escalation: Escalation, supervisors: list[str]) -> list[str]:
+        """Record an escalation once per key; returns who was notified (the first time's list)."""
         with self._uow.begin() as session:
             existing = session.get(EscalationRow, escalation.idempotency_key)
             if existing is not None:
@@ -109,10 +123,10 @@ class SqlTicketRecords:
                 session.add(
                     EscalationRow(
                         idempotency_key=escalation.idempotency_key,
-                        workflow_id=escalation.ticket_id,
+                        workflow_id=escalation.workflow_id,
                         mo_code=escalation.mo,
-                        reason=f"not taken in charge by {escalation.due.isoformat()}",
-                        escalated_at=escalation.breached_at,
+                        reason=escalation.reason[:400],
+                        escalated_at=escalation.at,
                         notified=",".join(supervisors),
                     )
                 )

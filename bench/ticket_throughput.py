@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.database import UnitOfWork, make_engine  # noqa: E402
 from adapters.demo_data import load_demo_data  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
-from adapters.sql_directory import SqlDirectory, SqlSagirErp  # noqa: E402
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp  # noqa: E402
 from adapters.sql_ticket_records import SqlTicketRecords  # noqa: E402
 from models.service_calendar import ServiceCalendar  # noqa: E402
 from models.sla import Channel, take_in_charge_deadline  # noqa: E402

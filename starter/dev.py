@@ -24,7 +24,8 @@ from temporalio.client import Client
 from adapters.database import UnitOfWork, make_engine
 from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
-from adapters.sql_directory import SqlDirectory, SqlSagirErp
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp
 from starter.client import connect, register_search_attributes
 from starter.settings import Settings
 

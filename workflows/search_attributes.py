@@ -6,6 +6,8 @@ from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 
+from models.arrivals import ArrivalState
+from models.departures import DepartureState
 from models.tickets import TicketState
 
 MO = SearchAttributeKey.for_keyword("Mo")
@@ -15,8 +17,9 @@ STATUS = SearchAttributeKey.for_keyword("RequestStatus")
 URGENT = SearchAttributeKey.for_bool("Urgent")
 BREACHED = SearchAttributeKey.for_bool("Breached")
 DUE = SearchAttributeKey.for_datetime("Due")
+LATE_NOTICE = SearchAttributeKey.for_bool("LateNotice")
 
-ALL = (MO, PROCESS, CHANNEL, STATUS, URGENT, BREACHED, DUE)
+ALL = (MO, PROCESS, CHANNEL, STATUS, URGENT, BREACHED, DUE, LATE_NOTICE)
 
 
 def ticket_attributes(state: TicketState) -> list[SearchAttributePair[Any]]:
@@ -29,4 +32,25 @@ def ticket_attributes(state: TicketState) -> list[SearchAttributePair[Any]]:
         SearchAttributePair(URGENT, state.urgent),
         SearchAttributePair(BREACHED, state.breached),
         SearchAttributePair(DUE, state.due),
+    ]
+
+
+def arrival_attributes(state: ArrivalState) -> list[SearchAttributePair[Any]]:
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, "arrivee"),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
+    ]
+
+
+def departure_attributes(state: DepartureState) -> list[SearchAttributePair[Any]]:
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, "depart"),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
+        SearchAttributePair(LATE_NOTICE, state.late),
     ]

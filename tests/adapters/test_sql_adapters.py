@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.database import UnitOfWork
 from adapters.demo_data import load_demo_data
-from adapters.sql_directory import SqlDirectory, SqlSagirErp
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.directory import AgentRole
 from models.sla import Channel

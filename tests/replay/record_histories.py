@@ -17,7 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.database import UnitOfWork, make_engine
 from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
-from adapters.sql_directory import SqlDirectory, SqlSagirErp
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_sagir_erp import SqlSagirErp
 from models.sla import Channel
 from models.tickets import (
     AskClient,

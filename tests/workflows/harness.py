@@ -22,7 +22,7 @@ from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
 from models.tickets import TicketRecord, TicketRequest, TicketState
 from starter.ticket_desk import TicketDesk
-from worker import activities_for, build_worker
+from worker import activities_for, build_worker, employee_activities_on
 
 CALENDAR = ServiceCalendar()
 # Tickets of every test share one test server: give each test its own block of numbers.
@@ -129,7 +129,9 @@ async def running_desk(
 ) -> AsyncIterator[Harness]:
     harness = Harness(env, uow, task_queue)
     activities = activities_for(
-        TicketActivities(harness.records, SqlDirectory(uow)), CalendarActivities(CALENDAR)
+        TicketActivities(harness.records, SqlDirectory(uow)),
+        CalendarActivities(CALENDAR),
+        employee_activities_on(uow),
     )
     async with build_worker(env.client, task_queue, activities):
         try:

@@ -22,6 +22,7 @@ from models.tickets import (
     TicketStatus,
 )
 from starter.errors import InvalidInput, NotFound, Refused
+from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.harness import CALENDAR, Harness, running_desk
 
 MONDAY, TUESDAY, WEDNESDAY, FRIDAY = 0, 1, 2, 4
@@ -192,7 +193,8 @@ async def test_deadline_is_computed_once_at_receipt(desk: Harness) -> None:
     assert ticket.due == take_in_charge_deadline(Channel.email, ticket.received_at, CALENDAR)
     history = await desk.env.client.get_workflow_handle(ticket.id).fetch_history()
     started = history.events[0].workflow_execution_started_event_attributes
-    assert ticket.due.isoformat().encode() in started.input.payloads[0].data
+    [opened] = await TEST_CONVERTER.payload_codec.decode(started.input.payloads)  # type: ignore[union-attr]
+    assert ticket.due.isoformat().encode() in opened.data
 
 
 async def test_every_step_is_projected_to_the_desk_records(desk: Harness) -> None:

@@ -1,0 +1,67 @@
+"""What arrivals and departures share: the step record, taking in charge, escalations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from models.tickets import ActorCode, Contract
+
+
+class Record(BaseModel):
+    """A workflow's state as it reports it: mutable inside the workflow, plain data outside."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class StepLog(Contract):
+    """One thing that happened to a request: what, who, when (and why, for refusals)."""
+
+    kind: str
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+class TakeRequest(Contract):
+    agent: ActorCode
+
+
+class Escalation(Contract):
+    """An escalation to the CA supervisors, once per key."""
+
+    idempotency_key: str
+    workflow_id: str
+    mo: str
+    reason: str
+    at: datetime
+
+
+class Notice(Contract):
+    """A message to send through the mail port. The activity reads names and addresses from the
+    dossier personne itself, so they never travel through the history."""
+
+    idempotency_key: str
+    mo: str
+    employee_number: str
+    to: str  # "employee", "manager" or "hr"
+    manager_email: str | None = None
+    hr_email: str | None = None
+    subject: str
+    body: str
+
+
+class EmployeeRef(Contract):
+    """Which employee (no personal data)."""
+
+    mo: str
+    employee_number: str
+
+
+class KeyedEmployeeStep(Contract):
+    """A write about one employee under an idempotency key (workflow id + step)."""
+
+    idempotency_key: str
+    mo: str
+    employee_number: str

@@ -1,0 +1,279 @@
+"""Starting arrivals and departures and acting on them: the one path the command line and the
+API both take. It checks what needs no workflow (the MO, the dates, the agent, the dossier),
+computes the deadlines once, and speaks to the workflows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from adapters.ports import Directory, SagirErp
+from models.arrivals import ArrivalRequest, ArrivalState, ArrivalStatus, StartArrival, arrival_id
+from models.departures import (
+    DepartureNotice,
+    DepartureRequest,
+    DepartureState,
+    DepartureStatus,
+    RecordDeparture,
+    departure_id,
+    end_of_day,
+    is_late,
+)
+from models.employee_requests import TakeRequest
+from models.service_calendar import MONTREAL, ServiceCalendar
+from models.sla import Channel, take_in_charge_deadline
+from starter.errors import InvalidInput, NotFound, Refused
+from workflows import search_attributes as sa
+from workflows.arrival import ArrivalWorkflow
+from workflows.departure import DepartureWorkflow
+
+ARRIVAL_ID = re.compile(r"^arrivee-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
+DEPARTURE_ID = re.compile(r"^depart-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
+BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
+
+
+class EmployeeRequestSummary(BaseModel):
+    """One line of `arrival list` / `departure list`, from the engine's visibility."""
+
+    id: str
+    mo: str
+    status: str
+    breached: bool
+    late_notice: bool
+    due: datetime | None
+
+
+class EmployeeDesk:
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        calendar: ServiceCalendar,
+        directory: Directory,
+        erp: SagirErp,
+        dossier_wait_open_days: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._calendar = calendar
+        self._directory = directory
+        self._erp = erp
+        self._dossier_wait = dossier_wait_open_days
+        self._clock = clock
+
+    # --- arrivals -------------------------------------------------------------------------
+
+    async def start_arrival(self, request: ArrivalRequest) -> ArrivalState:
+        now = self._clock()
+        self._require_mo(request.mo)
+        if request.start_date < now.astimezone(MONTREAL).date():
+            raise InvalidInput(
+                f"start_date: {request.start_date} is in the past; an arrival starts today or later"
+            )
+        workflow_id = arrival_id(request.mo, request.employee_number)
+        start = StartArrival(
+            id=workflow_id,
+            request=request,
+            received_at=now,
+            due=take_in_charge_deadline(Channel.web, now, self._calendar),
+            activate_at=datetime.combine(request.start_date, time(0), MONTREAL),
+            dossier_wait_open_days=self._dossier_wait,
+        )
+        attributes = [
+            (sa.MO, request.mo),
+            (sa.PROCESS, "arrivee"),
+            (sa.STATUS, ArrivalStatus.waiting_for_dossier.value),
+            (sa.BREACHED, False),
+            (sa.DUE, start.due),
+        ]
+        try:
+            handle = await self._client.start_workflow(
+                ArrivalWorkflow.run,
+                start,
+                id=workflow_id,
+                task_queue=self._task_queue,
+                # A finished arrival (refused, say) may be sent again; a running one may not.
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(k, v) for k, v in attributes]
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refused(
+                f"{workflow_id} is already in progress; see `sagir-desk arrival show {workflow_id}`"
+            ) from None
+        return await handle.query(ArrivalWorkflow.state)
+
+    async def show_arrival(self, workflow_id: str) -> ArrivalState:
+        handle = self._client.get_workflow_handle_for(
+            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
+        )
+        return await _query(handle, ArrivalWorkflow.state, workflow_id)
+
+    async def take_arrival(self, workflow_id: str, agent: str) -> ArrivalState:
+        self._require_agent(agent)
+        handle = self._client.get_workflow_handle_for(
+            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
+        )
+        return await _update(handle, ArrivalWorkflow.take, TakeRequest(agent=agent), workflow_id)
+
+    async def dossier_ready(self, workflow_id: str) -> ArrivalState:
+        handle = self._client.get_workflow_handle_for(
+            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
+        )
+        await handle.signal(ArrivalWorkflow.dossier_ready)
+        return await _query(handle, ArrivalWorkflow.state, workflow_id)
+
+    # --- departures -----------------------------------------------------------------------
+
+    async def notify_departure(self, request: DepartureRequest) -> DepartureState:
+        """Start the departure, or update the running one with this second notice."""
+        now = self._clock()
+        self._require_mo(request.mo)
+        person = self._erp.person(request.mo, request.employee_number)
+        if person is None:
+            raise InvalidInput(
+                f"employee_number: {request.employee_number} has no dossier personne in "
+                f"{request.mo}"
+            )
+        if (person.birth_day, person.birth_month) != (
+            request.birth.birth_day,
+            request.birth.birth_month,
+        ):
+            raise InvalidInput(BIRTH_MISMATCH)
+        end = end_of_day(request.departure_date)
+        if end <= now and not request.immediate:
+            raise InvalidInput(
+                f"departure_date: {request.departure_date} is over; a departure already past "
+                "must be notified as immediate"
+            )
+        workflow_id = departure_id(request.mo, request.employee_number)
+        notice = DepartureNotice(
+            id=workflow_id,
+            request=request,
+            notified_at=now,
+            due=take_in_charge_deadline(Channel.web, now, self._calendar),
+            end_of_departure_date=end,
+        )
+        attributes = [
+            (sa.MO, request.mo),
+            (sa.PROCESS, "depart"),
+            (sa.STATUS, DepartureStatus.received.value),
+            (sa.BREACHED, False),
+            (sa.DUE, notice.due),
+            (sa.LATE_NOTICE, is_late(now, end)),
+        ]
+        try:
+            handle = await self._client.start_workflow(
+                DepartureWorkflow.run,
+                notice,
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(k, v) for k, v in attributes]
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            running = self._client.get_workflow_handle_for(DepartureWorkflow.run, workflow_id)
+            return await _update(running, DepartureWorkflow.renotify, notice, workflow_id)
+        return await handle.query(DepartureWorkflow.state)
+
+    async def record_departure(self, workflow_id: str, by: str) -> DepartureState:
+        handle = self._client.get_workflow_handle_for(
+            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
+        )
+        return await _update(
+            handle, DepartureWorkflow.record_departure, RecordDeparture(by=by), workflow_id
+        )
+
+    async def take_departure(self, workflow_id: str, agent: str) -> DepartureState:
+        self._require_agent(agent)
+        handle = self._client.get_workflow_handle_for(
+            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
+        )
+        return await _update(handle, DepartureWorkflow.take, TakeRequest(agent=agent), workflow_id)
+
+    async def show_departure(self, workflow_id: str) -> DepartureState:
+        handle = self._client.get_workflow_handle_for(
+            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
+        )
+        return await _query(handle, DepartureWorkflow.state, workflow_id)
+
+    # --- both -------------------------------------------------------------------------------
+
+    async def list(
+        self, process: str, mo: str | None = None, late: bool | None = None, limit: int = 200
+    ) -> list[EmployeeRequestSummary]:
+        clauses = [f"{sa.PROCESS.name} = '{process}'"]
+        if mo is not None:
+            if not mo.isalnum():
+                raise InvalidInput(f"mo: {mo!r} is not an MO code")
+            clauses.append(f"{sa.MO.name} = '{mo}'")
+        if late is not None:
+            clauses.append(f"{sa.LATE_NOTICE.name} = {'true' if late else 'false'}")
+        found = []
+        async for execution in self._client.list_workflows(" AND ".join(clauses), limit=limit):
+            attrs = execution.typed_search_attributes
+            found.append(
+                EmployeeRequestSummary(
+                    id=execution.id,
+                    mo=attrs.get(sa.MO) or "",
+                    status=attrs.get(sa.STATUS) or "",
+                    breached=bool(attrs.get(sa.BREACHED)),
+                    late_notice=bool(attrs.get(sa.LATE_NOTICE)),
+                    due=attrs.get(sa.DUE),
+                )
+            )
+        return sorted(found, key=lambda item: item.id)
+
+    def _require_mo(self, code: str) -> None:
+        if self._directory.mo(code) is None:
+            raise InvalidInput(f"mo: {code} is not a client MO of the CA")
+
+    def _require_agent(self, code: str) -> None:
+        agent = self._directory.agent(code)
+        if agent is None or not agent.active:
+            raise InvalidInput(f"agent: {code} is not an active agent of the CA")
+
+
+def _checked(workflow_id: str, pattern: re.Pattern[str], example: str) -> str:
+    if not pattern.match(workflow_id):
+        raise InvalidInput(f"id: {workflow_id!r} is not a request id like {example}")
+    return workflow_id
+
+
+async def _query(handle: WorkflowHandle[Any, Any], query: Any, workflow_id: str) -> Any:
+    try:
+        return await handle.query(query)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"{workflow_id} does not exist") from None
+        raise
+
+
+async def _update(
+    handle: WorkflowHandle[Any, Any], update: Any, argument: Any, workflow_id: str
+) -> Any:
+    try:
+        return await handle.execute_update(update, argument)
+    except WorkflowUpdateFailedError as failed:
+        cause = failed.cause
+        raise Refused(getattr(cause, "message", None) or str(cause or failed)) from None
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"{workflow_id} does not exist or is finished") from None
+        raise

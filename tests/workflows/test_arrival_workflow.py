@@ -1,0 +1,294 @@
+"""The arrival of a new employee on the time-skipping server (RULES.md "Arrival")."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.database import ErpWriteRow, UnitOfWork
+from adapters.sql_sagir_erp import ErpRefused, SqlSagirErp
+from models.arrivals import ArrivalState, ArrivalStatus
+from models.sagir import AccountStatus, Authority, AuthorityKind
+from models.service_calendar import MONTREAL
+from starter.employee_desk import EmployeeDesk
+from starter.errors import Refused
+from tests.workflows.employee_harness import (
+    CALENDAR,
+    DOSSIER_WAIT_OPEN_DAYS,
+    EmployeeHarness,
+    arrival_request,
+    new_person,
+    running_employee_desk,
+)
+
+Desk = tuple[EmployeeHarness, EmployeeDesk]
+
+
+@pytest.fixture
+async def desk(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> AsyncIterator[Desk]:
+    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as pair:
+        yield pair
+
+
+async def start(desk: Desk, **changes: Any) -> ArrivalState:
+    harness, employee_desk = desk
+    await harness.sync()
+    state = await employee_desk.start_arrival(arrival_request(**changes))
+    harness.started.append(state.id)
+    return state
+
+
+async def settled(desk: Desk, workflow_id: str, status: ArrivalStatus) -> ArrivalState:
+    harness, employee_desk = desk
+    return await harness.eventually(
+        lambda: employee_desk.show_arrival(workflow_id), lambda s: s.status is status
+    )
+
+
+async def test_missing_dossier_is_waited_for_with_a_reminder_each_open_day_then_found(
+    desk: Desk,
+) -> None:
+    harness, employee_desk = desk
+    state = await start(desk, employee_number="50001")
+    assert state.status is ArrivalStatus.waiting_for_dossier
+    first_reminder = CALENDAR.periods_on(
+        CALENDAR.open_days_after(harness.now.astimezone(MONTREAL).date(), 1)
+    )[0].start
+    await harness.move_to(first_reminder + timedelta(minutes=1))
+    state = await harness.eventually(
+        lambda: employee_desk.show_arrival(state.id), lambda s: s.reminders == 1
+    )
+    assert state.status is ArrivalStatus.waiting_for_dossier
+    assert [m.idempotency_key for m in harness.mail.sent(f"{state.id}/reminder")] == [
+        f"{state.id}/reminder/1"
+    ]
+
+    harness.erp.add_person(new_person("50001"))
+    await employee_desk.dossier_ready(state.id)
+    state = await settled(desk, state.id, ArrivalStatus.received)
+    assert state.reminders == 1 and state.reason is None
+
+
+async def test_missing_dossier_gives_up_after_the_configured_open_days(desk: Desk) -> None:
+    harness, employee_desk = desk
+    state = await start(desk, employee_number="50002")
+    day = harness.now.astimezone(MONTREAL).date()
+    last = CALENDAR.periods_on(CALENDAR.open_days_after(day, DOSSIER_WAIT_OPEN_DAYS))[0].start
+    await harness.move_to(last + timedelta(minutes=1))
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reminders == DOSSIER_WAIT_OPEN_DAYS - 1
+    assert state.reason is not None and "dossier personne" in state.reason
+    assert f"{DOSSIER_WAIT_OPEN_DAYS} open days" in state.reason
+
+
+async def test_authoriser_who_is_not_in_the_registre_is_refused(desk: Desk) -> None:
+    harness, _ = desk
+    state = await start(desk, authorised_by="99999")
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason == "authorised_by: 99999 is not a personne autorisée or relève of MTQ"
+    assert harness.erp.access_of("MTQ", "45871").account is None
+
+
+async def test_employee_may_not_authorise_their_own_arrival(desk: Desk) -> None:
+    harness, _ = desk
+    harness.erp.add_authority(
+        Authority(
+            mo="MTQ",
+            employee_number="45871",
+            kind=AuthorityKind.personne_autorisee,
+            valid_from=date(2020, 1, 1),
+        )
+    )
+    state = await start(desk, authorised_by="45871")
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason == "authorised_by: nobody may authorise a request for themselves"
+
+
+async def add_releve(harness: EmployeeHarness, valid_from: date, valid_until: date) -> None:
+    harness.erp.add_authority(
+        Authority(
+            mo="MTQ",
+            employee_number="30009",
+            kind=AuthorityKind.releve,
+            releve_of="30001",
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    )
+
+
+async def test_releve_is_accepted_inside_its_validity(desk: Desk) -> None:
+    harness, _ = desk
+    today = await harness.today()
+    await add_releve(harness, today - timedelta(days=1), today + timedelta(days=1))
+    state = await start(desk, authorised_by="30009")
+    state = await settled(desk, state.id, ArrivalStatus.received)
+    assert state.reason is None
+
+
+async def test_releve_is_refused_outside_its_validity(desk: Desk) -> None:
+    harness, _ = desk
+    today = await harness.today()
+    await add_releve(harness, today - timedelta(days=30), today - timedelta(days=1))
+    state = await start(desk, authorised_by="30009")
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason is not None
+    assert state.reason.startswith(f"authorised_by: 30009 is not valid for MTQ on {today}")
+
+
+async def test_responsibility_not_allowed_by_the_registre_is_refused(desk: Desk) -> None:
+    state = await start(desk, responsibilities=["RH-GESTIONNAIRE"])
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason == (
+        "responsibilities: RH-GESTIONNAIRE is not allowed by the MO's registre d'autorité"
+    )
+
+
+async def test_ei_responsibility_without_partition_group_is_refused(desk: Desk) -> None:
+    state = await start(desk, responsibilities=["EI-RAPPORTS-FIN"])
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason is not None
+    assert state.reason.startswith("partition_group: EI-RAPPORTS-FIN is an EI responsibility")
+
+
+async def test_ei_responsibility_with_an_unknown_partition_group_is_refused(desk: Desk) -> None:
+    state = await start(desk, responsibilities=["EI-RAPPORTS-FIN"], partition_group="MTQ-NOPE")
+    state = await settled(desk, state.id, ArrivalStatus.refused)
+    assert state.reason == "partition_group: MTQ-NOPE is not a partition group of MTQ"
+
+
+async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date(
+    desk: Desk,
+) -> None:
+    harness, employee_desk = desk
+    start_date = await harness.today() + timedelta(days=7)
+    state = await start(
+        desk,
+        start_date=start_date,
+        responsibilities=["RF-CONSULTATION", "EI-RAPPORTS-FIN"],
+        partition_group="MTQ-DGF",
+        parameters={"langue": "fr"},
+    )
+    await settled(desk, state.id, ArrivalStatus.received)
+    await employee_desk.take_arrival(state.id, "agent-tremblay")
+    await settled(desk, state.id, ArrivalStatus.prepared)
+    prepared = harness.erp.access_of("MTQ", "45871")
+    assert prepared.account is AccountStatus.prepared
+    assert prepared.responsibilities == ["EI-RAPPORTS-FIN", "LS-EMPLOYE", "RF-CONSULTATION"]
+    assert prepared.partition_group == "MTQ-DGF" and prepared.parameters == {"langue": "fr"}
+
+    midnight = datetime.combine(start_date, time(0), MONTREAL)
+    await harness.move_to(midnight - timedelta(minutes=1))
+    assert (await employee_desk.show_arrival(state.id)).status is ArrivalStatus.prepared
+    assert harness.erp.access_of("MTQ", "45871").account is AccountStatus.prepared
+
+    await harness.move_to(midnight)
+    state = await settled(desk, state.id, ArrivalStatus.active)
+    assert state.activated_at is not None
+    assert midnight <= state.activated_at < midnight + timedelta(minutes=1)
+    assert harness.erp.access_of("MTQ", "45871").account is AccountStatus.active
+    told = {mail.to for mail in harness.mail.sent(f"{state.id}/notify")}
+    assert told == {"eric.bouchard@mtq.example", "chef.section@mtq.example"}
+
+
+class PartitionRefusingErp(SqlSagirErp):
+    """SAGIR refusing the partition step for good, after the earlier grants succeeded."""
+
+    def set_partition(self, *args: Any, **kwargs: Any) -> bool:
+        raise ErpRefused("SAGIR refused the partition group")
+
+
+async def test_failure_mid_way_undoes_earlier_grants_in_reverse_order(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> None:
+    erp = PartitionRefusingErp(demo_uow)
+    async with running_employee_desk(time_skipping_env, demo_uow, task_queue, erp) as desk:
+        harness, employee_desk = desk
+        state = await start(desk, responsibilities=["EI-RAPPORTS-FIN"], partition_group="MTQ-DGF")
+        await settled(desk, state.id, ArrivalStatus.received)
+        await employee_desk.take_arrival(state.id, "agent-tremblay")
+        state = await settled(desk, state.id, ArrivalStatus.failed)
+    assert state.reason == "partition MTQ-DGF failed: SAGIR refused the partition group"
+    granted = [(step.kind, step.target) for step in state.granted]
+    assert granted == [
+        ("account", ""),
+        ("responsibility", "LS-EMPLOYE"),
+        ("responsibility", "EI-RAPPORTS-FIN"),
+    ]
+    assert [(step.kind, step.target) for step in state.undone] == list(reversed(granted))
+    left = erp.access_of("MTQ", "45871")
+    assert left.account is None and left.responsibilities == []
+
+
+class FlakyGrantErp(SqlSagirErp):
+    """A grant whose first attempt writes and then loses its answer (a timeout, a crash)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self.answers: list[bool] = []
+
+    def grant(self, key: str, *args: Any) -> bool:
+        wrote = super().grant(key, *args)
+        self.answers.append(wrote)
+        if len(self.answers) == 1:
+            raise ConnectionError("answer lost after the write")
+        return wrote
+
+
+async def test_a_retried_grant_activity_grants_once(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> None:
+    erp = FlakyGrantErp(demo_uow)
+    async with running_employee_desk(time_skipping_env, demo_uow, task_queue, erp) as desk:
+        harness, employee_desk = desk
+        state = await start(desk, responsibilities=[])
+        await settled(desk, state.id, ArrivalStatus.received)
+        await employee_desk.take_arrival(state.id, "agent-tremblay")
+        await settled(desk, state.id, ArrivalStatus.prepared)
+    assert erp.answers == [True, False]  # the retry found its key and wrote nothing
+    with demo_uow.begin() as session:
+        grants = session.scalar(
+            select(func.count())
+            .select_from(ErpWriteRow)
+            .where(ErpWriteRow.idempotency_key == f"{state.id}/responsibility/LS-EMPLOYE")
+        )
+    assert grants == 1
+    assert erp.access_of("MTQ", "45871").responsibilities == ["LS-EMPLOYE"]
+
+
+async def test_arrival_not_taken_in_charge_in_24_hours_is_breached_and_escalated(
+    desk: Desk,
+) -> None:
+    harness, employee_desk = desk
+    state = await start(desk)
+    await settled(desk, state.id, ArrivalStatus.received)
+    await harness.move_to(state.due - timedelta(minutes=1))
+    assert not (await employee_desk.show_arrival(state.id)).breached
+    await harness.move_to(state.due + timedelta(minutes=1))
+    await harness.eventually(lambda: employee_desk.show_arrival(state.id), lambda s: s.breached)
+    await harness.eventually(
+        _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
+    )
+    assert harness.records.escalations_of(state.id) == [f"{state.id}/breach"]
+    taken = await employee_desk.take_arrival(state.id, "agent-gagnon")
+    assert taken.taken_by == "agent-gagnon"
+
+
+async def test_a_second_start_of_a_running_arrival_is_refused(desk: Desk) -> None:
+    await start(desk)
+    with pytest.raises(Refused, match="already in progress"):
+        await start(desk)
+
+
+def _async(read: Any) -> Any:
+    async def wrapped() -> Any:
+        return read()
+
+    return wrapped

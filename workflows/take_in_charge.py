@@ -1,0 +1,51 @@
+"""The 24-hour take-in-charge rule for arrivals and departures, shared by both workflows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.employee_accesses import EmployeeAccessActivities
+    from models.employee_requests import Escalation
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Keep retrying an ERP or database that is down; permanent refusals are non-retryable errors.
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
+
+async def watch_take_deadline(
+    workflow_id: str,
+    mo: str,
+    due: datetime,
+    settled: Callable[[], bool],
+    on_breach: Callable[[datetime], None],
+) -> None:
+    """Wait until `due`; if the request is still not taken in charge (nor settled), mark it
+    breached and escalate to the CA supervisors once (key `<id>/breach`)."""
+    remaining = due - workflow.now()
+    if remaining > timedelta(0):
+        try:
+            await workflow.wait_condition(settled, timeout=remaining)
+            return
+        except TimeoutError:
+            pass
+    if settled():
+        return
+    now = workflow.now()
+    on_breach(now)
+    await workflow.execute_activity_method(
+        EmployeeAccessActivities.escalate,
+        Escalation(
+            idempotency_key=f"{workflow_id}/breach",
+            workflow_id=workflow_id,
+            mo=mo,
+            reason=f"not taken in charge by {due.isoformat()}",
+            at=now,
+        ),
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        retry_policy=ACTIVITY_RETRY,
+    )
