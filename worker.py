@@ -72,6 +72,16 @@ def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., A
     )
 
 
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, the same for the worker and the replayer."""
+    # pydantic's email validation loads these lazily; pass them through the sandbox.
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(
+            "email_validator", "idna", "dns"
+        )
+    )
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -84,12 +94,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=list(workflows),
         activities=list(activities),
-        # pydantic's email validation loads these lazily; pass them through the sandbox.
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(
-                "email_validator", "idna", "dns"
-            )
-        ),
+        workflow_runner=workflow_runner(),
         # Activities are blocking database work: they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=16),
     )

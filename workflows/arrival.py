@@ -128,14 +128,26 @@ class ArrivalWorkflow:
         wait = self._start.activate_at - workflow.now()
         if wait > timedelta(0):
             await workflow.sleep(wait)
-        await self._activity(
-            EmployeeAccessActivities.activate_account,
-            KeyedEmployeeStep(
-                idempotency_key=f"{self._state.id}/activate",
-                mo=request.mo,
-                employee_number=request.employee_number,
-            ),
-        )
+        try:
+            await self._activity(
+                EmployeeAccessActivities.activate_account,
+                KeyedEmployeeStep(
+                    idempotency_key=f"{self._state.id}/activate",
+                    mo=request.mo,
+                    employee_number=request.employee_number,
+                ),
+            )
+        except ActivityError as error:
+            # The account changed under us (a departure removed it, say): say so, grant nothing.
+            self._state.reason = f"activation failed: {_reason(error)}"
+            self._state.log("activation_failed", SYSTEM, workflow.now(), self._state.reason)
+            self._set_status(ArrivalStatus.failed)
+            await self._notify(
+                "hr",
+                "Arrivée non complétée / arrival not completed",
+                f"The arrival {self._state.id} could not be activated: {self._state.reason}",
+            )
+            return
         self._state.activated_at = workflow.now()
         self._state.log("activated", SYSTEM, workflow.now())
         self._set_status(ArrivalStatus.active)

@@ -7,6 +7,7 @@ before a change is what proves the change is safe for workflows in flight.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import uuid
 from datetime import timedelta
@@ -91,5 +92,115 @@ async def record_ticket_lifecycle() -> None:
     print(f"recorded {len(history.events)} events of {tid}")
 
 
+async def record_employee_histories() -> None:
+    from adapters.sql_sagir_erp import ErpRefused
+    from models.arrivals import ArrivalStatus
+    from models.departures import DepartureStatus, end_of_day
+    from tests.workflows.employee_harness import (
+        CALENDAR,
+        arrival_request,
+        departure_request,
+        new_person,
+        running_employee_desk,
+    )
+
+    class PartitionRefusingErp(SqlSagirErp):
+        def set_partition(self, *args: object, **kwargs: object) -> bool:
+            raise ErpRefused("SAGIR refused the partition group")
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    histories = {}
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        async with env:
+            queue = f"record-{uuid.uuid4()}"
+            async with running_employee_desk(env, uow, queue) as (harness, desk):
+                today = await harness.today()
+                arrival = await desk.start_arrival(
+                    arrival_request(
+                        "50001",
+                        start_date=today + timedelta(days=9),
+                        responsibilities=["RF-CONSULTATION", "EI-RAPPORTS-FIN"],
+                        partition_group="MTQ-DGF",
+                        parameters={"langue": "fr"},
+                        training=["SAGIR-101"],
+                    )
+                )
+                reminder = CALENDAR.periods_on(CALENDAR.open_days_after(today, 1))[0].start
+                await harness.move_to(reminder + timedelta(minutes=1))
+                await harness.eventually(
+                    lambda: desk.show_arrival(arrival.id), lambda s: s.reminders == 1
+                )
+                harness.erp.add_person(new_person("50001"))
+                await desk.dossier_ready(arrival.id)
+                await harness.skip(timedelta(days=2))  # breached, escalated
+                await harness.eventually(
+                    lambda: desk.show_arrival(arrival.id), lambda s: s.breached
+                )
+                await harness.sync()
+                await desk.take_arrival(arrival.id, "agent-tremblay")
+                await harness.eventually(
+                    lambda: desk.show_arrival(arrival.id),
+                    lambda s: s.status is ArrivalStatus.prepared,
+                )
+                await harness.move_to(arrival.activate_at)
+                await env.client.get_workflow_handle(arrival.id).result()
+                histories["arrival_lifecycle"] = await env.client.get_workflow_handle(
+                    arrival.id
+                ).fetch_history()
+
+                departure = await desk.notify_departure(
+                    departure_request(await harness.today() + timedelta(days=5))
+                )
+                await harness.skip(timedelta(days=2))
+                await harness.sync()
+                departure = await desk.notify_departure(
+                    departure_request(await harness.today() + timedelta(days=1))
+                )
+                await desk.take_departure(departure.id, "agent-roy")
+                await harness.move_to(end_of_day(departure.departure_date))
+                await harness.eventually(
+                    lambda: desk.show_departure(departure.id),
+                    lambda s: s.status is DepartureStatus.accesses_removed,
+                )
+                await harness.sync()
+                await desk.record_departure(departure.id, "rh-mtq")
+                await env.client.get_workflow_handle(departure.id).result()
+                histories["departure_lifecycle"] = await env.client.get_workflow_handle(
+                    departure.id
+                ).fetch_history()
+            async with running_employee_desk(
+                env, uow, f"record-{uuid.uuid4()}", PartitionRefusingErp(uow)
+            ) as (harness, desk):
+                undone = await desk.start_arrival(
+                    arrival_request(
+                        "10233",
+                        mo="MSSS",
+                        authorised_by="30011",
+                        responsibilities=["RF-CONSULTATION"],
+                        partition_group="MSSS-CENTRAL",
+                    )
+                )
+                await desk.take_arrival(undone.id, "agent-gagnon")
+                await env.client.get_workflow_handle(undone.id).result()
+                histories["arrival_undone"] = await env.client.get_workflow_handle(
+                    undone.id
+                ).fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    for name, history in histories.items():
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        print(f"recorded {len(history.events)} events of {name}")
+
+
+RECORDERS = {"ticket": record_ticket_lifecycle, "employee": record_employee_histories}
+
 if __name__ == "__main__":
-    asyncio.run(record_ticket_lifecycle())
+    # python -m tests.replay.record_histories [ticket] [employee]   (default: employee)
+    for name in sys.argv[1:] or ["employee"]:
+        asyncio.run(RECORDERS[name]())
