@@ -47,17 +47,14 @@ from models.tickets import (
     TicketStatus,
 )
 from models.timestamps import parse_instant
-from starter.errors import DeskError, InvalidInput
+from starter import employee_cli
+from starter.errors import DeskError, InvalidInput, Unavailable
 from starter.settings import Settings
 
 T = TypeVar("T")
 
 EXIT_REFUSED = 2
 EXIT_UNAVAILABLE = 1
-
-
-class Unavailable(Exception):
-    """The engine or the database cannot be reached: not the caller's input."""
 
 
 def entry() -> None:
@@ -514,3 +511,7 @@ def _safe_url(url: str) -> str:
 
 
 logging.getLogger("temporalio").setLevel(logging.WARNING)
+
+
+cli.add_command(employee_cli.arrival)
+cli.add_command(employee_cli.departure)

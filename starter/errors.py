@@ -18,3 +18,7 @@ class NotFound(DeskError):
 
 class Refused(DeskError):
     """A step that does not fit the current state (HTTP 409)."""
+
+
+class Unavailable(Exception):
+    """The engine or the database cannot be reached: not the caller's input (exit code 1)."""

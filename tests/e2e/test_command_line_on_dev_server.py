@@ -3,6 +3,7 @@ the Temporal UI; Ctrl-C stops cleanly; run again, the ticket is still there and 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -28,12 +29,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    port, ui_port = free_port(), free_port()
+    port, ui_port, api_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
     env.update(
         SAGIR_HOME=str(tmp_path / "home"),
         TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
         SAGIR_UI_PORT=str(ui_port),
+        SAGIR_API_PORT=str(api_port),
     )
     return env
 
@@ -143,3 +145,58 @@ def test_open_take_show_through_the_command_line(
         assert [(t["id"], t["status"]) for t in listed] == [(ticket_id, "waiting_client")]
     finally:
         assert second.stop() == 0
+
+
+def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decodes(
+    dev: Dev, environment: dict[str, str]
+) -> None:
+    started = cli(
+        environment,
+        *("arrival", "start", "--mo", "MTQ", "--employee", "45871", "--start-date", "2099-01-04"),
+        *("--responsibility", "EI-RAPPORTS-FIN", "--partition-group", "MTQ-DGF"),
+        *("--authorised-by", "30001", "--by", "rh-mtq", "--json"),
+    )
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["id"] == "arrivee-MTQ-45871"
+    taken = cli(environment, "arrival", "take", "arrivee-MTQ-45871", "--agent", "agent-roy")
+    assert taken.returncode == 0, taken.stderr
+
+    mismatch = cli(
+        environment,
+        *("departure", "notify", "--mo", "MSSS", "--employee", "10233", "--date", "2099-01-04"),
+        *("--birth-day", "3", "--birth-month", "11", "--by", "rh-msss"),
+    )
+    assert mismatch.returncode == 2
+    assert mismatch.stderr.strip() == (
+        "sagir-desk: birth day and month: they do not match the dossier personne of the employee"
+    )
+    notified = cli(
+        environment,
+        *("departure", "notify", "--mo", "MSSS", "--employee", "10233", "--date", "2099-01-04"),
+        *("--birth-day", "2", "--birth-month", "11", "--by", "rh-msss", "--json"),
+    )
+    assert notified.returncode == 0, notified.stderr
+    early = cli(environment, "departure", "record", "depart-MSSS-10233", "--by", "rh-msss")
+    assert early.returncode == 2 and "only 48 hours after the notice" in early.stderr
+    taken = cli(environment, "departure", "take", "depart-MSSS-10233", "--agent", "agent-roy")
+    assert taken.returncode == 0, taken.stderr
+
+    # What the engine stores is sealed; the codec endpoint the UI is given opens it.
+    ui = f"http://127.0.0.1:{environment['SAGIR_UI_PORT']}"
+    with urllib.request.urlopen(f"{ui}/api/v1/settings") as response:
+        codec = json.load(response)["Codec"]["Endpoint"]
+    assert codec == f"http://127.0.0.1:{environment['SAGIR_API_PORT']}/codec"
+    url = f"{ui}/api/v1/namespaces/default/workflows/depart-MSSS-10233/history"
+    with urllib.request.urlopen(url) as response:
+        history = json.load(response)
+    assert "birth_day" not in json.dumps(history)
+    payload = history["history"]["events"][0]["workflowExecutionStartedEventAttributes"]["input"]
+    request = urllib.request.Request(
+        f"{codec}/decode",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Origin": ui},
+    )
+    with urllib.request.urlopen(request) as response:
+        decoded = json.load(response)["payloads"][0]["data"]
+    assert b'"birth_day":2' in base64.b64decode(decoded)
+    assert dev.stop() == 0

@@ -1,0 +1,297 @@
+"""`sagir-desk arrival` and `sagir-desk departure`: HR starts, agents take, everyone reads.
+
+Same conventions as the other commands: one line and exit code 2 for a refusal or bad input,
+`--json` for machine-readable output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from models.arrivals import ArrivalRequest, ArrivalState
+from models.departures import BirthDayMonth, DepartureRequest, DepartureState
+from models.service_calendar import MONTREAL
+from starter.errors import InvalidInput, Unavailable
+from starter.settings import Settings
+from starter.ticket_desk import parse_step
+
+T = TypeVar("T")
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+# --- arrivals ---------------------------------------------------------------------------------
+
+
+@click.group()
+def arrival() -> None:
+    """Arrivals of new employees (started by the MO's HR)."""
+
+
+@arrival.command("start")
+@click.option("--mo", required=True)
+@click.option("--employee", "employee_number", required=True, help="Employee number.")
+@click.option("--start-date", required=True, help="First day of work, YYYY-MM-DD.")
+@click.option("--responsibility", "responsibilities", multiple=True, help="Repeat for each.")
+@click.option("--partition-group", default=None, help="Cloisonnement group (needed for EI).")
+@click.option("--param", "parameters", multiple=True, help="Special parameter NAME=VALUE.")
+@click.option("--training", multiple=True, help="A course to register in SGA; repeat.")
+@click.option("--authorised-by", required=True, help="Employee number of the personne autorisée.")
+@click.option("--by", "requested_by", required=True, help="Who in HR sends the request.")
+@click.option("--manager-email", default=None)
+@click.option("--hr-email", default=None)
+@json_option
+def arrival_start(as_json: bool, parameters: tuple[str, ...], **fields: Any) -> None:
+    """Start the arrival of a new employee."""
+    request = parse_step(
+        ArrivalRequest,
+        **{
+            **fields,
+            "start_date": _date("--start-date", fields["start_date"]),
+            "responsibilities": list(fields["responsibilities"]),
+            "training": list(fields["training"]),
+            "parameters": _parameters(parameters),
+        },
+    )
+    state = _with_desk(lambda desk: desk.start_arrival(request))
+    _print_arrival(state, as_json)
+
+
+@arrival.command("show")
+@click.argument("workflow_id")
+@json_option
+def arrival_show(workflow_id: str, as_json: bool) -> None:
+    """Show an arrival (id like arrivee-MTQ-45871)."""
+    _print_arrival(_with_desk(lambda desk: desk.show_arrival(workflow_id)), as_json)
+
+
+@arrival.command("take")
+@click.argument("workflow_id")
+@click.option("--agent", required=True)
+@json_option
+def arrival_take(workflow_id: str, agent: str, as_json: bool) -> None:
+    """Take an arrival in charge (a CA agent)."""
+    _print_arrival(_with_desk(lambda desk: desk.take_arrival(workflow_id, agent)), as_json)
+
+
+@arrival.command("dossier-ready")
+@click.argument("workflow_id")
+@json_option
+def arrival_dossier_ready(workflow_id: str, as_json: bool) -> None:
+    """Tell a waiting arrival that the dossier personne now exists (it looks again now)."""
+    _print_arrival(_with_desk(lambda desk: desk.dossier_ready(workflow_id)), as_json)
+
+
+@arrival.command("list")
+@click.option("--mo", default=None)
+@json_option
+def arrival_list(mo: str | None, as_json: bool) -> None:
+    """List arrivals (from the engine's visibility)."""
+    _print_summaries(_with_desk(lambda desk: desk.list("arrivee", mo=mo)), as_json)
+
+
+# --- departures -------------------------------------------------------------------------------
+
+
+@click.group()
+def departure() -> None:
+    """Departures of employees (the 48-hour rule)."""
+
+
+@departure.command("notify")
+@click.option("--mo", required=True)
+@click.option("--employee", "employee_number", required=True, help="Employee number.")
+@click.option("--date", "departure_date", required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--birth-day", type=int, prompt=True, hide_input=True, help="Prompted if absent.")
+@click.option("--birth-month", type=int, prompt=True, hide_input=True, help="Prompted if absent.")
+@click.option("--immediate", is_flag=True, help="Remove the accesses at once.")
+@click.option("--by", "notified_by", required=True, help="Who in HR gives the notice.")
+@json_option
+def departure_notify(
+    as_json: bool, birth_day: int, birth_month: int, departure_date: str, **fields: Any
+) -> None:
+    """Notify a departure (a second notice for the same employee updates the first)."""
+    birth = parse_step(BirthDayMonth, birth_day=birth_day, birth_month=birth_month)
+    request = parse_step(
+        DepartureRequest,
+        **fields,
+        departure_date=_date("--date", departure_date),
+        birth=birth,
+    )
+    _print_departure(_with_desk(lambda desk: desk.notify_departure(request)), as_json)
+
+
+@departure.command("record")
+@click.argument("workflow_id")
+@click.option("--by", required=True, help="Who in HR records the departure.")
+@json_option
+def departure_record(workflow_id: str, by: str, as_json: bool) -> None:
+    """Record the departure in the dossier personne (48 hours or more after the notice)."""
+    _print_departure(_with_desk(lambda desk: desk.record_departure(workflow_id, by)), as_json)
+
+
+@departure.command("take")
+@click.argument("workflow_id")
+@click.option("--agent", required=True)
+@json_option
+def departure_take(workflow_id: str, agent: str, as_json: bool) -> None:
+    """Take a departure in charge (a CA agent)."""
+    _print_departure(_with_desk(lambda desk: desk.take_departure(workflow_id, agent)), as_json)
+
+
+@departure.command("show")
+@click.argument("workflow_id")
+@json_option
+def departure_show(workflow_id: str, as_json: bool) -> None:
+    """Show a departure (id like depart-MTQ-45871)."""
+    _print_departure(_with_desk(lambda desk: desk.show_departure(workflow_id)), as_json)
+
+
+@departure.command("list")
+@click.option("--mo", default=None)
+@click.option("--late", is_flag=True, default=None, help="Only late notices.")
+@json_option
+def departure_list(mo: str | None, late: bool | None, as_json: bool) -> None:
+    """List departures (from the engine's visibility)."""
+    _print_summaries(_with_desk(lambda desk: desk.list("depart", mo=mo, late=late)), as_json)
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: {text!r} is not a date like 2026-12-07") from None
+
+
+def _parameters(pairs: Iterable[str]) -> dict[str, str]:
+    found = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--param: {pair!r} must read NAME=VALUE")
+        found[name.strip()] = value.strip()
+    return found
+
+
+def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with _desk() as desk:
+            return await action(desk)
+
+    return asyncio.run(run())
+
+
+@asynccontextmanager
+async def _desk() -> Any:
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.sql_directory import SqlDirectory
+    from adapters.sql_sagir_erp import SqlSagirErp
+    from starter.client import connect
+    from starter.employee_desk import EmployeeDesk
+
+    settings = Settings()
+    try:
+        client = await connect(settings)
+    except RuntimeError:
+        raise Unavailable(
+            f"cannot reach the Temporal engine at {settings.temporal_address}; "
+            "is `sagir-desk dev` running?"
+        ) from None
+    uow = UnitOfWork(make_engine(settings.database_url))
+    try:
+        yield EmployeeDesk(
+            client,
+            settings.task_queue,
+            settings.calendar,
+            SqlDirectory(uow),
+            SqlSagirErp(uow),
+            settings.dossier_wait_open_days,
+        )
+    except (OperationalError, ProgrammingError):
+        raise Unavailable(
+            "the database is not ready; run `sagir-desk dev` or `sagir-desk migrate` first"
+        ) from None
+    finally:
+        uow.engine.dispose()
+
+
+def _local(instant: datetime | None) -> str:
+    if instant is None:
+        return "-"
+    return instant.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _print_model(state: BaseModel) -> None:
+    click.echo(state.model_dump_json(indent=2))
+
+
+def _print_steps(steps: Iterable[Any]) -> None:
+    click.echo("       steps:")
+    for number, step in enumerate(steps, start=1):
+        note = f"  {step.note}" if step.note else ""
+        click.echo(f"  {number:>3}. {_local(step.at)}  {step.kind:<17} {step.actor}{note}")
+
+
+def _print_arrival(state: ArrivalState, as_json: bool) -> None:
+    if as_json:
+        return _print_model(state)
+    rows = [
+        ("arrival", state.id),
+        ("status", state.status.value),
+        ("start date", str(state.start_date)),
+        ("active from", _local(state.activate_at)),
+        ("due", _local(state.due) + ("  BREACHED" if state.breached else "")),
+        ("taken by", state.taken_by or "-"),
+        ("granted", ", ".join(f"{s.kind} {s.target}".strip() for s in state.granted) or "-"),
+    ]
+    if state.reason:
+        rows.append(("reason", state.reason))
+    for label, value in rows:
+        click.echo(f"{label:>12}: {value}")
+    _print_steps(state.steps)
+
+
+def _print_departure(state: DepartureState, as_json: bool) -> None:
+    if as_json:
+        return _print_model(state)
+    rows = [
+        ("departure", state.id),
+        ("status", state.status.value),
+        ("last day", str(state.departure_date) + ("  (immediate)" if state.immediate else "")),
+        ("notice", _local(state.first_notice_at) + ("  LATE" if state.late else "")),
+        ("record from", _local(state.record_allowed_at)),
+        ("removal at", _local(state.removal_at)),
+        ("due", _local(state.due) + ("  BREACHED" if state.breached else "")),
+        ("taken by", state.taken_by or "-"),
+        ("recorded", _local(state.recorded_at)),
+        ("removed", _local(state.removed_at)),
+    ]
+    if state.reason:
+        rows.append(("reason", state.reason))
+    for label, value in rows:
+        click.echo(f"{label:>12}: {value}")
+    _print_steps(state.steps)
+
+
+def _print_summaries(found: list[Any], as_json: bool) -> None:
+    if as_json:
+        import json
+
+        click.echo(json.dumps([item.model_dump(mode="json") for item in found], indent=2))
+        return
+    if not found:
+        click.echo("none")
+    for item in found:
+        flags = ("BREACHED " if item.breached else "") + ("LATE" if item.late_notice else "")
+        click.echo(f"{item.id:<26} {item.mo:<8} {item.status:<20} due {_local(item.due)}  {flags}")
