@@ -4,8 +4,10 @@ prove the data really is in there, sealed."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
@@ -57,8 +59,12 @@ async def opened_text(history: WorkflowHistory) -> str:
 
 
 async def test_engine_history_of_arrivals_and_departures_holds_no_personal_data_in_clear(
-    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+    time_skipping_env: WorkflowEnvironment,
+    demo_uow: UnitOfWork,
+    task_queue: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as pair:
         harness, desk = pair
         today = await harness.today()
@@ -95,3 +101,8 @@ async def test_engine_history_of_arrivals_and_departures_holds_no_personal_data_
         assert '"birth_day":14' in await opened_text(departure_history)
         arrival_history = await client.get_workflow_handle(arrival.id).fetch_history()
         assert "chef.section@mtq.example" in await opened_text(arrival_history)
+    # Nor do the logs of the worker, the activities and the desk.
+    assert any("escalated" in record.getMessage() for record in caplog.records)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for needle in PERSONAL:
+        assert needle not in logged, f"{needle} in the logs"
