@@ -9,13 +9,18 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from adapters.ports import Directory, Escalations, Mailer, SagirErp, Sga
-from adapters.sql_sagir_erp import ErpRefused
 from models.arrivals import ArrivalCheck, ArrivalPlan, DossierCheck, GrantStep
 from models.departures import BirthMatch, DepartureWrite
 from models.directory import AgentRole
 from models.employee_requests import EmployeeRef, Escalation, KeyedEmployeeStep, Notice
 from models.mail import Mail
-from models.sagir import AccessSnapshot, RuleRefused, check_authoriser, responsibilities_to_grant
+from models.sagir import (
+    AccessSnapshot,
+    ErpRefused,
+    RuleRefused,
+    check_authoriser,
+    responsibilities_to_grant,
+)
 
 log = logging.getLogger(__name__)
 

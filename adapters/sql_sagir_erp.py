@@ -34,13 +34,10 @@ from models.sagir import (
     AccountStatus,
     Authority,
     AuthorityKind,
+    ErpRefused,
     Module,
     Responsibility,
 )
-
-
-class ErpRefused(ValueError):
-    """SAGIR refuses a write for good (unknown responsibility, no account...)."""
 
 
 class SqlSagirErp:

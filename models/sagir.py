@@ -57,6 +57,10 @@ class Authority(Contract):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
+class ErpRefused(ValueError):
+    """SAGIR refuses a write for good (unknown responsibility, no account...)."""
+
+
 class RuleRefused(ValueError):
     """A request breaks a service rule; the message names the rule and the field."""
 

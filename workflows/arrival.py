@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -23,10 +23,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.employee_requests import EmployeeRef, KeyedEmployeeStep, Notice, TakeRequest
     from models.service_calendar import MONTREAL
+    from models.ticket_lifecycle import SYSTEM
+    from workflows.activity_options import ACTIVITY_TIMEOUT, execute
     from workflows.search_attributes import arrival_attributes
-    from workflows.take_in_charge import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, watch_take_deadline
-
-SYSTEM = "system"
+    from workflows.take_in_charge import watch_take_deadline
 
 
 @workflow.defn
@@ -109,13 +109,11 @@ class ArrivalWorkflow:
         if not check.email_works:
             return await self._refuse("work email: the employee's work email must work")
         try:
-            plan = await workflow.execute_activity_method(
+            plan = await execute(
                 EmployeeAccessActivities.check_arrival,
                 ArrivalCheck(
                     request=request, day=self._start.received_at.astimezone(MONTREAL).date()
                 ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as error:
             return await self._refuse(_reason(error))
@@ -129,7 +127,7 @@ class ArrivalWorkflow:
         if wait > timedelta(0):
             await workflow.sleep(wait)
         try:
-            await self._activity(
+            await execute(
                 EmployeeAccessActivities.activate_account,
                 KeyedEmployeeStep(
                     idempotency_key=f"{self._state.id}/activate",
@@ -198,7 +196,7 @@ class ArrivalWorkflow:
         return check
 
     async def _look_up_dossier(self) -> DossierCheck:
-        return await self._activity(
+        return await execute(
             EmployeeAccessActivities.look_up_dossier,
             EmployeeRef(mo=self._state.mo, employee_number=self._state.employee_number),
         )
@@ -207,12 +205,12 @@ class ArrivalWorkflow:
         """Grant step by step; on a permanent failure undo what was granted, newest first."""
         for step in saga_steps(self._state.id, self._start.request, plan):
             try:
-                await self._activity(EmployeeAccessActivities.apply_grant, step)
+                await execute(EmployeeAccessActivities.apply_grant, step)
             except ActivityError as error:
                 reason = f"{step.kind} {step.target}".strip() + f" failed: {_reason(error)}"
                 self._state.log("grant_failed", SYSTEM, workflow.now(), reason)
                 for done in reversed(self._state.granted):
-                    await self._activity(EmployeeAccessActivities.undo_grant, done)
+                    await execute(EmployeeAccessActivities.undo_grant, done)
                     self._state.undone = [*self._state.undone, done]
                 self._state.reason = reason
                 self._set_status(ArrivalStatus.failed)
@@ -239,7 +237,7 @@ class ArrivalWorkflow:
 
     async def _notify(self, to: str, subject: str, body: str, key: str | None = None) -> None:
         request = self._start.request
-        await self._activity(
+        await execute(
             EmployeeAccessActivities.notify,
             Notice(
                 idempotency_key=key or f"{self._state.id}/notify/{to}/{self._state.status.value}",
@@ -251,11 +249,6 @@ class ArrivalWorkflow:
                 subject=subject,
                 body=body,
             ),
-        )
-
-    async def _activity(self, method, argument):  # type: ignore[no-untyped-def]
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
         )
 
     def _set_status(self, status: ArrivalStatus) -> None:
@@ -270,9 +263,9 @@ class ArrivalWorkflow:
     def _taken_or_final(self) -> bool:
         return self._state.taken_by is not None or self._state.status in FINAL_ARRIVAL_STATUSES
 
-    def _breach(self, at: object) -> None:
+    def _breach(self, at: datetime) -> None:
         self._state.breached = True
-        self._state.log("breached", SYSTEM, workflow.now())
+        self._state.log("breached", SYSTEM, at)
         self._publish()
 
 

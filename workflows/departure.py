@@ -26,10 +26,11 @@ with workflow.unsafe.imports_passed_through():
         KeyedEmployeeStep,
         TakeRequest,
     )
+    from models.ticket_lifecycle import SYSTEM
+    from workflows.activity_options import execute
     from workflows.search_attributes import departure_attributes
-    from workflows.take_in_charge import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, watch_take_deadline
+    from workflows.take_in_charge import watch_take_deadline
 
-SYSTEM = "system"
 BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
 # Removal is read back; if something is still there, remove again, then escalate.
 REMOVAL_ATTEMPTS = 3
@@ -72,7 +73,7 @@ class DepartureWorkflow:
     @workflow.run
     async def run(self, notice: DepartureNotice) -> DepartureState:
         request = notice.request
-        matched = await self._activity(
+        matched = await execute(
             EmployeeAccessActivities.match_birth,
             BirthMatch(mo=request.mo, employee_number=request.employee_number, birth=request.birth),
         )
@@ -125,7 +126,7 @@ class DepartureWorkflow:
 
     @workflow.update
     async def record_departure(self, step: RecordDeparture) -> DepartureState:
-        await self._activity(
+        await execute(
             EmployeeAccessActivities.record_departure,
             DepartureWrite(
                 idempotency_key=f"{self._state.id}/record",
@@ -149,7 +150,7 @@ class DepartureWorkflow:
     @workflow.update
     async def renotify(self, notice: DepartureNotice) -> DepartureState:
         request = notice.request
-        matched = await self._activity(
+        matched = await execute(
             EmployeeAccessActivities.match_birth,
             BirthMatch(mo=request.mo, employee_number=request.employee_number, birth=request.birth),
         )
@@ -198,7 +199,7 @@ class DepartureWorkflow:
         who = EmployeeRef(mo=self._state.mo, employee_number=self._state.employee_number)
         for attempt in range(1, REMOVAL_ATTEMPTS + 1):
             suffix = "" if attempt == 1 else f"/{attempt}"
-            await self._activity(
+            await execute(
                 EmployeeAccessActivities.remove_all_access,
                 KeyedEmployeeStep(
                     idempotency_key=f"{self._state.id}/remove{suffix}",
@@ -206,7 +207,7 @@ class DepartureWorkflow:
                     employee_number=who.employee_number,
                 ),
             )
-            left = await self._activity(EmployeeAccessActivities.read_access, who)
+            left = await execute(EmployeeAccessActivities.read_access, who)
             if left.is_empty:
                 self._state.removed_at = workflow.now()
                 self._state.verified_empty = True
@@ -230,7 +231,7 @@ class DepartureWorkflow:
         )
 
     async def _escalate(self, step: str, reason: str) -> None:
-        await self._activity(
+        await execute(
             EmployeeAccessActivities.escalate,
             Escalation(
                 idempotency_key=f"{self._state.id}/{step}",
@@ -239,11 +240,6 @@ class DepartureWorkflow:
                 reason=reason,
                 at=workflow.now(),
             ),
-        )
-
-    async def _activity(self, method, argument):  # type: ignore[no-untyped-def]
-        return await workflow.execute_activity_method(
-            method, argument, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
         )
 
     def _refuse_when_closed(self) -> None:

@@ -6,15 +6,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.employee_accesses import EmployeeAccessActivities
     from models.employee_requests import Escalation
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Keep retrying an ERP or database that is down; permanent refusals are non-retryable errors.
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+    from workflows.activity_options import execute
 
 
 async def watch_take_deadline(
@@ -37,7 +33,7 @@ async def watch_take_deadline(
         return
     now = workflow.now()
     on_breach(now)
-    await workflow.execute_activity_method(
+    await execute(
         EmployeeAccessActivities.escalate,
         Escalation(
             idempotency_key=f"{workflow_id}/breach",
@@ -46,6 +42,4 @@ async def watch_take_deadline(
             reason=f"not taken in charge by {due.isoformat()}",
             at=now,
         ),
-        start_to_close_timeout=ACTIVITY_TIMEOUT,
-        retry_policy=ACTIVITY_RETRY,
     )

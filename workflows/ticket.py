@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -33,13 +32,10 @@ with workflow.unsafe.imports_passed_through():
         TicketState,
         TicketStatus,
     )
+    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.search_attributes import ticket_attributes
 
 Step = TypeVar("Step")
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Keep retrying a database that is down: the projection catches up when it is back.
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
 @workflow.defn

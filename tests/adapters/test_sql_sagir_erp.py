@@ -9,8 +9,8 @@ import pytest
 from adapters.database import UnitOfWork
 from adapters.demo_data import load_demo_data
 from adapters.sql_directory import SqlDirectory
-from adapters.sql_sagir_erp import ErpRefused, SqlSagirErp
-from models.sagir import AccountStatus
+from adapters.sql_sagir_erp import SqlSagirErp
+from models.sagir import AccountStatus, ErpRefused
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 

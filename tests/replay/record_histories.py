@@ -93,9 +93,9 @@ async def record_ticket_lifecycle() -> None:
 
 
 async def record_employee_histories() -> None:
-    from adapters.sql_sagir_erp import ErpRefused
     from models.arrivals import ArrivalStatus
     from models.departures import DepartureStatus, end_of_day
+    from models.sagir import ErpRefused
     from tests.workflows.employee_harness import (
         CALENDAR,
         arrival_request,

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
-from adapters.sql_sagir_erp import ErpRefused, SqlSagirErp
+from adapters.sql_sagir_erp import SqlSagirErp
 from models.arrivals import ArrivalState, ArrivalStatus
-from models.sagir import AccountStatus, Authority, AuthorityKind
+from models.sagir import AccountStatus, Authority, AuthorityKind, ErpRefused
 from models.service_calendar import MONTREAL
 from starter.employee_desk import EmployeeDesk
 from starter.errors import Refused
