@@ -11,8 +11,14 @@ from temporalio.exceptions import ApplicationError
 from adapters.ports import Directory, Escalations, Mailer, SagirErp, Sga
 from models.arrivals import ArrivalCheck, ArrivalPlan, DossierCheck, GrantStep
 from models.departures import BirthMatch, DepartureWrite
-from models.directory import AgentRole
-from models.employee_requests import EmployeeRef, Escalation, KeyedEmployeeStep, Notice
+from models.directory import active_supervisors
+from models.employee_requests import (
+    EmployeeRef,
+    Escalation,
+    KeyedEmployeeStep,
+    Notice,
+    Recipient,
+)
 from models.mail import Mail
 from models.sagir import (
     AccessSnapshot,
@@ -167,13 +173,13 @@ class EmployeeAccessActivities:
         """Send a notice; the address comes from the dossier personne or the request."""
         now = activity.info().current_attempt_scheduled_time
         address: str | None
-        if notice.to == "employee":
+        if notice.to is Recipient.employee:
             person = self._erp.person(notice.mo, notice.employee_number)
             address = None if person is None else person.work_email
-        elif notice.to == "manager":
+        elif notice.to is Recipient.manager:
             address = notice.manager_email
         else:
-            address = notice.hr_email or f"rh@{notice.mo.lower()}.example"
+            address = notice.hr_email
         if address is None:
             log.info("no address for the %s of notice %s", notice.to, notice.idempotency_key)
             return False
@@ -189,11 +195,7 @@ class EmployeeAccessActivities:
 
     @activity.defn
     def escalate(self, escalation: Escalation) -> list[str]:
-        supervisors = [
-            agent.code
-            for agent in self._directory.agents()
-            if agent.role is AgentRole.supervisor and agent.active
-        ]
+        supervisors = active_supervisors(self._directory.agents())
         notified = self._escalations.record_escalation(escalation, supervisors)
         log.warning(
             "%s escalated to %s: %s",

@@ -7,7 +7,7 @@ import logging
 from temporalio import activity
 
 from adapters.ports import Directory, TicketRecords
-from models.directory import AgentRole
+from models.directory import active_supervisors
 from models.tickets import BreachEscalation, TicketRecord
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,7 @@ class TicketActivities:
     @activity.defn
     def escalate_breach(self, escalation: BreachEscalation) -> list[str]:
         """Tell the CA supervisors a ticket was not taken in charge in time (once per key)."""
-        supervisors = [
-            agent.code
-            for agent in self._directory.agents()
-            if agent.role is AgentRole.supervisor and agent.active
-        ]
+        supervisors = active_supervisors(self._directory.agents())
         notified = self._records.escalate(escalation, supervisors)
         log.warning(
             "ticket %s breached its take-in-charge deadline %s; escalated to %s",

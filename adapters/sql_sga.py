@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from adapters.database import TrainingRegistrationRow, UnitOfWork
 
 
@@ -30,16 +28,3 @@ class SqlSga:
             row = session.get(TrainingRegistrationRow, (mo, employee_number, course))
             if row is not None:
                 session.delete(row)
-
-    def courses_of(self, mo: str, employee_number: str) -> list[str]:
-        with self._uow.begin() as session:
-            return list(
-                session.scalars(
-                    select(TrainingRegistrationRow.course)
-                    .where(
-                        TrainingRegistrationRow.mo_code == mo,
-                        TrainingRegistrationRow.employee_number == employee_number,
-                    )
-                    .order_by(TrainingRegistrationRow.course)
-                )
-            )

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field
 
-from models.employee_requests import Record, StepLog
+from models.employee_requests import Record
 from models.sagir import EmployeeNumber, GroupName, ResponsibilityCode
 from models.tickets import ActorCode, Contract, Instant, MoCode
 
@@ -31,6 +31,8 @@ class ArrivalRequest(Contract):
     authorised_by: EmployeeNumber
     requested_by: ActorCode
     manager_email: EmailStr | None = None
+    # Where the CA reaches the MO's HR (reminders, refusals). The desk requires it; it is
+    # optional here only so that requests started before it was required still load.
     hr_email: EmailStr | None = None
 
 
@@ -101,10 +103,23 @@ class ArrivalState(Record):
     undone: list[GrantStep] = Field(default_factory=list)
     reason: str | None = None
     activated_at: datetime | None = None
-    steps: list[StepLog] = Field(default_factory=list)
 
-    def log(self, kind: str, actor: str, at: datetime, note: str | None = None) -> None:
-        self.steps = [*self.steps, StepLog(kind=kind, actor=actor, at=at, note=note)]
+    @classmethod
+    def initial(cls, start: StartArrival) -> ArrivalState:
+        """The state as received: the workflow starts from it, the desk's search attributes too."""
+        request = start.request
+        state = cls(
+            id=start.id,
+            mo=request.mo,
+            employee_number=request.employee_number,
+            start_date=request.start_date,
+            status=ArrivalStatus.waiting_for_dossier,
+            received_at=start.received_at,
+            due=start.due,
+            activate_at=start.activate_at,
+        )
+        state.log("received", request.requested_by, start.received_at)
+        return state
 
 
 def saga_steps(workflow_id: str, request: ArrivalRequest, plan: ArrivalPlan) -> list[GrantStep]:

@@ -7,12 +7,13 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from models.employee_requests import Record, StepLog
+from models.employee_requests import Record
 from models.sagir import EmployeeNumber
 from models.service_calendar import MONTREAL
 from models.tickets import ActorCode, Contract, Instant, MoCode
 
 RECORD_DELAY = timedelta(hours=48)
+BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
 LATE_NOTICE = timedelta(hours=48)
 
 
@@ -96,10 +97,26 @@ class DepartureState(Record):
     removed_at: datetime | None = None
     verified_empty: bool = False
     reason: str | None = None
-    steps: list[StepLog] = Field(default_factory=list)
 
-    def log(self, kind: str, actor: str, at: datetime, note: str | None = None) -> None:
-        self.steps = [*self.steps, StepLog(kind=kind, actor=actor, at=at, note=note)]
+    @classmethod
+    def initial(cls, notice: DepartureNotice) -> DepartureState:
+        """The state as notified: the workflow starts from it, the desk's search attributes too."""
+        request = notice.request
+        state = cls(
+            id=notice.id,
+            mo=request.mo,
+            employee_number=request.employee_number,
+            departure_date=request.departure_date,
+            immediate=request.immediate,
+            status=DepartureStatus.received,
+            first_notice_at=notice.notified_at,
+            latest_notice_at=notice.notified_at,
+            due=notice.due,
+            end_of_departure_date=notice.end_of_departure_date,
+            late=is_late(notice.notified_at, notice.end_of_departure_date),
+        )
+        state.log("notice", request.notified_by, notice.notified_at)
+        return state
 
     @property
     def record_allowed_at(self) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +31,11 @@ class Agent(BaseModel):
     name: str
     role: AgentRole
     active: bool = True
+
+
+def active_supervisors(agents: Iterable[Agent]) -> list[str]:
+    """The active CA supervisors: who receives escalations."""
+    return [agent.code for agent in agents if agent.role is AgentRole.supervisor and agent.active]
 
 
 class Person(BaseModel):

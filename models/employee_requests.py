@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.tickets import ActorCode, Contract
-
-
-class Record(BaseModel):
-    """A workflow's state as it reports it: mutable inside the workflow, plain data outside."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class StepLog(Contract):
@@ -22,6 +17,18 @@ class StepLog(Contract):
     actor: str
     at: datetime
     note: str | None = None
+
+
+class Record(BaseModel):
+    """A workflow's state as it reports it: mutable inside the workflow, plain data outside,
+    with every step it took."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    steps: list[StepLog] = Field(default_factory=list)
+
+    def log(self, kind: str, actor: str, at: datetime, note: str | None = None) -> None:
+        self.steps = [*self.steps, StepLog(kind=kind, actor=actor, at=at, note=note)]
 
 
 class TakeRequest(Contract):
@@ -38,6 +45,12 @@ class Escalation(Contract):
     at: datetime
 
 
+class Recipient(StrEnum):
+    employee = "employee"  # at the work email of the dossier personne
+    manager = "manager"  # at the manager's email given in the request
+    hr = "hr"  # at the MO's HR email given in the request
+
+
 class Notice(Contract):
     """A message to send through the mail port. The activity reads names and addresses from the
     dossier personne itself, so they never travel through the history."""
@@ -45,7 +58,7 @@ class Notice(Contract):
     idempotency_key: str
     mo: str
     employee_number: str
-    to: str  # "employee", "manager" or "hr"
+    to: Recipient
     manager_email: str | None = None
     hr_email: str | None = None
     subject: str

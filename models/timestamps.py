@@ -27,3 +27,10 @@ def parse_instant(text: str) -> datetime:
             "that night); give a UTC offset"
         )
     return local
+
+
+def local_text(instant: datetime | None) -> str:
+    """How people read an instant: Montreal time to the minute ("-" when there is none)."""
+    if instant is None:
+        return "-"
+    return instant.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M %Z")

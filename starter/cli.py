@@ -6,22 +6,18 @@ machine-readable output on standard output.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from temporalio.service import RPCError
 
-from models.service_calendar import MONTREAL
 from models.sla import (
     CHANNEL_NAMES,
     Channel,
@@ -46,10 +42,15 @@ from models.tickets import (
     TicketState,
     TicketStatus,
 )
-from models.timestamps import parse_instant
+from models.timestamps import local_text, parse_instant
 from starter import employee_cli
 from starter.errors import DeskError, InvalidInput, Unavailable
 from starter.settings import Settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from adapters.database import UnitOfWork
 
 T = TypeVar("T")
 
@@ -409,45 +410,19 @@ _step_command(
 
 
 def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    async def run() -> T:
-        async with _desk() as desk:
-            return await action(desk)
+    from starter.connections import run_with  # the engine client only for commands that need it
 
-    return asyncio.run(run())
+    return run_with(_ticket_desk, action)
 
 
-@asynccontextmanager
-async def _desk() -> Any:
-    from adapters.database import UnitOfWork, make_engine
+def _ticket_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
     from adapters.sql_directory import SqlDirectory
     from adapters.sql_ticket_records import SqlTicketRecords
-    from starter.client import connect
     from starter.ticket_desk import TicketDesk
 
-    settings = Settings()
-    try:
-        client = await connect(settings)
-    except RuntimeError:
-        raise Unavailable(
-            f"cannot reach the Temporal engine at {settings.temporal_address}; "
-            "is `sagir-desk dev` running?"
-        ) from None
-    uow = UnitOfWork(make_engine(settings.database_url))
-    try:
-        yield TicketDesk(
-            client,
-            settings.task_queue,
-            settings.calendar,
-            SqlDirectory(uow),
-            SqlTicketRecords(uow),
-        )
-    except (OperationalError, ProgrammingError):
-        raise Unavailable(
-            f"the database {_safe_url(settings.database_url)} is not ready; "
-            "run `sagir-desk dev` or `sagir-desk migrate` first"
-        ) from None
-    finally:
-        uow.engine.dispose()
+    return TicketDesk(
+        client, settings.task_queue, settings.calendar, SqlDirectory(uow), SqlTicketRecords(uow)
+    )
 
 
 def _print_json(value: BaseModel | list[Any]) -> None:
@@ -468,20 +443,22 @@ def _print_state(state: TicketState, as_json: bool) -> None:
         ("status", state.status.value),
         ("subject", state.subject),
         ("module", state.module),
-        ("received", _local(state.received_at)),
-        ("due", _local(state.due) + ("  BREACHED" if state.breached else "")),
+        ("received", local_text(state.received_at)),
+        ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
         ("assignee", state.assignee or "-"),
     ]
     if state.forwarded_to:
         rows.append(("forwarded to", state.forwarded_to))
     if state.reopen_until:
-        rows.append(("reopen until", _local(state.reopen_until)))
+        rows.append(("reopen until", local_text(state.reopen_until)))
     for label, value in rows:
         click.echo(f"{label:>12}: {value}")
     click.echo("       steps:")
     for step in state.steps:
         note = f"  {step.note}" if step.note else ""
-        click.echo(f"  {step.seq:>3}. {_local(step.at)}  {step.kind.value:<9} {step.actor}{note}")
+        click.echo(
+            f"  {step.seq:>3}. {local_text(step.at)}  {step.kind.value:<9} {step.actor}{note}"
+        )
 
 
 def _print_summaries(found: Iterable[Any], as_json: bool) -> None:
@@ -494,14 +471,10 @@ def _print_summaries(found: Iterable[Any], as_json: bool) -> None:
         return
     for item in found:
         flags = ("URGENT " if item.urgent else "") + ("BREACHED" if item.breached else "")
-        due = _local(item.due) if item.due else "-"
+        due = local_text(item.due) if item.due else "-"
         click.echo(
             f"{item.id}  {item.mo:<8} {item.channel:<9} {item.status:<14} due {due}  {flags}"
         )
-
-
-def _local(instant: datetime) -> str:
-    return instant.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _safe_url(url: str) -> str:

@@ -6,21 +6,24 @@ Same conventions as the other commands: one line and exit code 2 for a refusal o
 
 from __future__ import annotations
 
-import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from models.arrivals import ArrivalRequest, ArrivalState
 from models.departures import BirthDayMonth, DepartureRequest, DepartureState
-from models.service_calendar import MONTREAL
-from starter.errors import InvalidInput, Unavailable
+from models.timestamps import local_text
+from starter.errors import InvalidInput
 from starter.settings import Settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from adapters.database import UnitOfWork
 from starter.ticket_desk import parse_step
 
 T = TypeVar("T")
@@ -47,7 +50,7 @@ def arrival() -> None:
 @click.option("--authorised-by", required=True, help="Employee number of the personne autorisée.")
 @click.option("--by", "requested_by", required=True, help="Who in HR sends the request.")
 @click.option("--manager-email", default=None)
-@click.option("--hr-email", default=None)
+@click.option("--hr-email", required=True, help="Where the CA reaches the MO's HR.")
 @json_option
 def arrival_start(as_json: bool, parameters: tuple[str, ...], **fields: Any) -> None:
     """Start the arrival of a new employee."""
@@ -185,51 +188,24 @@ def _parameters(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    async def run() -> T:
-        async with _desk() as desk:
-            return await action(desk)
+    from starter.connections import run_with  # the engine client only for commands that need it
 
-    return asyncio.run(run())
+    return run_with(_employee_desk, action)
 
 
-@asynccontextmanager
-async def _desk() -> Any:
-    from adapters.database import UnitOfWork, make_engine
+def _employee_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
     from adapters.sql_directory import SqlDirectory
     from adapters.sql_sagir_erp import SqlSagirErp
-    from starter.client import connect
     from starter.employee_desk import EmployeeDesk
 
-    settings = Settings()
-    try:
-        client = await connect(settings)
-    except RuntimeError:
-        raise Unavailable(
-            f"cannot reach the Temporal engine at {settings.temporal_address}; "
-            "is `sagir-desk dev` running?"
-        ) from None
-    uow = UnitOfWork(make_engine(settings.database_url))
-    try:
-        yield EmployeeDesk(
-            client,
-            settings.task_queue,
-            settings.calendar,
-            SqlDirectory(uow),
-            SqlSagirErp(uow),
-            settings.dossier_wait_open_days,
-        )
-    except (OperationalError, ProgrammingError):
-        raise Unavailable(
-            "the database is not ready; run `sagir-desk dev` or `sagir-desk migrate` first"
-        ) from None
-    finally:
-        uow.engine.dispose()
-
-
-def _local(instant: datetime | None) -> str:
-    if instant is None:
-        return "-"
-    return instant.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M %Z")
+    return EmployeeDesk(
+        client,
+        settings.task_queue,
+        settings.calendar,
+        SqlDirectory(uow),
+        SqlSagirErp(uow),
+        settings.dossier_wait_open_days,
+    )
 
 
 def _print_model(state: BaseModel) -> None:
@@ -240,7 +216,7 @@ def _print_steps(steps: Iterable[Any]) -> None:
     click.echo("       steps:")
     for number, step in enumerate(steps, start=1):
         note = f"  {step.note}" if step.note else ""
-        click.echo(f"  {number:>3}. {_local(step.at)}  {step.kind:<17} {step.actor}{note}")
+        click.echo(f"  {number:>3}. {local_text(step.at)}  {step.kind:<17} {step.actor}{note}")
 
 
 def _print_arrival(state: ArrivalState, as_json: bool) -> None:
@@ -250,8 +226,8 @@ def _print_arrival(state: ArrivalState, as_json: bool) -> None:
         ("arrival", state.id),
         ("status", state.status.value),
         ("start date", str(state.start_date)),
-        ("active from", _local(state.activate_at)),
-        ("due", _local(state.due) + ("  BREACHED" if state.breached else "")),
+        ("active from", local_text(state.activate_at)),
+        ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
         ("taken by", state.taken_by or "-"),
         ("granted", ", ".join(f"{s.kind} {s.target}".strip() for s in state.granted) or "-"),
     ]
@@ -269,13 +245,13 @@ def _print_departure(state: DepartureState, as_json: bool) -> None:
         ("departure", state.id),
         ("status", state.status.value),
         ("last day", str(state.departure_date) + ("  (immediate)" if state.immediate else "")),
-        ("notice", _local(state.first_notice_at) + ("  LATE" if state.late else "")),
-        ("record from", _local(state.record_allowed_at)),
-        ("removal at", _local(state.removal_at)),
-        ("due", _local(state.due) + ("  BREACHED" if state.breached else "")),
+        ("notice", local_text(state.first_notice_at) + ("  LATE" if state.late else "")),
+        ("record from", local_text(state.record_allowed_at)),
+        ("removal at", local_text(state.removal_at)),
+        ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
         ("taken by", state.taken_by or "-"),
-        ("recorded", _local(state.recorded_at)),
-        ("removed", _local(state.removed_at)),
+        ("recorded", local_text(state.recorded_at)),
+        ("removed", local_text(state.removed_at)),
     ]
     if state.reason:
         rows.append(("reason", state.reason))
@@ -286,12 +262,12 @@ def _print_departure(state: DepartureState, as_json: bool) -> None:
 
 def _print_summaries(found: list[Any], as_json: bool) -> None:
     if as_json:
-        import json
-
         click.echo(json.dumps([item.model_dump(mode="json") for item in found], indent=2))
         return
     if not found:
         click.echo("none")
     for item in found:
         flags = ("BREACHED " if item.breached else "") + ("LATE" if item.late_notice else "")
-        click.echo(f"{item.id:<26} {item.mo:<8} {item.status:<20} due {_local(item.due)}  {flags}")
+        click.echo(
+            f"{item.id:<26} {item.mo:<8} {item.status:<20} due {local_text(item.due)}  {flags}"
+        )

@@ -15,33 +15,33 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.ports import Directory, SagirErp
-from models.arrivals import ArrivalRequest, ArrivalState, ArrivalStatus, StartArrival, arrival_id
+from models.arrivals import ArrivalRequest, ArrivalState, StartArrival, arrival_id
 from models.departures import (
+    BIRTH_MISMATCH,
     DepartureNotice,
     DepartureRequest,
     DepartureState,
-    DepartureStatus,
     RecordDeparture,
     departure_id,
     end_of_day,
-    is_late,
 )
 from models.employee_requests import TakeRequest
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
+from starter.desk_checks import checked_mo_code, refusal_reason, require_agent, require_mo
 from starter.errors import InvalidInput, NotFound, Refused
 from workflows import search_attributes as sa
 from workflows.arrival import ArrivalWorkflow
 from workflows.departure import DepartureWorkflow
+from workflows.search_attributes import arrival_attributes, departure_attributes
 
 ARRIVAL_ID = re.compile(r"^arrivee-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
 DEPARTURE_ID = re.compile(r"^depart-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
-BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
 
 
 class EmployeeRequestSummary(BaseModel):
@@ -78,71 +78,61 @@ class EmployeeDesk:
 
     async def start_arrival(self, request: ArrivalRequest) -> ArrivalState:
         now = self._clock()
-        self._require_mo(request.mo)
+        require_mo(self._directory, request.mo)
+        if request.hr_email is None:
+            raise InvalidInput(
+                "hr_email: required, so the CA can reach the MO's HR with reminders and answers"
+            )
         if request.start_date < now.astimezone(MONTREAL).date():
             raise InvalidInput(
                 f"start_date: {request.start_date} is in the past; an arrival starts today or later"
             )
-        workflow_id = arrival_id(request.mo, request.employee_number)
         start = StartArrival(
-            id=workflow_id,
+            id=arrival_id(request.mo, request.employee_number),
             request=request,
             received_at=now,
             due=take_in_charge_deadline(Channel.web, now, self._calendar),
             activate_at=datetime.combine(request.start_date, time(0), MONTREAL),
             dossier_wait_open_days=self._dossier_wait,
         )
-        attributes = [
-            (sa.MO, request.mo),
-            (sa.PROCESS, "arrivee"),
-            (sa.STATUS, ArrivalStatus.waiting_for_dossier.value),
-            (sa.BREACHED, False),
-            (sa.DUE, start.due),
-        ]
         try:
             handle = await self._client.start_workflow(
                 ArrivalWorkflow.run,
                 start,
-                id=workflow_id,
+                id=start.id,
                 task_queue=self._task_queue,
                 # A finished arrival (refused, say) may be sent again; a running one may not.
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(k, v) for k, v in attributes]
+                    arrival_attributes(ArrivalState.initial(start))
                 ),
             )
         except WorkflowAlreadyStartedError:
             raise Refused(
-                f"{workflow_id} is already in progress; see `sagir-desk arrival show {workflow_id}`"
+                f"{start.id} is already in progress; see `sagir-desk arrival show {start.id}`"
             ) from None
         return await handle.query(ArrivalWorkflow.state)
 
     async def show_arrival(self, workflow_id: str) -> ArrivalState:
-        handle = self._client.get_workflow_handle_for(
-            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
-        )
-        return await _query(handle, ArrivalWorkflow.state, workflow_id)
+        return await _query(self._arrival(workflow_id), ArrivalWorkflow.state, workflow_id)
 
     async def take_arrival(self, workflow_id: str, agent: str) -> ArrivalState:
-        self._require_agent(agent)
-        handle = self._client.get_workflow_handle_for(
-            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
-        )
+        require_agent(self._directory, agent)
+        handle = self._arrival(workflow_id)
         return await _update(handle, ArrivalWorkflow.take, TakeRequest(agent=agent), workflow_id)
 
     async def dossier_ready(self, workflow_id: str) -> ArrivalState:
-        handle = self._client.get_workflow_handle_for(
-            ArrivalWorkflow.run, _checked(workflow_id, ARRIVAL_ID, "arrivee-MTQ-45871")
-        )
+        handle = self._arrival(workflow_id)
+        state = await _query(handle, ArrivalWorkflow.state, workflow_id)  # 404 before signalling
         await handle.signal(ArrivalWorkflow.dossier_ready)
-        return await _query(handle, ArrivalWorkflow.state, workflow_id)
+        return state
 
     # --- departures -----------------------------------------------------------------------
 
     async def notify_departure(self, request: DepartureRequest) -> DepartureState:
         """Start the departure, or update the running one with this second notice."""
         now = self._clock()
-        self._require_mo(request.mo)
+        require_mo(self._directory, request.mo)
         person = self._erp.person(request.mo, request.employee_number)
         if person is None:
             raise InvalidInput(
@@ -160,58 +150,48 @@ class EmployeeDesk:
                 f"departure_date: {request.departure_date} is over; a departure already past "
                 "must be notified as immediate"
             )
-        workflow_id = departure_id(request.mo, request.employee_number)
         notice = DepartureNotice(
-            id=workflow_id,
+            id=departure_id(request.mo, request.employee_number),
             request=request,
             notified_at=now,
             due=take_in_charge_deadline(Channel.web, now, self._calendar),
             end_of_departure_date=end,
         )
-        attributes = [
-            (sa.MO, request.mo),
-            (sa.PROCESS, "depart"),
-            (sa.STATUS, DepartureStatus.received.value),
-            (sa.BREACHED, False),
-            (sa.DUE, notice.due),
-            (sa.LATE_NOTICE, is_late(now, end)),
-        ]
         try:
             handle = await self._client.start_workflow(
                 DepartureWorkflow.run,
                 notice,
-                id=workflow_id,
+                id=notice.id,
                 task_queue=self._task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(k, v) for k, v in attributes]
+                    departure_attributes(DepartureState.initial(notice))
                 ),
             )
         except WorkflowAlreadyStartedError:
-            running = self._client.get_workflow_handle_for(DepartureWorkflow.run, workflow_id)
-            return await _update(running, DepartureWorkflow.renotify, notice, workflow_id)
+            running = self._client.get_workflow_handle_for(DepartureWorkflow.run, notice.id)
+            return await _update(running, DepartureWorkflow.renotify, notice, notice.id)
         return await handle.query(DepartureWorkflow.state)
 
     async def record_departure(self, workflow_id: str, by: str) -> DepartureState:
-        handle = self._client.get_workflow_handle_for(
-            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
-        )
         return await _update(
-            handle, DepartureWorkflow.record_departure, RecordDeparture(by=by), workflow_id
+            self._departure(workflow_id),
+            DepartureWorkflow.record_departure,
+            RecordDeparture(by=by),
+            workflow_id,
         )
 
     async def take_departure(self, workflow_id: str, agent: str) -> DepartureState:
-        self._require_agent(agent)
-        handle = self._client.get_workflow_handle_for(
-            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
+        require_agent(self._directory, agent)
+        return await _update(
+            self._departure(workflow_id),
+            DepartureWorkflow.take,
+            TakeRequest(agent=agent),
+            workflow_id,
         )
-        return await _update(handle, DepartureWorkflow.take, TakeRequest(agent=agent), workflow_id)
 
     async def show_departure(self, workflow_id: str) -> DepartureState:
-        handle = self._client.get_workflow_handle_for(
-            DepartureWorkflow.run, _checked(workflow_id, DEPARTURE_ID, "depart-MTQ-45871")
-        )
-        return await _query(handle, DepartureWorkflow.state, workflow_id)
+        return await _query(self._departure(workflow_id), DepartureWorkflow.state, workflow_id)
 
     # --- both -------------------------------------------------------------------------------
 
@@ -220,9 +200,7 @@ class EmployeeDesk:
     ) -> list[EmployeeRequestSummary]:
         clauses = [f"{sa.PROCESS.name} = '{process}'"]
         if mo is not None:
-            if not mo.isalnum():
-                raise InvalidInput(f"mo: {mo!r} is not an MO code")
-            clauses.append(f"{sa.MO.name} = '{mo}'")
+            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
         if late is not None:
             clauses.append(f"{sa.LATE_NOTICE.name} = {'true' if late else 'false'}")
         found = []
@@ -240,20 +218,15 @@ class EmployeeDesk:
             )
         return sorted(found, key=lambda item: item.id)
 
-    def _require_mo(self, code: str) -> None:
-        if self._directory.mo(code) is None:
-            raise InvalidInput(f"mo: {code} is not a client MO of the CA")
+    def _arrival(self, workflow_id: str) -> WorkflowHandle[Any, ArrivalState]:
+        if not ARRIVAL_ID.match(workflow_id):
+            raise InvalidInput(f"id: {workflow_id!r} is not an arrival id like arrivee-MTQ-45871")
+        return self._client.get_workflow_handle_for(ArrivalWorkflow.run, workflow_id)
 
-    def _require_agent(self, code: str) -> None:
-        agent = self._directory.agent(code)
-        if agent is None or not agent.active:
-            raise InvalidInput(f"agent: {code} is not an active agent of the CA")
-
-
-def _checked(workflow_id: str, pattern: re.Pattern[str], example: str) -> str:
-    if not pattern.match(workflow_id):
-        raise InvalidInput(f"id: {workflow_id!r} is not a request id like {example}")
-    return workflow_id
+    def _departure(self, workflow_id: str) -> WorkflowHandle[Any, DepartureState]:
+        if not DEPARTURE_ID.match(workflow_id):
+            raise InvalidInput(f"id: {workflow_id!r} is not a departure id like depart-MTQ-45871")
+        return self._client.get_workflow_handle_for(DepartureWorkflow.run, workflow_id)
 
 
 async def _query(handle: WorkflowHandle[Any, Any], query: Any, workflow_id: str) -> Any:
@@ -271,8 +244,7 @@ async def _update(
     try:
         return await handle.execute_update(update, argument)
     except WorkflowUpdateFailedError as failed:
-        cause = failed.cause
-        raise Refused(getattr(cause, "message", None) or str(cause or failed)) from None
+        raise Refused(refusal_reason(failed)) from None
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise NotFound(f"{workflow_id} does not exist or is finished") from None

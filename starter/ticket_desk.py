@@ -30,6 +30,7 @@ from models.tickets import (
     TicketStatus,
     ticket_number,
 )
+from starter.desk_checks import checked_mo_code, refusal_reason, require_agent, require_mo
 from starter.errors import InvalidInput, NotFound, Refused
 from workflows import search_attributes as sa
 from workflows.search_attributes import ticket_attributes
@@ -85,8 +86,7 @@ class TicketDesk:
                 f"received_at: {received.isoformat()} is in the future; a request cannot be "
                 "received later than now"
             )
-        if self._directory.mo(request.mo) is None:
-            raise InvalidInput(f"mo: {request.mo} is not a client MO of the CA")
+        require_mo(self._directory, request.mo)
         try:
             check_urgency(request.channel, request.urgent)
         except ValueError as error:
@@ -124,12 +124,12 @@ class TicketDesk:
         update = getattr(TicketWorkflow, step_name)
         actor = getattr(step, "agent", None)
         if step_name in AGENT_STEPS and actor is not None:
-            self._require_agent(actor)
+            require_agent(self._directory, actor)
         handle = self._client.get_workflow_handle_for(TicketWorkflow.run, _checked_id(ticket_id))
         try:
             return await handle.execute_update(update, step, result_type=TicketState)
         except WorkflowUpdateFailedError as failed:
-            raise Refused(_reason(failed)) from None
+            raise Refused(refusal_reason(failed)) from None
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"ticket {ticket_id} does not exist or is finished") from None
@@ -144,7 +144,7 @@ class TicketDesk:
     ) -> list[TicketSummary]:
         clauses = [f"{sa.PROCESS.name} = 'ticket'"]
         if mo is not None:
-            clauses.append(f"{sa.MO.name} = '{_checked_mo(mo)}'")
+            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
         if status is not None:
             clauses.append(f"{sa.STATUS.name} = '{TicketStatus(status).value}'")
         if breached is not None:
@@ -173,11 +173,6 @@ class TicketDesk:
         far = datetime.max.replace(tzinfo=UTC)
         return sorted(waiting, key=lambda t: (not t.urgent, t.due or far, t.id))
 
-    def _require_agent(self, code: str) -> None:
-        agent = self._directory.agent(code)
-        if agent is None or not agent.active:
-            raise InvalidInput(f"agent: {code} is not an active agent of the CA")
-
 
 def parse_step(model: type[BaseModel], **fields: Any) -> Any:
     """Build a step contract, turning a validation error into one sentence naming the field."""
@@ -197,15 +192,3 @@ def _checked_id(ticket_id: str) -> str:
     if not TICKET_ID_PATTERN.match(ticket_id):
         raise InvalidInput(f"ticket: {ticket_id!r} is not a ticket number like T-2026-000123")
     return ticket_id
-
-
-def _checked_mo(mo: str) -> str:
-    if not mo.isalnum():
-        raise InvalidInput(f"mo: {mo!r} is not an MO code")
-    return mo
-
-
-def _reason(failed: WorkflowUpdateFailedError) -> str:
-    """The refusal's own sentence, as the workflow's validator or handler wrote it."""
-    cause = failed.cause
-    return getattr(cause, "message", None) or str(cause or failed)

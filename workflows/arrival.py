@@ -21,7 +21,13 @@ with workflow.unsafe.imports_passed_through():
         StartArrival,
         saga_steps,
     )
-    from models.employee_requests import EmployeeRef, KeyedEmployeeStep, Notice, TakeRequest
+    from models.employee_requests import (
+        EmployeeRef,
+        KeyedEmployeeStep,
+        Notice,
+        Recipient,
+        TakeRequest,
+    )
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute
@@ -44,20 +50,9 @@ class ArrivalWorkflow:
 
     @workflow.init
     def __init__(self, start: StartArrival) -> None:
-        request = start.request
         self._start = start
         self._dossier_poked = False
-        self._state = ArrivalState(
-            id=start.id,
-            mo=request.mo,
-            employee_number=request.employee_number,
-            start_date=request.start_date,
-            status=ArrivalStatus.waiting_for_dossier,
-            received_at=start.received_at,
-            due=start.due,
-            activate_at=start.activate_at,
-        )
-        self._state.log("received", request.requested_by, start.received_at)
+        self._state = ArrivalState.initial(start)
 
     @workflow.run
     async def run(self, start: StartArrival) -> ArrivalState:
@@ -141,7 +136,7 @@ class ArrivalWorkflow:
             self._state.log("activation_failed", SYSTEM, workflow.now(), self._state.reason)
             self._set_status(ArrivalStatus.failed)
             await self._notify(
-                "hr",
+                Recipient.hr,
                 "Arrivée non complétée / arrival not completed",
                 f"The arrival {self._state.id} could not be activated: {self._state.reason}",
             )
@@ -149,7 +144,7 @@ class ArrivalWorkflow:
         self._state.activated_at = workflow.now()
         self._state.log("activated", SYSTEM, workflow.now())
         self._set_status(ArrivalStatus.active)
-        for to in ("employee", "manager"):
+        for to in (Recipient.employee, Recipient.manager):
             await self._notify(
                 to,
                 f"Vos accès SAGIR sont actifs / SAGIR access active ({request.start_date})",
@@ -185,7 +180,7 @@ class ArrivalWorkflow:
                 self._state.reminders = waited
                 self._state.log("reminder", SYSTEM, workflow.now(), f"open day {waited}")
                 await self._notify(
-                    "hr",
+                    Recipient.hr,
                     "Dossier personne manquant / missing dossier personne",
                     f"The arrival {self._state.id} waits for the dossier personne of employee "
                     f"{self._state.employee_number} (open day {waited} of "
@@ -215,7 +210,7 @@ class ArrivalWorkflow:
                 self._state.reason = reason
                 self._set_status(ArrivalStatus.failed)
                 await self._notify(
-                    "hr",
+                    Recipient.hr,
                     "Arrivée non complétée / arrival not completed",
                     f"The arrival {self._state.id} could not be completed: {reason}. "
                     "Everything already granted was removed.",
@@ -230,12 +225,12 @@ class ArrivalWorkflow:
         self._state.log("refused", SYSTEM, workflow.now(), reason)
         self._set_status(ArrivalStatus.refused)
         await self._notify(
-            "hr",
+            Recipient.hr,
             "Demande d'arrivée refusée / arrival request refused",
             f"The arrival {self._state.id} was refused: {reason}",
         )
 
-    async def _notify(self, to: str, subject: str, body: str, key: str | None = None) -> None:
+    async def _notify(self, to: Recipient, subject: str, body: str, key: str | None = None) -> None:
         request = self._start.request
         await execute(
             EmployeeAccessActivities.notify,

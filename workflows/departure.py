@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.employee_accesses import EmployeeAccessActivities
     from models.departures import (
+        BIRTH_MISMATCH,
         BirthMatch,
         DepartureNotice,
         DepartureState,
@@ -31,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import departure_attributes
     from workflows.take_in_charge import watch_take_deadline
 
-BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
 # Removal is read back; if something is still there, remove again, then escalate.
 REMOVAL_ATTEMPTS = 3
 
@@ -53,21 +53,7 @@ class DepartureWorkflow:
 
     @workflow.init
     def __init__(self, notice: DepartureNotice) -> None:
-        request = notice.request
-        self._state = DepartureState(
-            id=notice.id,
-            mo=request.mo,
-            employee_number=request.employee_number,
-            departure_date=request.departure_date,
-            immediate=request.immediate,
-            status=DepartureStatus.received,
-            first_notice_at=notice.notified_at,
-            latest_notice_at=notice.notified_at,
-            due=notice.due,
-            end_of_departure_date=notice.end_of_departure_date,
-            late=is_late(notice.notified_at, notice.end_of_departure_date),
-        )
-        self._state.log("notice", request.notified_by, notice.notified_at)
+        self._state = DepartureState.initial(notice)
         self._schedule_changed = False
 
     @workflow.run

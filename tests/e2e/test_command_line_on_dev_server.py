@@ -154,7 +154,7 @@ def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decode
         environment,
         *("arrival", "start", "--mo", "MTQ", "--employee", "45871", "--start-date", "2099-01-04"),
         *("--responsibility", "EI-RAPPORTS-FIN", "--partition-group", "MTQ-DGF"),
-        *("--authorised-by", "30001", "--by", "rh-mtq", "--json"),
+        *("--authorised-by", "30001", "--by", "rh-mtq", "--hr-email", "rh@mtq.example", "--json"),
     )
     assert started.returncode == 0, started.stderr
     assert json.loads(started.stdout)["id"] == "arrivee-MTQ-45871"

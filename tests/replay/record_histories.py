@@ -20,6 +20,8 @@ from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
+from models.arrivals import ArrivalStatus
+from models.departures import DepartureStatus, end_of_day
 from models.sla import Channel
 from models.tickets import (
     AskClient,
@@ -37,6 +39,14 @@ from models.tickets import (
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
 from tests.payload_keys import TEST_CONVERTER
+from tests.workflows.employee_harness import (
+    CALENDAR,
+    PartitionRefusingErp,
+    arrival_request,
+    departure_request,
+    new_person,
+    running_employee_desk,
+)
 from tests.workflows.harness import running_desk
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -93,21 +103,6 @@ async def record_ticket_lifecycle() -> None:
 
 
 async def record_employee_histories() -> None:
-    from models.arrivals import ArrivalStatus
-    from models.departures import DepartureStatus, end_of_day
-    from models.sagir import ErpRefused
-    from tests.workflows.employee_harness import (
-        CALENDAR,
-        arrival_request,
-        departure_request,
-        new_person,
-        running_employee_desk,
-    )
-
-    class PartitionRefusingErp(SqlSagirErp):
-        def set_partition(self, *args: object, **kwargs: object) -> bool:
-            raise ErpRefused("SAGIR refused the partition group")
-
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=TEST_CONVERTER,

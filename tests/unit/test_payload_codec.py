@@ -45,16 +45,16 @@ async def test_failures_are_sealed_too() -> None:
 
 async def test_a_rotated_key_still_opens_old_payloads() -> None:
     old, new = new_key(), new_key()
-    [sealed_by_old] = await EncryptionCodec([old]).encode(await _plain(SECRET_TEXT))
+    [sealed_by_old] = await EncryptionCodec([old]).encode(_plain(SECRET_TEXT))
     rotated = EncryptionCodec([new, old])
     [opened] = await rotated.decode([sealed_by_old])
     assert opened.data == b'"' + SECRET_TEXT.encode() + b'"'
-    [sealed_by_new] = await rotated.encode(await _plain(SECRET_TEXT))
+    [sealed_by_new] = await rotated.encode(_plain(SECRET_TEXT))
     assert sealed_by_new.metadata["encryption-key-id"] == new.key_id.encode()
 
 
 async def test_a_payload_sealed_by_an_unknown_key_is_refused_by_name() -> None:
-    [sealed] = await EncryptionCodec([new_key()]).encode(await _plain(SECRET_TEXT))
+    [sealed] = await EncryptionCodec([new_key()]).encode(_plain(SECRET_TEXT))
     with pytest.raises(PayloadKeyError, match="not configured"):
         await EncryptionCodec([new_key()]).decode([sealed])
 
@@ -77,7 +77,7 @@ def test_the_local_key_file_is_made_once_and_private(tmp_path: Path) -> None:
 
 
 async def test_the_codec_endpoint_decodes_for_the_ui() -> None:
-    [sealed] = await EncryptionCodec(TEST_KEYS).encode(await _plain(SECRET_TEXT))
+    [sealed] = await EncryptionCodec(TEST_KEYS).encode(_plain(SECRET_TEXT))
     client = TestClient(create_app(TEST_KEYS, ["http://127.0.0.1:8233"]))
     body = json_format.MessageToDict(Payloads(payloads=[sealed]))
     response = client.post("/codec/decode", json=body, headers={"Origin": "http://127.0.0.1:8233"})
@@ -88,5 +88,5 @@ async def test_the_codec_endpoint_decodes_for_the_ui() -> None:
     assert client.post("/codec/decode", content=b"not json").status_code == 422
 
 
-async def _plain(text: str) -> list[Payload]:
+def _plain(text: str) -> list[Payload]:
     return default().payload_converter.to_payloads([text])

@@ -24,6 +24,7 @@ from adapters.sql_ticket_records import SqlTicketRecords
 from models.arrivals import ArrivalRequest
 from models.departures import BirthDayMonth, DepartureRequest
 from models.directory import Person
+from models.sagir import ErpRefused
 from models.service_calendar import MONTREAL, ServiceCalendar
 from starter.employee_desk import EmployeeDesk
 from worker import activities_for, build_worker
@@ -43,6 +44,13 @@ def new_person(employee_number: str, mo: str = "MTQ", email_works: bool = True) 
         birth_day=21,
         birth_month=7,
     )
+
+
+class PartitionRefusingErp(SqlSagirErp):
+    """SAGIR refusing the partition step for good, after the earlier grants succeeded."""
+
+    def set_partition(self, *args: Any, **kwargs: Any) -> bool:
+        raise ErpRefused("SAGIR refused the partition group")
 
 
 class EmployeeHarness:
@@ -109,6 +117,7 @@ def arrival_request(employee_number: str = "45871", **changes: Any) -> ArrivalRe
         "authorised_by": "30001",
         "requested_by": "rh-mtq",
         "manager_email": "chef.section@mtq.example",
+        "hr_email": "rh@mtq.example",
     }
     fields.update(changes)
     return ArrivalRequest(**fields)

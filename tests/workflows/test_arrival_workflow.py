@@ -8,19 +8,21 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
 from adapters.sql_sagir_erp import SqlSagirErp
 from models.arrivals import ArrivalState, ArrivalStatus
-from models.sagir import AccountStatus, Authority, AuthorityKind, ErpRefused
+from models.sagir import AccountStatus, Authority, AuthorityKind
 from models.service_calendar import MONTREAL
 from starter.employee_desk import EmployeeDesk
-from starter.errors import Refused
+from starter.errors import InvalidInput, NotFound, Refused
 from tests.workflows.employee_harness import (
     CALENDAR,
     DOSSIER_WAIT_OPEN_DAYS,
     EmployeeHarness,
+    PartitionRefusingErp,
     arrival_request,
     new_person,
     running_employee_desk,
@@ -198,13 +200,6 @@ async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date
     assert told == {"eric.bouchard@mtq.example", "chef.section@mtq.example"}
 
 
-class PartitionRefusingErp(SqlSagirErp):
-    """SAGIR refusing the partition step for good, after the earlier grants succeeded."""
-
-    def set_partition(self, *args: Any, **kwargs: Any) -> bool:
-        raise ErpRefused("SAGIR refused the partition group")
-
-
 async def test_failure_mid_way_undoes_earlier_grants_in_reverse_order(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
@@ -292,3 +287,49 @@ def _async(read: Any) -> Any:
         return read()
 
     return wrapped
+
+
+async def no_workflow(harness: EmployeeHarness, workflow_id: str) -> bool:
+    try:
+        await harness.env.client.get_workflow_handle(workflow_id).describe()
+    except RPCError as error:
+        return error.status is RPCStatusCode.NOT_FOUND
+    return False
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"mo": "MXYZ"}, "mo: MXYZ is not a client MO of the CA"),
+        (
+            {"hr_email": None},
+            "hr_email: required, so the CA can reach the MO's HR with reminders and answers",
+        ),
+        ({"start_date": date(2020, 1, 6)}, "start_date: 2020-01-06 is in the past"),
+    ],
+)
+async def test_a_bad_arrival_is_refused_in_one_sentence_and_starts_nothing(
+    desk: Desk, changes: dict[str, Any], message: str
+) -> None:
+    harness, employee_desk = desk
+    request = arrival_request(**changes)
+    with pytest.raises(InvalidInput) as refused:
+        await employee_desk.start_arrival(request)
+    assert str(refused.value).startswith(message)
+    assert await no_workflow(harness, f"arrivee-{request.mo}-{request.employee_number}")
+
+
+async def test_only_an_active_ca_agent_may_take_an_arrival(desk: Desk) -> None:
+    _, employee_desk = desk
+    state = await start(desk)
+    with pytest.raises(InvalidInput, match="^agent: rh-mtq is not an active agent of the CA$"):
+        await employee_desk.take_arrival(state.id, "rh-mtq")
+    assert (await employee_desk.show_arrival(state.id)).taken_by is None
+
+
+async def test_a_malformed_or_unknown_arrival_id_is_refused(desk: Desk) -> None:
+    _, employee_desk = desk
+    with pytest.raises(InvalidInput, match="is not an arrival id like arrivee-MTQ-45871"):
+        await employee_desk.show_arrival("depart-MTQ-45871")
+    with pytest.raises(NotFound, match="^arrivee-MTQ-99999 does not exist$"):
+        await employee_desk.dossier_ready("arrivee-MTQ-99999")

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
@@ -187,3 +188,33 @@ def _read(read: Any) -> Any:
         return read()
 
     return wrapped
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"employee_number": "99999"}, "employee_number: 99999 has no dossier personne in MTQ"),
+        ({"mo": "MXYZ"}, "mo: MXYZ is not a client MO of the CA"),
+        ({"departure_date": date(2020, 1, 6)}, "departure_date: 2020-01-06 is over"),
+    ],
+)
+async def test_a_bad_departure_notice_is_refused_in_one_sentence_and_starts_nothing(
+    desk: Desk, changes: dict[str, Any], message: str
+) -> None:
+    harness, employee_desk = desk
+    await harness.sync()
+    request = departure_request(date(2099, 1, 4))
+    request = request.model_copy(update=changes)
+    with pytest.raises(InvalidInput) as refused:
+        await employee_desk.notify_departure(request)
+    assert str(refused.value).startswith(message)
+    with pytest.raises(RPCError, match="not found"):
+        await harness.env.client.get_workflow_handle(
+            f"depart-{request.mo}-{request.employee_number}"
+        ).describe()
+
+
+async def test_a_malformed_departure_id_is_refused(desk: Desk) -> None:
+    _, employee_desk = desk
+    with pytest.raises(InvalidInput, match="is not a departure id like depart-MTQ-45871"):
+        await employee_desk.record_departure("T-2026-000001", "rh-mtq")

@@ -1,0 +1,56 @@
+"""What every command needs before it can speak to a workflow: the settings, a client of the
+engine and the database, with one clear line when either cannot be reached."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from temporalio.client import Client
+
+from adapters.database import UnitOfWork, make_engine
+from starter.client import connect
+from starter.errors import Unavailable
+from starter.settings import Settings
+
+Desk = TypeVar("Desk")
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def connected() -> AsyncIterator[tuple[Settings, Client, UnitOfWork]]:
+    settings = Settings()
+    try:
+        client = await connect(settings)
+    except RuntimeError:
+        raise Unavailable(
+            f"cannot reach the Temporal engine at {settings.temporal_address}; "
+            "is `sagir-desk dev` running?"
+        ) from None
+    uow = UnitOfWork(make_engine(settings.database_url))
+    try:
+        yield settings, client, uow
+    except (OperationalError, ProgrammingError):
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise Unavailable(
+            f"the database {shown} is not ready; run `sagir-desk dev` or `sagir-desk migrate` first"
+        ) from None
+    finally:
+        uow.engine.dispose()
+
+
+def run_with(
+    build: Callable[[Settings, Client, UnitOfWork], Desk],
+    action: Callable[[Desk], Awaitable[T]],
+) -> T:
+    """Build a desk service on fresh connections, run one action on it, and close them."""
+
+    async def run() -> T:
+        async with connected() as (settings, client, uow):
+            return await action(build(settings, client, uow))
+
+    return asyncio.run(run())
