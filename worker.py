@@ -14,6 +14,8 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.employee_accesses import EmployeeAccessActivities
+from activities.parameterisation import ParameterisationActivities
+from activities.passwords import PasswordActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from adapters.database import UnitOfWork, make_engine
@@ -27,34 +29,28 @@ from starter.client import connect
 from starter.settings import Settings
 from workflows.arrival import ArrivalWorkflow
 from workflows.departure import DepartureWorkflow
+from workflows.parameterisation import ParameterisationWorkflow
+from workflows.password_reset import PasswordResetWorkflow
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger("sagir_desk.worker")
 
-WORKFLOWS: list[type] = [TicketWorkflow, ArrivalWorkflow, DepartureWorkflow]
+WORKFLOWS: list[type] = [
+    TicketWorkflow,
+    ArrivalWorkflow,
+    DepartureWorkflow,
+    ParameterisationWorkflow,
+    PasswordResetWorkflow,
+]
 
 
-def activities_for(
-    ticket_activities: TicketActivities,
-    calendar_activities: CalendarActivities,
-    employee_activities: EmployeeAccessActivities,
-) -> list[Callable[..., Any]]:
+def activities_for(*instances: object) -> list[Callable[..., Any]]:
+    """Every activity method (`@activity.defn`) of the given class-based activities."""
     return [
-        ticket_activities.record_ticket,
-        ticket_activities.escalate_breach,
-        calendar_activities.reopen_window_end,
-        calendar_activities.next_open_day_start,
-        employee_activities.look_up_dossier,
-        employee_activities.check_arrival,
-        employee_activities.match_birth,
-        employee_activities.read_access,
-        employee_activities.apply_grant,
-        employee_activities.undo_grant,
-        employee_activities.activate_account,
-        employee_activities.remove_all_access,
-        employee_activities.record_departure,
-        employee_activities.notify,
-        employee_activities.escalate,
+        getattr(instance, name)
+        for instance in instances
+        for name in sorted(vars(type(instance)))
+        if hasattr(getattr(type(instance), name), "__temporal_activity_definition")
     ]
 
 
@@ -64,11 +60,19 @@ def employee_activities_on(uow: UnitOfWork) -> EmployeeAccessActivities:
     )
 
 
+def request_activities_on(
+    uow: UnitOfWork,
+) -> tuple[ParameterisationActivities, PasswordActivities]:
+    erp, mailer = SqlSagirErp(uow), OutboxMailer(uow)
+    return ParameterisationActivities(erp, mailer), PasswordActivities(erp, mailer)
+
+
 def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., Any]]:
     return activities_for(
         TicketActivities(SqlTicketRecords(uow), SqlDirectory(uow)),
         CalendarActivities(settings.calendar),
         employee_activities_on(uow),
+        *request_activities_on(uow),
     )
 
 

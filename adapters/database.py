@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import (
@@ -18,9 +19,11 @@ from sqlalchemy import (
     Engine,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -90,6 +93,10 @@ class ResponsibilityRow(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     module: Mapped[str] = mapped_column(String(4))
+    # An MO's own responsibility (created on its request from the template); None for SAGIR's.
+    owner_mo: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    transactions: Mapped[str | None] = mapped_column(Text, nullable=True)  # space-separated
+    data_scope: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class DefaultResponsibilityRow(Base):
@@ -123,6 +130,59 @@ class RegistrePersonRow(Base):
     releve_of: Mapped[str | None] = mapped_column(String(20), nullable=True)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class RegistreChangeRow(Base):
+    """Who changed an MO's registre d'autorité, when, and how (kept for good)."""
+
+    __tablename__ = "registre_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mo_code: Mapped[str] = mapped_column(String(12), index=True)
+    line_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    detail: Mapped[str] = mapped_column(String(400))
+
+
+class ApprovalLimitRow(Base):
+    """The highest approval limit an MO's registre d'autorité lets it delegate."""
+
+    __tablename__ = "mo_approval_limits"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    max_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class ApprovalPowerRow(Base):
+    """Pouvoirs d'approbation of a user on one cost centre or budget unit."""
+
+    __tablename__ = "approval_powers"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    scope_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    amount_limit: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class UserPasswordRow(Base):
+    """A user's SAGIR password: only a salted hash, to be changed at the next sign-in."""
+
+    __tablename__ = "user_passwords"
+    mo_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    must_change: Mapped[bool] = mapped_column(Boolean)
+    reset_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RequestCounterRow(Base):
+    """The last number handed out in a series of request ids (e.g. `param-MTQ-2026`)."""
+
+    __tablename__ = "request_counters"
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class PartitionGroupRow(Base):
@@ -183,6 +243,38 @@ class TrainingRegistrationRow(Base):
     employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
     course: Mapped[str] = mapped_column(String(40), primary_key=True)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SgaCourseRow(Base):
+    __tablename__ = "sga_courses"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class SgaSessionRow(Base):
+    """One session of a course, with its number of places."""
+
+    __tablename__ = "sga_sessions"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    course: Mapped[str] = mapped_column(ForeignKey("sga_courses.code"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class SgaEnrolmentRow(Base):
+    """A participant of a session: registered, waiting (served by `seq` order) or cancelled."""
+
+    __tablename__ = "sga_enrolments"
+    __table_args__ = (UniqueConstraint("session_code", "mo_code", "employee_number"),)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_code: Mapped[str] = mapped_column(ForeignKey("sga_sessions.code"), index=True)
+    mo_code: Mapped[str] = mapped_column(String(12))
+    employee_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    basis: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OutboxRow(Base):

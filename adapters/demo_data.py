@@ -5,12 +5,15 @@ The persons are invented; their dates are not anyone's.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
 from models.directory import Agent, AgentRole, Mo, Person
 from models.sagir import Authority, AuthorityKind, Module, Responsibility
+from models.training import Course, Session
 
 MOS = [
     Mo(code="MTQ", name="Ministère des Transports et de la Mobilité durable"),
@@ -46,7 +49,19 @@ PERSONS = [
         birth_day=2,
         birth_month=11,
     ),
+    Person(
+        mo="MTQ",
+        employee_number="52310",
+        first_name="Annie",
+        last_name="Morin",
+        work_email="annie.morin@mtq.example",
+        email_works=True,
+        birth_day=9,
+        birth_month=8,
+    ),
 ]
+# Employees already working, with an active SAGIR account: (MO, employee, responsibilities).
+ACTIVE_ACCOUNTS = [("MTQ", "52310", ["LS-EMPLOYE", "RF-CONSULTATION"])]
 
 
 RESPONSIBILITIES = [
@@ -98,6 +113,27 @@ REGISTRE = [
 ]
 
 
+# The highest approval limit each MO's registre lets it delegate.
+APPROVAL_LIMITS = {"MTQ": Decimal("250000.00"), "MSSS": Decimal("100000.00")}
+
+COURSES = [
+    Course(code="SAGIR-RF-101", title="Initiation aux finances dans SAGIR"),
+    Course(code="SAGIR-EI-201", title="Rapports de l'environnement informationnel"),
+]
+# Small sessions, so the waiting list shows quickly in a demo.
+SESSIONS = [
+    Session(code="RF101-2027-01", course="SAGIR-RF-101", starts_on=date(2027, 1, 19), capacity=2),
+    Session(code="EI201-2027-02", course="SAGIR-EI-201", starts_on=date(2027, 2, 9), capacity=10),
+]
+
+
+def load_sga_reference(sga: SqlSga) -> None:
+    for course in COURSES:
+        sga.add_course(course)
+    for session in SESSIONS:
+        sga.add_session(session)
+
+
 def load_sagir_reference(erp: SqlSagirErp) -> None:
     """The catalogue, positionnements, registres and partition groups of the demo MOs."""
     for responsibility in RESPONSIBILITIES:
@@ -111,9 +147,20 @@ def load_sagir_reference(erp: SqlSagirErp) -> None:
             erp.add_partition_group(mo, group)
     for authority in REGISTRE:
         erp.add_authority(authority)
+    for mo, amount in APPROVAL_LIMITS.items():
+        erp.set_approval_limit(mo, amount)
 
 
-def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp) -> bool:
+def load_active_accounts(erp: SqlSagirErp) -> None:
+    at = datetime(2026, 1, 5, 13, 30, tzinfo=UTC)
+    for mo, number, codes in ACTIVE_ACCOUNTS:
+        erp.create_account(f"demo/{mo}/{number}/account", mo, number, at)
+        for code in codes:
+            erp.grant(f"demo/{mo}/{number}/{code}", mo, number, code, at)
+        erp.activate_account(f"demo/{mo}/{number}/activate", mo, number, at)
+
+
+def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp, sga: SqlSga | None = None) -> bool:
     """Load the demo set when the database has no MO yet; returns whether it loaded."""
     if directory.mos():
         return False
@@ -124,4 +171,7 @@ def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp) -> bool:
     for person in PERSONS:
         erp.add_person(person)
     load_sagir_reference(erp)
+    load_active_accounts(erp)
+    if sga is not None:
+        load_sga_reference(sga)
     return True

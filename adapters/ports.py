@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from models.directory import Agent, Mo, Person
 from models.employee_requests import Escalation
 from models.mail import Mail
+from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
+from models.registre import (
+    ChangeValidity,
+    Declaration,
+    RegistreAction,
+    RegistreChange,
+    RegistreLine,
+)
 from models.sagir import AccessSnapshot, Authority, Responsibility
 from models.tickets import BreachEscalation, TicketRecord
+from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
 
 
 class TicketRecords(Protocol):
@@ -95,15 +105,91 @@ class SagirErp(Protocol):
         self, key: str, mo: str, employee_number: str, departure_date: date, at: datetime
     ) -> bool: ...
 
+    # Parameterisation and password help.
+
+    def approval_limit(self, mo: str) -> Decimal | None: ...
+
+    def approval_powers_of(self, mo: str, employee_number: str) -> list[ApprovalPowers]: ...
+
+    def responsibility_template(self, code: str) -> ResponsibilityTemplate | None: ...
+
+    def create_responsibility(
+        self, key: str, mo: str, template: ResponsibilityTemplate, at: datetime
+    ) -> bool: ...
+
+    def modify_responsibility(
+        self, key: str, mo: str, template: ResponsibilityTemplate, at: datetime
+    ) -> bool: ...
+
+    def set_approval_powers(
+        self,
+        key: str,
+        mo: str,
+        employee_number: str,
+        powers: ApprovalPowers,
+        at: datetime,
+        replace: bool,
+    ) -> bool: ...
+
+    def withdraw_approval_powers(
+        self, key: str, mo: str, employee_number: str, scope_code: str, at: datetime
+    ) -> bool: ...
+
+    def reset_password(
+        self, key: str, mo: str, employee_number: str, secret: str, at: datetime
+    ) -> bool:
+        """Set a temporary secret (stored hashed), to be changed at the next sign-in."""
+
+    # The registre d'autorité as the MO keeps it.
+
+    def registre_lines(self, mo: str) -> list[RegistreLine]: ...
+
+    def registre_changes(self, mo: str) -> list[RegistreChange]: ...
+
+    def declare_authority(
+        self, declaration: Declaration, by: str, at: datetime
+    ) -> RegistreLine: ...
+
+    def change_authority(
+        self,
+        mo: str,
+        change: ChangeValidity,
+        today: date,
+        at: datetime,
+        action: RegistreAction = RegistreAction.change,
+    ) -> RegistreLine: ...
+
 
 class Mailer(Protocol):
     def send(self, mail: Mail, at: datetime) -> bool:
         """Queue a mail once per key; False when it was already queued."""
 
+    def sent(self, key_prefix: str = "") -> list[Mail]:
+        """The mails queued under keys starting with `key_prefix`."""
+
 
 class Sga(Protocol):
     """The training system (système de gestion des apprentissages)."""
 
-    def register(self, mo: str, employee_number: str, course: str, at: datetime) -> bool: ...
+    def register(self, mo: str, employee_number: str, course: str, at: datetime) -> bool:
+        """A course asked for in an arrival, before a session is chosen."""
 
     def unregister(self, mo: str, employee_number: str, course: str) -> None: ...
+
+    def add_course(self, course: Course) -> None: ...
+
+    def add_session(self, new: Session) -> None: ...
+
+    def sessions(self) -> list[SessionView]: ...
+
+    def session(self, code: str) -> SessionView | None: ...
+
+    def enrolments(self, session_code: str) -> list[Enrolment]: ...
+
+    def enrol(self, enrol: Enrol, at: datetime) -> Enrolment:
+        """Register when a place is left, else join the waiting list; once per person."""
+
+    def cancel(
+        self, session_code: str, mo: str, employee_number: str, at: datetime
+    ) -> Cancellation:
+        """Cancel; a freed place goes to the first on the waiting list."""

@@ -6,9 +6,13 @@ the same transaction as the change, so a retried write finds it and changes noth
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,18 +21,32 @@ from sqlalchemy.orm import Session
 from adapters.database import (
     AccountPartitionRow,
     AccountResponsibilityRow,
+    ApprovalLimitRow,
+    ApprovalPowerRow,
     DefaultResponsibilityRow,
     ErpWriteRow,
     PartitionGroupRow,
     PersonRow,
+    RegistreChangeRow,
     RegistrePersonRow,
     RegistreResponsibilityRow,
     ResponsibilityRow,
     UnitOfWork,
     UserAccountRow,
     UserParameterRow,
+    UserPasswordRow,
 )
 from models.directory import Person
+from models.parameterisation import ApprovalPowers, PowerScope, ResponsibilityTemplate
+from models.registre import (
+    ChangeValidity,
+    Declaration,
+    RegistreAction,
+    RegistreChange,
+    RegistreLine,
+    check_declaration,
+    check_still_covered,
+)
 from models.sagir import (
     AccessSnapshot,
     AccountStatus,
@@ -91,23 +109,73 @@ class SqlSagirErp:
             )
 
     def registre(self, mo: str) -> list[Authority]:
+        return [Authority(**line.model_dump(exclude={"id"})) for line in self.registre_lines(mo)]
+
+    def registre_lines(self, mo: str) -> list[RegistreLine]:
+        with self._uow.begin() as session:
+            return _registre_lines(session, mo)
+
+    def registre_changes(self, mo: str) -> list[RegistreChange]:
         with self._uow.begin() as session:
             rows = session.scalars(
-                select(RegistrePersonRow)
-                .where(RegistrePersonRow.mo_code == mo)
-                .order_by(RegistrePersonRow.id)
+                select(RegistreChangeRow)
+                .where(RegistreChangeRow.mo_code == mo)
+                .order_by(RegistreChangeRow.id)
             )
             return [
-                Authority(
+                RegistreChange(
+                    id=row.id,
                     mo=row.mo_code,
-                    employee_number=row.employee_number,
-                    kind=AuthorityKind(row.kind),
-                    releve_of=row.releve_of,
+                    line_id=row.line_id,
+                    action=RegistreAction(row.action),
+                    changed_by=row.changed_by,
+                    changed_at=row.changed_at,
+                    detail=row.detail,
+                )
+                for row in rows
+            ]
+
+    def approval_limit(self, mo: str) -> Decimal | None:
+        with self._uow.begin() as session:
+            row = session.get(ApprovalLimitRow, mo)
+            return None if row is None else row.max_amount
+
+    def approval_powers_of(self, mo: str, employee_number: str) -> list[ApprovalPowers]:
+        with self._uow.begin() as session:
+            rows = session.scalars(
+                select(ApprovalPowerRow)
+                .where(*_of(ApprovalPowerRow, mo, employee_number))
+                .order_by(ApprovalPowerRow.scope_code)
+            )
+            return [
+                ApprovalPowers(
+                    scope=PowerScope(row.scope),
+                    scope_code=row.scope_code,
+                    amount_limit=row.amount_limit,
                     valid_from=row.valid_from,
                     valid_until=row.valid_until,
                 )
                 for row in rows
             ]
+
+    def responsibility_template(self, code: str) -> ResponsibilityTemplate | None:
+        """An MO's own responsibility as its template was completed (None for SAGIR's own)."""
+        with self._uow.begin() as session:
+            row = session.get(ResponsibilityRow, code)
+            if row is None or row.owner_mo is None:
+                return None
+            return ResponsibilityTemplate(
+                code=row.code,
+                name=row.name,
+                module=Module(row.module),
+                transactions=(row.transactions or "").split(),
+                data_scope=row.data_scope or "",
+            )
+
+    def password_matches(self, mo: str, employee_number: str, secret: str) -> bool:
+        with self._uow.begin() as session:
+            row = session.get(UserPasswordRow, (mo, employee_number))
+            return row is not None and _verify(secret, row.secret_hash)
 
     def partition_group_exists(self, mo: str, name: str) -> bool:
         with self._uow.begin() as session:
@@ -290,6 +358,164 @@ class SqlSagirErp:
             row.departure_recorded_at = at
             return True
 
+    def create_responsibility(
+        self, key: str, mo: str, template: ResponsibilityTemplate, at: datetime
+    ) -> bool:
+        """Add an MO's responsibility to the catalogue; its registre then allows it."""
+        with self._write(key, "create_responsibility", mo, "-", at) as session:
+            if session is None:
+                return False
+            if session.get(ResponsibilityRow, template.code) is not None:
+                raise ErpRefused(f"template.code: {template.code} already exists in SAGIR")
+            session.add(
+                ResponsibilityRow(
+                    code=template.code,
+                    name=template.name,
+                    module=template.module.value,
+                    owner_mo=mo,
+                    transactions=" ".join(template.transactions),
+                    data_scope=template.data_scope,
+                )
+            )
+            session.flush()
+            session.add(RegistreResponsibilityRow(mo_code=mo, responsibility_code=template.code))
+            return True
+
+    def modify_responsibility(
+        self, key: str, mo: str, template: ResponsibilityTemplate, at: datetime
+    ) -> bool:
+        with self._write(key, "modify_responsibility", mo, "-", at) as session:
+            if session is None:
+                return False
+            row = session.get(ResponsibilityRow, template.code)
+            if row is None or row.owner_mo != mo:
+                raise ErpRefused(f"template.code: {template.code} is not a responsibility of {mo}")
+            row.name = template.name
+            row.module = template.module.value
+            row.transactions = " ".join(template.transactions)
+            row.data_scope = template.data_scope
+            return True
+
+    def set_approval_powers(
+        self,
+        key: str,
+        mo: str,
+        employee_number: str,
+        powers: ApprovalPowers,
+        at: datetime,
+        replace: bool,
+    ) -> bool:
+        """Grant (`replace=False`: none may exist yet on that scope) or change powers."""
+        with self._write(key, "set_approval_powers", mo, employee_number, at) as session:
+            if session is None:
+                return False
+            self._require_account(session, mo, employee_number)
+            row = session.get(ApprovalPowerRow, (mo, employee_number, powers.scope_code))
+            if row is None and replace:
+                raise ErpRefused(
+                    f"powers.scope_code: {employee_number} has no powers on "
+                    f"{powers.scope_code} to change"
+                )
+            if row is not None and not replace:
+                raise ErpRefused(
+                    f"powers.scope_code: {employee_number} already has powers on "
+                    f"{powers.scope_code}; ask for a change instead"
+                )
+            session.merge(
+                ApprovalPowerRow(
+                    mo_code=mo,
+                    employee_number=employee_number,
+                    scope_code=powers.scope_code,
+                    scope=powers.scope.value,
+                    amount_limit=powers.amount_limit,
+                    valid_from=powers.valid_from,
+                    valid_until=powers.valid_until,
+                )
+            )
+            return True
+
+    def withdraw_approval_powers(
+        self, key: str, mo: str, employee_number: str, scope_code: str, at: datetime
+    ) -> bool:
+        with self._write(key, "withdraw_approval_powers", mo, employee_number, at) as session:
+            if session is None:
+                return False
+            row = session.get(ApprovalPowerRow, (mo, employee_number, scope_code))
+            if row is None:
+                raise ErpRefused(f"withdraw_scope: {employee_number} has no powers on {scope_code}")
+            session.delete(row)
+            return True
+
+    def reset_password(
+        self, key: str, mo: str, employee_number: str, secret: str, at: datetime
+    ) -> bool:
+        """Store a salted hash of a temporary secret, to be changed at the next sign-in."""
+        with self._write(key, "reset_password", mo, employee_number, at) as session:
+            if session is None:
+                return False
+            self._require_account(session, mo, employee_number)
+            session.merge(
+                UserPasswordRow(
+                    mo_code=mo,
+                    employee_number=employee_number,
+                    secret_hash=_hash(secret),
+                    must_change=True,
+                    reset_at=at,
+                )
+            )
+            return True
+
+    # --- the registre as the MO keeps it ------------------------------------------------------
+
+    def declare_authority(self, declaration: Declaration, by: str, at: datetime) -> RegistreLine:
+        with self._uow.begin() as session:
+            lines = _registre_lines(session, declaration.mo, lock=True)
+            check_declaration(declaration, list(lines))
+            row = RegistrePersonRow(
+                mo_code=declaration.mo,
+                employee_number=declaration.employee_number,
+                kind=declaration.kind.value,
+                releve_of=declaration.releve_of,
+                valid_from=declaration.valid_from,
+                valid_until=declaration.valid_until,
+            )
+            session.add(row)
+            session.flush()
+            line = _line(row)
+            self._log_change(session, line, RegistreAction.declare, by, at)
+            return line
+
+    def change_authority(
+        self,
+        mo: str,
+        change: ChangeValidity,
+        today: date,
+        at: datetime,
+        action: RegistreAction = RegistreAction.change,
+    ) -> RegistreLine:
+        """Change a line's validity (ending it is a change of `valid_until`); refused when the
+        MO would be left with nobody to authorise sooner than before."""
+        with self._uow.begin() as session:
+            lines = _registre_lines(session, mo, lock=True)
+            row = session.get(RegistrePersonRow, change.line_id)
+            if row is None or row.mo_code != mo:
+                raise ErpRefused(f"line: {change.line_id} is not a line of {mo}'s registre")
+            valid_from = change.valid_from or row.valid_from
+            valid_until = None if change.open_ended else (change.valid_until or row.valid_until)
+            if valid_until is not None and valid_until < valid_from:
+                raise ErpRefused("valid_until: must be on or after valid_from")
+            after = [
+                line.model_copy(update={"valid_from": valid_from, "valid_until": valid_until})
+                if line.id == row.id
+                else line
+                for line in lines
+            ]
+            check_still_covered(mo, list(lines), list(after), today)
+            row.valid_from, row.valid_until = valid_from, valid_until
+            line = _line(row)
+            self._log_change(session, line, action, change.by, at)
+            return line
+
     # --- set-up (demo data, tests, and later the registre commands) --------------------------
 
     def add_person(self, person: Person) -> None:
@@ -329,6 +555,10 @@ class SqlSagirErp:
                 )
             )
 
+    def set_approval_limit(self, mo: str, amount: Decimal) -> None:
+        with self._uow.begin() as session:
+            session.merge(ApprovalLimitRow(mo_code=mo, max_amount=amount))
+
     def add_partition_group(self, mo: str, name: str) -> None:
         with self._uow.begin() as session:
             session.merge(PartitionGroupRow(mo_code=mo, name=name))
@@ -361,6 +591,26 @@ class SqlSagirErp:
                 raise
 
     @staticmethod
+    def _log_change(
+        session: Session, line: RegistreLine, action: RegistreAction, by: str, at: datetime
+    ) -> None:
+        detail = (
+            f"{line.kind.value} {line.employee_number}"
+            + (f" (relève of {line.releve_of})" if line.releve_of else "")
+            + f" valid {line.valid_from} to {line.valid_until or 'open'}"
+        )
+        session.add(
+            RegistreChangeRow(
+                mo_code=line.mo,
+                line_id=line.id,
+                action=action.value,
+                changed_by=by,
+                changed_at=at,
+                detail=detail,
+            )
+        )
+
+    @staticmethod
     def _require_account(session: Session, mo: str, employee_number: str) -> UserAccountRow:
         row = session.get(UserAccountRow, (mo, employee_number))
         if row is None or row.status == AccountStatus.removed.value:
@@ -370,3 +620,35 @@ class SqlSagirErp:
 
 def _of(table: type, mo: str, employee_number: str) -> tuple[object, object]:
     return (table.mo_code == mo, table.employee_number == employee_number)  # type: ignore[attr-defined]
+
+
+def _line(row: RegistrePersonRow) -> RegistreLine:
+    return RegistreLine(
+        id=row.id,
+        mo=row.mo_code,
+        employee_number=row.employee_number,
+        kind=AuthorityKind(row.kind),
+        releve_of=row.releve_of,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def _registre_lines(session: Session, mo: str, lock: bool = False) -> list[RegistreLine]:
+    """The MO's lines; `lock` serialises concurrent changes of one registre (PostgreSQL)."""
+    query = select(RegistrePersonRow).where(RegistrePersonRow.mo_code == mo)
+    if lock:
+        query = query.with_for_update()
+    return [_line(row) for row in session.scalars(query.order_by(RegistrePersonRow.id))]
+
+
+def _hash(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _verify(secret: str, stored: str) -> bool:
+    _, salt, digest = stored.split("$")
+    found = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
+    return hmac.compare_digest(found.hex(), digest)

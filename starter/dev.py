@@ -26,6 +26,7 @@ from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
 from starter.client import connect, register_search_attributes
 from starter.settings import Settings
 
@@ -96,7 +97,7 @@ async def _dev(settings: Settings) -> None:
         await register_search_attributes(client)
         uow = UnitOfWork(make_engine(settings.database_url))
         migrate(uow.engine)
-        loaded = load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        loaded = load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         api = _api_server(settings, host, ui_port)
         api_task = asyncio.create_task(api.serve())
         _print_banner(settings, host, port, ui_port, loaded)

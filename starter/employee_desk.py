@@ -10,14 +10,9 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.client import (
-    Client,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.ports import Directory, SagirErp
 from models.arrivals import ArrivalRequest, ArrivalState, StartArrival, arrival_id
@@ -33,8 +28,9 @@ from models.departures import (
 from models.employee_requests import TakeRequest
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
-from starter.desk_checks import checked_mo_code, refusal_reason, require_agent, require_mo
-from starter.errors import InvalidInput, NotFound, Refused
+from starter.desk_checks import checked_mo_code, require_agent, require_mo
+from starter.errors import InvalidInput, Refused
+from starter.workflow_calls import execute_step, query_state
 from workflows import search_attributes as sa
 from workflows.arrival import ArrivalWorkflow
 from workflows.departure import DepartureWorkflow
@@ -114,16 +110,19 @@ class EmployeeDesk:
         return await handle.query(ArrivalWorkflow.state)
 
     async def show_arrival(self, workflow_id: str) -> ArrivalState:
-        return await _query(self._arrival(workflow_id), ArrivalWorkflow.state, workflow_id)
+        return await query_state(self._arrival(workflow_id), ArrivalWorkflow.state, workflow_id)
 
     async def take_arrival(self, workflow_id: str, agent: str) -> ArrivalState:
         require_agent(self._directory, agent)
         handle = self._arrival(workflow_id)
-        return await _update(handle, ArrivalWorkflow.take, TakeRequest(agent=agent), workflow_id)
+        return await execute_step(
+            handle, ArrivalWorkflow.take, TakeRequest(agent=agent), workflow_id
+        )
 
     async def dossier_ready(self, workflow_id: str) -> ArrivalState:
         handle = self._arrival(workflow_id)
-        state = await _query(handle, ArrivalWorkflow.state, workflow_id)  # 404 before signalling
+        # Query first: an unknown id answers NotFound before anything is signalled.
+        state = await query_state(handle, ArrivalWorkflow.state, workflow_id)
         await handle.signal(ArrivalWorkflow.dossier_ready)
         return state
 
@@ -170,11 +169,11 @@ class EmployeeDesk:
             )
         except WorkflowAlreadyStartedError:
             running = self._client.get_workflow_handle_for(DepartureWorkflow.run, notice.id)
-            return await _update(running, DepartureWorkflow.renotify, notice, notice.id)
+            return await execute_step(running, DepartureWorkflow.renotify, notice, notice.id)
         return await handle.query(DepartureWorkflow.state)
 
     async def record_departure(self, workflow_id: str, by: str) -> DepartureState:
-        return await _update(
+        return await execute_step(
             self._departure(workflow_id),
             DepartureWorkflow.record_departure,
             RecordDeparture(by=by),
@@ -183,7 +182,7 @@ class EmployeeDesk:
 
     async def take_departure(self, workflow_id: str, agent: str) -> DepartureState:
         require_agent(self._directory, agent)
-        return await _update(
+        return await execute_step(
             self._departure(workflow_id),
             DepartureWorkflow.take,
             TakeRequest(agent=agent),
@@ -191,7 +190,7 @@ class EmployeeDesk:
         )
 
     async def show_departure(self, workflow_id: str) -> DepartureState:
-        return await _query(self._departure(workflow_id), DepartureWorkflow.state, workflow_id)
+        return await query_state(self._departure(workflow_id), DepartureWorkflow.state, workflow_id)
 
     # --- both -------------------------------------------------------------------------------
 
@@ -227,25 +226,3 @@ class EmployeeDesk:
         if not DEPARTURE_ID.match(workflow_id):
             raise InvalidInput(f"id: {workflow_id!r} is not a departure id like depart-MTQ-45871")
         return self._client.get_workflow_handle_for(DepartureWorkflow.run, workflow_id)
-
-
-async def _query(handle: WorkflowHandle[Any, Any], query: Any, workflow_id: str) -> Any:
-    try:
-        return await handle.query(query)
-    except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"{workflow_id} does not exist") from None
-        raise
-
-
-async def _update(
-    handle: WorkflowHandle[Any, Any], update: Any, argument: Any, workflow_id: str
-) -> Any:
-    try:
-        return await handle.execute_update(update, argument)
-    except WorkflowUpdateFailedError as failed:
-        raise Refused(refusal_reason(failed)) from None
-    except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"{workflow_id} does not exist or is finished") from None
-        raise

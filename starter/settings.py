@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     dossier_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"
     )
+    # Open days a parameterisation request waits for the MO's answer before it is closed.
+    answer_wait_open_days: int = Field(
+        default=5, ge=1, le=60, validation_alias="SAGIR_ANSWER_WAIT_OPEN_DAYS"
+    )
     extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
         default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
     )

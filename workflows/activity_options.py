@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 Argument = TypeVar("Argument")
 Result = TypeVar("Result")
@@ -25,3 +26,11 @@ async def execute(method: Callable[[Any, Argument], Result], argument: Argument)
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         retry_policy=ACTIVITY_RETRY,
     )
+
+
+def failure_reason(error: ActivityError) -> str:
+    """The sentence an activity's permanent refusal carries (its ApplicationError's message)."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return str(cause or error)

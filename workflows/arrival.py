@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.employee_accesses import EmployeeAccessActivities
@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
-    from workflows.activity_options import ACTIVITY_TIMEOUT, execute
+    from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
     from workflows.search_attributes import arrival_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -111,7 +111,7 @@ class ArrivalWorkflow:
                 ),
             )
         except ActivityError as error:
-            return await self._refuse(_reason(error))
+            return await self._refuse(failure_reason(error))
         self._set_status(ArrivalStatus.received)
         await workflow.wait_condition(lambda: self._state.taken_by is not None)
         self._set_status(ArrivalStatus.preparing)
@@ -132,7 +132,7 @@ class ArrivalWorkflow:
             )
         except ActivityError as error:
             # The account changed under us (a departure removed it, say): say so, grant nothing.
-            self._state.reason = f"activation failed: {_reason(error)}"
+            self._state.reason = f"activation failed: {failure_reason(error)}"
             self._state.log("activation_failed", SYSTEM, workflow.now(), self._state.reason)
             self._set_status(ArrivalStatus.failed)
             await self._notify(
@@ -202,7 +202,7 @@ class ArrivalWorkflow:
             try:
                 await execute(EmployeeAccessActivities.apply_grant, step)
             except ActivityError as error:
-                reason = f"{step.kind} {step.target}".strip() + f" failed: {_reason(error)}"
+                reason = f"{step.kind} {step.target}".strip() + f" failed: {failure_reason(error)}"
                 self._state.log("grant_failed", SYSTEM, workflow.now(), reason)
                 for done in reversed(self._state.granted):
                     await execute(EmployeeAccessActivities.undo_grant, done)
@@ -262,10 +262,3 @@ class ArrivalWorkflow:
         self._state.breached = True
         self._state.log("breached", SYSTEM, at)
         self._publish()
-
-
-def _reason(error: ActivityError) -> str:
-    cause = error.cause
-    if isinstance(cause, ApplicationError):
-        return cause.message
-    return str(cause or error)

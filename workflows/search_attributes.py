@@ -8,6 +8,8 @@ from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 from models.arrivals import ArrivalState
 from models.departures import DepartureState
+from models.parameterisation import ParamState, request_prefix
+from models.passwords import PasswordResetState
 from models.tickets import TicketState
 
 MO = SearchAttributeKey.for_keyword("Mo")
@@ -53,4 +55,23 @@ def departure_attributes(state: DepartureState) -> list[SearchAttributePair[Any]
         SearchAttributePair(BREACHED, state.breached),
         SearchAttributePair(DUE, state.due),
         SearchAttributePair(LATE_NOTICE, state.late),
+    ]
+
+
+def param_attributes(state: ParamState) -> list[SearchAttributePair[Any]]:
+    """Parameterisation (`param`) and access (`acces`) requests."""
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, request_prefix(state.kind)),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
+    ]
+
+
+def password_attributes(state: PasswordResetState) -> list[SearchAttributePair[Any]]:
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, "motdepasse"),
+        SearchAttributePair(STATUS, state.status.value),
     ]

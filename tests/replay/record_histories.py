@@ -20,6 +20,7 @@ from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
 from models.arrivals import ArrivalStatus
 from models.departures import DepartureStatus, end_of_day
 from models.sla import Channel
@@ -61,7 +62,7 @@ async def record_ticket_lifecycle() -> None:
     with tempfile.TemporaryDirectory() as folder:
         uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
         migrate(uow.engine)
-        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
             ticket = await desk.open(Channel.phone, urgent=True)
             await desk.skip(timedelta(days=1))  # breached and escalated
@@ -112,7 +113,7 @@ async def record_employee_histories() -> None:
     with tempfile.TemporaryDirectory() as folder:
         uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
         migrate(uow.engine)
-        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow))
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         async with env:
             queue = f"record-{uuid.uuid4()}"
             async with running_employee_desk(env, uow, queue) as (harness, desk):
