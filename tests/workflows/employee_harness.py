@@ -13,10 +13,13 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from activities.employee_accesses import EmployeeAccessActivities
+from activities.parameterisation import ParameterisationActivities
+from activities.passwords import PasswordActivities, temporary_secret
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from adapters.database import UnitOfWork
 from adapters.outbox_mailer import OutboxMailer
+from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
@@ -27,10 +30,13 @@ from models.directory import Person
 from models.sagir import ErpRefused
 from models.service_calendar import MONTREAL, ServiceCalendar
 from starter.employee_desk import EmployeeDesk
+from starter.parameterisation_desk import ParameterisationDesk
+from starter.password_desk import PasswordDesk
 from worker import activities_for, build_worker
 
 CALENDAR = ServiceCalendar()
 DOSSIER_WAIT_OPEN_DAYS = 3
+ANSWER_WAIT_OPEN_DAYS = 3
 
 
 def new_person(employee_number: str, mo: str = "MTQ", email_works: bool = True) -> Person:
@@ -62,6 +68,29 @@ class EmployeeHarness:
         self.records = SqlTicketRecords(uow)
         self.now = datetime.now(UTC)
         self.started: list[str] = []
+        self.task_queue = ""
+
+    def param_desk(self) -> ParameterisationDesk:
+        return ParameterisationDesk(
+            self.env.client,
+            self.task_queue,
+            CALENDAR,
+            SqlDirectory(self.uow),
+            self.erp,
+            SqlCounters(self.uow).next_number,
+            ANSWER_WAIT_OPEN_DAYS,
+            lambda: self.now,
+        )
+
+    def password_desk(self) -> PasswordDesk:
+        return PasswordDesk(
+            self.env.client,
+            self.task_queue,
+            SqlDirectory(self.uow),
+            self.erp,
+            SqlCounters(self.uow).next_number,
+            lambda: self.now,
+        )
 
     def desk(self, task_queue: str) -> EmployeeDesk:
         return EmployeeDesk(
@@ -143,6 +172,7 @@ async def running_employee_desk(
     uow: UnitOfWork,
     task_queue: str,
     erp: SqlSagirErp | None = None,
+    make_secret: Callable[[], str] = temporary_secret,
 ) -> AsyncIterator[tuple[EmployeeHarness, EmployeeDesk]]:
     erp = erp or SqlSagirErp(uow)
     harness = EmployeeHarness(env, uow, erp)
@@ -153,8 +183,11 @@ async def running_employee_desk(
         EmployeeAccessActivities(
             erp, harness.mail, SqlSga(uow), harness.records, SqlDirectory(uow)
         ),
+        ParameterisationActivities(erp, harness.mail),
+        PasswordActivities(erp, harness.mail, make_secret),
     )
     async with build_worker(env.client, task_queue, activities):
+        harness.task_queue = task_queue
         try:
             yield harness, harness.desk(task_queue)
         finally:
