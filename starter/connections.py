@@ -35,12 +35,28 @@ async def connected() -> AsyncIterator[tuple[Settings, Client, UnitOfWork]]:
     try:
         yield settings, client, uow
     except (OperationalError, ProgrammingError):
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        raise Unavailable(
-            f"the database {shown} is not ready; run `sagir-desk dev` or `sagir-desk migrate` first"
-        ) from None
+        raise _database_not_ready(settings) from None
     finally:
         uow.engine.dispose()
+
+
+def with_database(build: Callable[[Settings, UnitOfWork], Desk], action: Callable[[Desk], T]) -> T:
+    """Build a desk service that needs only the database, run one action on it, and close."""
+    settings = Settings()
+    uow = UnitOfWork(make_engine(settings.database_url))
+    try:
+        return action(build(settings, uow))
+    except (OperationalError, ProgrammingError):
+        raise _database_not_ready(settings) from None
+    finally:
+        uow.engine.dispose()
+
+
+def _database_not_ready(settings: Settings) -> Unavailable:
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    return Unavailable(
+        f"the database {shown} is not ready; run `sagir-desk dev` or `sagir-desk migrate` first"
+    )
 
 
 def run_with(

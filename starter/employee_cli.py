@@ -12,11 +12,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pydantic import BaseModel
 
 from models.arrivals import ArrivalRequest, ArrivalState
 from models.departures import BirthDayMonth, DepartureRequest, DepartureState
 from models.timestamps import local_text
+from starter.cli_support import json_option, parse_date, print_model, print_rows, print_steps
 from starter.errors import InvalidInput
 from starter.settings import Settings
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 from starter.ticket_desk import parse_step
 
 T = TypeVar("T")
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 # --- arrivals ---------------------------------------------------------------------------------
@@ -171,10 +169,9 @@ def departure_list(mo: str | None, late: bool | None, as_json: bool) -> None:
 
 
 def _date(option: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not a date like 2026-12-07") from None
+    found = parse_date(option, text)
+    assert found is not None
+    return found
 
 
 def _parameters(pairs: Iterable[str]) -> dict[str, str]:
@@ -208,20 +205,9 @@ def _employee_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
     )
 
 
-def _print_model(state: BaseModel) -> None:
-    click.echo(state.model_dump_json(indent=2))
-
-
-def _print_steps(steps: Iterable[Any]) -> None:
-    click.echo("       steps:")
-    for number, step in enumerate(steps, start=1):
-        note = f"  {step.note}" if step.note else ""
-        click.echo(f"  {number:>3}. {local_text(step.at)}  {step.kind:<17} {step.actor}{note}")
-
-
 def _print_arrival(state: ArrivalState, as_json: bool) -> None:
     if as_json:
-        return _print_model(state)
+        return print_model(state)
     rows = [
         ("arrival", state.id),
         ("status", state.status.value),
@@ -233,14 +219,13 @@ def _print_arrival(state: ArrivalState, as_json: bool) -> None:
     ]
     if state.reason:
         rows.append(("reason", state.reason))
-    for label, value in rows:
-        click.echo(f"{label:>12}: {value}")
-    _print_steps(state.steps)
+    print_rows(rows)
+    print_steps(state.steps)
 
 
 def _print_departure(state: DepartureState, as_json: bool) -> None:
     if as_json:
-        return _print_model(state)
+        return print_model(state)
     rows = [
         ("departure", state.id),
         ("status", state.status.value),
@@ -255,9 +240,8 @@ def _print_departure(state: DepartureState, as_json: bool) -> None:
     ]
     if state.reason:
         rows.append(("reason", state.reason))
-    for label, value in rows:
-        click.echo(f"{label:>12}: {value}")
-    _print_steps(state.steps)
+    print_rows(rows)
+    print_steps(state.steps)
 
 
 def _print_summaries(found: list[Any], as_json: bool) -> None:

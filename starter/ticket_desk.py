@@ -184,8 +184,12 @@ def parse_step(model: type[BaseModel], **fields: Any) -> Any:
 
 def first_error(error: ValidationError) -> str:
     detail = error.errors()[0]
-    field = ".".join(str(part) for part in detail["loc"]) or "input"
-    return f"{field}: {detail['msg']}"
+    # A rule across fields (a model validator) already names its field in its sentence.
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if not detail["loc"]:
+        return message
+    field = ".".join(str(part) for part in detail["loc"])
+    return f"{field}: {message}"
 
 
 def _checked_id(ticket_id: str) -> str:

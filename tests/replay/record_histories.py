@@ -23,6 +23,8 @@ from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from models.arrivals import ArrivalStatus
 from models.departures import DepartureStatus, end_of_day
+from models.parameterisation import AskClient as AskParam
+from models.parameterisation import ClientAnswer, CompleteParam, ParamKind, QualityCheck
 from models.sla import Channel
 from models.tickets import (
     AskClient,
@@ -49,6 +51,8 @@ from tests.workflows.employee_harness import (
     running_employee_desk,
 )
 from tests.workflows.harness import running_desk
+from tests.workflows.test_parameterisation_workflow import TEMPLATE, param_request
+from tests.workflows.test_password_reset_workflow import reset_request
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -194,9 +198,73 @@ async def record_employee_histories() -> None:
         print(f"recorded {len(history.events)} events of {name}")
 
 
-RECORDERS = {"ticket": record_ticket_lifecycle, "employee": record_employee_histories}
+async def record_request_histories() -> None:
+    """Parameterisation (the whole path), one closed without an answer, a password reset."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    histories = {}
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        async with env:
+            queue = f"record-{uuid.uuid4()}"
+            async with running_employee_desk(env, uow, queue) as (harness, _):
+                desk = harness.param_desk()
+                state = await desk.submit(param_request(ParamKind.create_responsibility))
+                await harness.skip(timedelta(days=2))  # breached, escalated
+                await harness.eventually(lambda: desk.show(state.id), lambda s: s.breached)
+                await desk.take(state.id, "agent-tremblay")
+                await desk.ask(state.id, AskParam(agent="agent-tremblay", question="Portée?"))
+                today = await harness.today()
+                reminder = CALENDAR.periods_on(CALENDAR.open_days_after(today, 1))[0].start
+                await harness.move_to(reminder + timedelta(minutes=1))
+                await harness.eventually(lambda: desk.show(state.id), lambda s: s.reminders == 1)
+                await desk.answer(state.id, ClientAnswer(by="rh-mtq", answer="La DGF"))
+                await desk.complete(
+                    state.id, CompleteParam(agent="agent-tremblay", template=TEMPLATE)
+                )
+                await desk.check(
+                    state.id, QualityCheck(agent="agent-gagnon", approved=False, note="nom?")
+                )
+                await desk.complete(
+                    state.id, CompleteParam(agent="agent-tremblay", template=TEMPLATE)
+                )
+                await desk.check(state.id, QualityCheck(agent="agent-gagnon", approved=True))
+                await env.client.get_workflow_handle(state.id).result()
+                histories["param_lifecycle"] = await env.client.get_workflow_handle(
+                    state.id
+                ).fetch_history()
+
+                closed = await desk.submit(param_request())
+                await desk.take(closed.id, "agent-roy")
+                await desk.ask(closed.id, AskParam(agent="agent-roy", question="Centre?"))
+                await harness.skip(timedelta(days=10))
+                await env.client.get_workflow_handle(closed.id).result()
+                histories["param_closed_no_answer"] = await env.client.get_workflow_handle(
+                    closed.id
+                ).fetch_history()
+
+                reset = await harness.password_desk().reset(reset_request())
+                histories["password_reset"] = await env.client.get_workflow_handle(
+                    reset.id
+                ).fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    for name, history in histories.items():
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        print(f"recorded {len(history.events)} events of {name}")
+
+
+RECORDERS = {
+    "ticket": record_ticket_lifecycle,
+    "employee": record_employee_histories,
+    "request": record_request_histories,
+}
 
 if __name__ == "__main__":
-    # python -m tests.replay.record_histories [ticket] [employee]   (default: employee)
-    for name in sys.argv[1:] or ["employee"]:
+    # python -m tests.replay.record_histories [ticket] [employee] [request]  (default: request)
+    for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

@@ -58,6 +58,24 @@ async def test_departure_history_replays_on_current_code() -> None:
     assert len(history.events) > 30
 
 
+async def test_parameterisation_history_replays_on_current_code() -> None:
+    # Breached, taken, a question with a reminder, answered, completed with the template,
+    # returned by the quality check, completed again, approved, applied, the MO told.
+    history = await replays("param_lifecycle.json")
+    assert len(history.events) > 60
+
+
+async def test_parameterisation_closed_without_answer_replays_on_current_code() -> None:
+    history = await replays("param_closed_no_answer.json")
+    assert len(history.events) > 30
+
+
+async def test_password_reset_history_replays_on_current_code() -> None:
+    # Identity checked, password reset and mailed inside the activity.
+    history = await replays("password_reset.json")
+    assert len(history.events) > 10
+
+
 def test_every_workflow_type_has_a_recorded_history() -> None:
     recorded = {
         json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"][

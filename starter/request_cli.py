@@ -1,0 +1,351 @@
+"""`sagir-desk param`, `sagir-desk access` and `sagir-desk password`: the MO submits, agents
+take, ask, complete and check, the MO answers, everyone reads.
+
+Same conventions as the other commands: one line and exit code 2 for a refusal or bad input,
+`--json` for machine-readable output. Access requests take the same steps as parameterisation
+requests, so both groups carry the same step commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from models.departures import BirthDayMonth
+from models.parameterisation import (
+    ApprovalPowers,
+    AskClient,
+    ClientAnswer,
+    CompleteParam,
+    ParamKind,
+    ParamRequest,
+    ParamState,
+    PowerScope,
+    QualityCheck,
+    ResponsibilityTemplate,
+)
+from models.passwords import PasswordResetRequest, PasswordResetState
+from models.sagir import Module
+from models.timestamps import local_text
+from starter.cli_support import json_option, parse_date, print_model, print_rows, print_steps
+from starter.errors import InvalidInput
+from starter.settings import Settings
+from starter.ticket_desk import parse_step
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from adapters.database import UnitOfWork
+
+T = TypeVar("T")
+
+PARAM_KINDS = [kind.value for kind in ParamKind if kind is not ParamKind.access]
+
+common_request_options = [
+    click.option("--mo", required=True),
+    click.option("--description", required=True, help="The need, in the MO's words."),
+    click.option(
+        "--authorised-by", required=True, help="Employee number of the personne autorisée."
+    ),
+    click.option("--by", "requested_by", required=True, help="Who at the MO sends it."),
+    click.option("--mo-email", required=True, help="Where the CA answers the MO."),
+    json_option,
+]
+
+
+def with_common_request_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(common_request_options):
+        command = option(command)
+    return command
+
+
+# --- parameterisation ---------------------------------------------------------------------------
+
+
+@click.group()
+def param() -> None:
+    """Parameterisation requests: responsibilities, approval powers, cloisonnement."""
+
+
+@param.command("submit")
+@click.option("--kind", required=True, type=click.Choice(PARAM_KINDS))
+@click.option("--beneficiary", default=None, help="Employee number of the user concerned.")
+@click.option("--responsibility", default=None, help="The MO responsibility to modify.")
+@click.option("--scope", type=click.Choice([s.value for s in PowerScope]), default=None)
+@click.option("--scope-code", default=None, help="Cost centre or budget unit, e.g. CC-4410.")
+@click.option("--amount", default=None, help="Approval limit in dollars, e.g. 50000.")
+@click.option("--valid-from", default=None, help="Powers valid from, YYYY-MM-DD.")
+@click.option("--valid-until", default=None, help="Powers valid until, YYYY-MM-DD.")
+@click.option("--withdraw-scope", default=None, help="Cost centre or budget unit to withdraw.")
+@click.option("--partition-group", default=None, help="The new cloisonnement group.")
+@with_common_request_options
+def param_submit(
+    as_json: bool,
+    kind: str,
+    scope: str | None,
+    scope_code: str | None,
+    amount: str | None,
+    valid_from: str | None,
+    valid_until: str | None,
+    **fields: Any,
+) -> None:
+    """Submit a parameterisation request (checked against the registre d'autorité first)."""
+    powers = None
+    if kind in (ParamKind.grant_powers.value, ParamKind.change_powers.value):
+        powers = parse_step(
+            ApprovalPowers,
+            scope=scope,
+            scope_code=scope_code,
+            amount_limit=_amount(amount),
+            valid_from=parse_date("--valid-from", valid_from),
+            valid_until=parse_date("--valid-until", valid_until),
+        )
+    request = parse_step(ParamRequest, kind=kind, powers=powers, **fields)
+    _print_param(_with_param_desk(lambda desk: desk.submit(request)), as_json)
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+@click.group()
+def access() -> None:
+    """Access requests: grant or remove a user's responsibilities."""
+
+
+@access.command("request")
+@click.option("--employee", "beneficiary", required=True, help="Employee number of the user.")
+@click.option("--grant", multiple=True, help="A responsibility to grant; repeat.")
+@click.option("--remove", multiple=True, help="A responsibility to remove; repeat.")
+@click.option("--partition-group", default=None, help="Cloisonnement group (needed for EI).")
+@with_common_request_options
+def access_request(
+    as_json: bool, grant: tuple[str, ...], remove: tuple[str, ...], **fields: Any
+) -> None:
+    """Request accesses for a user (checked against the registre d'autorité first)."""
+    request = parse_step(
+        ParamRequest, kind=ParamKind.access, grant=list(grant), remove=list(remove), **fields
+    )
+    _print_param(_with_param_desk(lambda desk: desk.submit(request)), as_json)
+
+
+# --- the steps both groups share ---------------------------------------------------------------
+
+
+def _add_steps(group: click.Group, example: str, prefix: str) -> None:
+    @group.command("take")
+    @click.argument("request_id")
+    @click.option("--agent", required=True)
+    @json_option
+    def take(request_id: str, agent: str, as_json: bool) -> None:
+        """Take a request in charge (a CA agent)."""
+        _print_param(_with_param_desk(lambda desk: desk.take(request_id, agent)), as_json)
+
+    @group.command("ask")
+    @click.argument("request_id")
+    @click.option("--agent", required=True)
+    @click.option("--question", required=True)
+    @json_option
+    def ask(request_id: str, as_json: bool, **fields: Any) -> None:
+        """Ask the MO a question (the request waits on the client)."""
+        step = parse_step(AskClient, **fields)
+        _print_param(_with_param_desk(lambda desk: desk.ask(request_id, step)), as_json)
+
+    @group.command("answer")
+    @click.argument("request_id")
+    @click.option("--by", required=True, help="Who at the MO answers.")
+    @click.option("--answer", required=True)
+    @json_option
+    def answer(request_id: str, as_json: bool, **fields: Any) -> None:
+        """The MO answers the CA's question."""
+        step = parse_step(ClientAnswer, **fields)
+        _print_param(_with_param_desk(lambda desk: desk.answer(request_id, step)), as_json)
+
+    @group.command("complete")
+    @click.argument("request_id")
+    @click.option("--agent", required=True)
+    @click.option("--code", default=None, help="Template: the responsibility's code.")
+    @click.option("--name", default=None, help="Template: its name.")
+    @click.option("--module", type=click.Choice([m.value for m in Module]), default=None)
+    @click.option("--transaction", "transactions", multiple=True, help="Template; repeat.")
+    @click.option("--data-scope", default=None, help="Template: the data it reaches.")
+    @json_option
+    def complete(
+        request_id: str, agent: str, as_json: bool, transactions: tuple[str, ...], **template: Any
+    ) -> None:
+        """Complete a request (with the responsibility template, for those kinds)."""
+        given = {name: value for name, value in template.items() if value is not None}
+        filled = None
+        if given or transactions:
+            filled = parse_step(ResponsibilityTemplate, **given, transactions=list(transactions))
+        step = parse_step(CompleteParam, agent=agent, template=filled)
+        _print_param(_with_param_desk(lambda desk: desk.complete(request_id, step)), as_json)
+
+    @group.command("check")
+    @click.argument("request_id")
+    @click.option("--agent", required=True, help="Not the agent who completed it.")
+    @click.option("--approve/--return", "approved", required=True)
+    @click.option("--note", default=None)
+    @json_option
+    def check(request_id: str, as_json: bool, **fields: Any) -> None:
+        """Quality-check a completed request: approve (it is applied) or return it."""
+        step = parse_step(QualityCheck, **fields)
+        _print_param(_with_param_desk(lambda desk: desk.check(request_id, step)), as_json)
+
+    @group.command("show")
+    @click.argument("request_id")
+    @json_option
+    def show(request_id: str, as_json: bool) -> None:
+        _print_param(_with_param_desk(lambda desk: desk.show(request_id)), as_json)
+
+    show.help = f"Show a request (id like {example})."
+
+    @group.command("list")
+    @click.option("--mo", default=None)
+    @json_option
+    def list_requests(mo: str | None, as_json: bool) -> None:
+        """List requests (from the engine's visibility)."""
+        found = _with_param_desk(lambda desk: desk.list(prefix, mo=mo))
+        if as_json:
+            from starter.cli_support import print_models
+
+            return print_models(found)
+        if not found:
+            click.echo("none")
+        for item in found:
+            flag = "BREACHED" if item.breached else ""
+            click.echo(
+                f"{item.id:<24} {item.mo:<8} {item.status:<17} due {local_text(item.due)}  {flag}"
+            )
+
+
+_add_steps(param, "param-MTQ-2026-000001", "param")
+_add_steps(access, "acces-MTQ-2026-000001", "acces")
+
+
+# --- password -----------------------------------------------------------------------------------
+
+
+@click.group()
+def password() -> None:
+    """Password help: reset after checking the user's identity."""
+
+
+@password.command("reset")
+@click.option("--mo", required=True)
+@click.option("--employee", "employee_number", required=True, help="The user's employee number.")
+@click.option("--birth-day", type=int, prompt=True, hide_input=True, help="Prompted if absent.")
+@click.option("--birth-month", type=int, prompt=True, hide_input=True, help="Prompted if absent.")
+@click.option("--agent", required=True, help="The CA agent helping the user.")
+@json_option
+def password_reset(as_json: bool, birth_day: int, birth_month: int, **fields: Any) -> None:
+    """Reset a user's password; the temporary one goes to their work email only."""
+    birth = parse_step(BirthDayMonth, birth_day=birth_day, birth_month=birth_month)
+    request = parse_step(PasswordResetRequest, birth=birth, **fields)
+    _print_password(_with_password_desk(lambda desk: desk.reset(request)), as_json)
+
+
+@password.command("show")
+@click.argument("reset_id")
+@json_option
+def password_show(reset_id: str, as_json: bool) -> None:
+    """Show a reset (id like motdepasse-MTQ-2026-000001)."""
+    _print_password(_with_password_desk(lambda desk: desk.show(reset_id)), as_json)
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+def _amount(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text.replace(",", "").replace("$", "").strip())
+    except ArithmeticError:
+        raise InvalidInput(f"--amount: {text!r} is not an amount like 50000.00") from None
+
+
+def _with_param_desk(action: Callable[[Any], Awaitable[T]]) -> T:
+    from starter.connections import run_with
+
+    return run_with(_param_desk, action)
+
+
+def _with_password_desk(action: Callable[[Any], Awaitable[T]]) -> T:
+    from starter.connections import run_with
+
+    return run_with(_password_desk, action)
+
+
+def _param_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
+    from adapters.sql_counters import SqlCounters
+    from adapters.sql_directory import SqlDirectory
+    from adapters.sql_sagir_erp import SqlSagirErp
+    from starter.parameterisation_desk import ParameterisationDesk
+
+    return ParameterisationDesk(
+        client,
+        settings.task_queue,
+        settings.calendar,
+        SqlDirectory(uow),
+        SqlSagirErp(uow),
+        SqlCounters(uow).next_number,
+        settings.answer_wait_open_days,
+    )
+
+
+def _password_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
+    from adapters.sql_counters import SqlCounters
+    from adapters.sql_directory import SqlDirectory
+    from adapters.sql_sagir_erp import SqlSagirErp
+    from starter.password_desk import PasswordDesk
+
+    return PasswordDesk(
+        client,
+        settings.task_queue,
+        SqlDirectory(uow),
+        SqlSagirErp(uow),
+        SqlCounters(uow).next_number,
+    )
+
+
+def _print_param(state: ParamState, as_json: bool) -> None:
+    if as_json:
+        return print_model(state)
+    rows = [
+        ("request", state.id),
+        ("kind", state.kind.value),
+        ("mo", state.mo),
+        ("beneficiary", state.beneficiary or "-"),
+        ("status", state.status.value),
+        ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
+        ("taken by", state.taken_by or "-"),
+        ("completed by", state.completed_by or "-"),
+        ("checked by", state.checked_by or "-"),
+        ("applied", local_text(state.applied_at)),
+    ]
+    if state.template is not None:
+        rows.append(("template", f"{state.template.code} ({state.template.module.value})"))
+    if state.reason:
+        rows.append(("reason", state.reason))
+    print_rows(rows)
+    print_steps(state.steps)
+
+
+def _print_password(state: PasswordResetState, as_json: bool) -> None:
+    if as_json:
+        return print_model(state)
+    rows = [
+        ("reset", state.id),
+        ("user", f"{state.mo}/{state.employee_number}"),
+        ("status", state.status.value),
+        ("reset at", local_text(state.reset_at)),
+    ]
+    if state.status.value == "reset":
+        rows.append(("password", "sent to the user's work email only"))
+    if state.reason:
+        rows.append(("reason", state.reason))
+    print_rows(rows)
+    print_steps(state.steps)
