@@ -402,3 +402,38 @@ def _async(read: Any) -> Any:
         return read()
 
     return wrapped
+
+
+async def test_modifying_a_responsibility_keeps_its_code_and_only_the_mo_own_may_be_modified(
+    desk: Desk,
+) -> None:
+    harness, param_desk = desk
+    harness.erp.create_responsibility("setup/create", "MTQ", TEMPLATE, harness.now)
+    with pytest.raises(InvalidInput, match="RF-CONSULTATION is not a responsibility of MTQ"):
+        await submit(
+            desk,
+            param_request(ParamKind.modify_responsibility, responsibility="RF-CONSULTATION"),
+        )
+    state = await submit(
+        desk, param_request(ParamKind.modify_responsibility, responsibility=TEMPLATE.code)
+    )
+    await param_desk.take(state.id, "agent-tremblay")
+    renamed = TEMPLATE.model_copy(update={"code": "MTQ-RF-APPRO-DGF2"})
+    with pytest.raises(InvalidInput, match="a modification keeps the code MTQ-RF-APPRO-DGF"):
+        await param_desk.complete(state.id, CompleteParam(agent="agent-tremblay", template=renamed))
+    wider = TEMPLATE.model_copy(update={"transactions": ["FB60", "MIRO", "F53"]})
+    await param_desk.complete(state.id, CompleteParam(agent="agent-tremblay", template=wider))
+    await param_desk.check(state.id, QualityCheck(agent="agent-roy", approved=True))
+    await settled(desk, state.id, ParamStatus.applied)
+    assert harness.erp.responsibility_template(TEMPLATE.code) == wider
+
+
+async def test_changing_approval_powers_replaces_the_limit_on_that_scope(desk: Desk) -> None:
+    harness, _ = desk
+    await through_quality_check(
+        desk, await submit(desk, param_request(ParamKind.grant_powers, powers=powers("50000")))
+    )
+    await through_quality_check(
+        desk, await submit(desk, param_request(ParamKind.change_powers, powers=powers("75000")))
+    )
+    assert harness.erp.approval_powers_of("MTQ", USER) == [powers("75000")]
