@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -200,3 +201,85 @@ def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decode
         decoded = json.load(response)["payloads"][0]["data"]
     assert b'"birth_day":2' in base64.b64decode(decoded)
     assert dev.stop() == 0
+
+
+def test_access_request_password_reset_registre_and_training_through_the_command_line(
+    dev: Dev, environment: dict[str, str]
+) -> None:
+    request = [
+        *("access", "request", "--mo", "MTQ", "--employee", "52310", "--grant", "RF-APPROBATEUR"),
+        *("--description", "Approbation DGF", "--by", "rh-mtq", "--mo-email", "sagir@mtq.example"),
+    ]
+    mine = cli(environment, *request, "--authorised-by", "52310")
+    assert mine.returncode == 2
+    assert (
+        mine.stderr == "sagir-desk: authorised_by: nobody may authorise a request for themselves\n"
+    )
+    submitted = cli(environment, *request, "--authorised-by", "30001", "--json")
+    assert submitted.returncode == 0, submitted.stderr
+    request_id = json.loads(submitted.stdout)["id"]
+    assert request_id.startswith("acces-MTQ-") and request_id.endswith("-000001")
+    for step in (
+        ("take", request_id, "--agent", "agent-tremblay"),
+        ("complete", request_id, "--agent", "agent-tremblay"),
+    ):
+        assert cli(environment, "access", *step).returncode == 0
+    same = cli(environment, "access", "check", request_id, "--agent", "agent-tremblay", "--approve")
+    assert same.returncode == 2 and "the quality check is done by another agent" in same.stderr
+    checked = cli(
+        environment, "access", "check", request_id, "--agent", "agent-gagnon", "--approve"
+    )
+    assert checked.returncode == 0, checked.stderr
+    for _ in range(50):
+        shown = json.loads(cli(environment, "access", "show", request_id, "--json").stdout)
+        if shown["status"] == "applied":
+            break
+        time.sleep(0.2)
+    assert shown["status"] == "applied"
+    assert shown["steps"][-1]["note"] == "grant RF-APPROBATEUR"
+
+    reset = [*("password", "reset", "--mo", "MTQ", "--employee", "52310", "--agent", "agent-roy")]
+    wrong = cli(environment, *reset, "--birth-day", "9", "--birth-month", "9")
+    assert wrong.returncode == 2
+    done = cli(environment, *reset, "--birth-day", "9", "--birth-month", "8")
+    assert done.returncode == 0, done.stderr
+    assert "status: reset" in done.stdout and "sent to the user's work email only" in done.stdout
+
+    ended = cli(
+        environment, "registre", "end", "4", "--mo", "MSSS", "--on", "2099-01-01", "--by", "pa"
+    )
+    assert ended.returncode == 0, ended.stderr
+    history = cli(environment, "registre", "history", "--mo", "MSSS")
+    assert "end" in history.stdout and "pa" in history.stdout
+
+    enrol = [*("training", "enrol", "--session", "RF101-2027-01", "--agent", "agent-roy")]
+    enrol += ["--basis", "mo_instruction"]
+    for mo, number in (("MTQ", "45871"), ("MTQ", "52310"), ("MSSS", "10233")):
+        placed = cli(environment, *enrol, "--mo", mo, "--employee", number, "--json")
+        assert placed.returncode == 0, placed.stderr
+    assert json.loads(placed.stdout)["status"] == "waiting"
+    freed = cli(
+        environment,
+        "training",
+        "cancel",
+        "--session",
+        "RF101-2027-01",
+        "--mo",
+        "MTQ",
+        "--employee",
+        "45871",
+        "--agent",
+        "agent-roy",
+        "--json",
+    )
+    assert json.loads(freed.stdout)["promoted"]["employee_number"] == "10233"
+    # The temporary password is in the mail outbox only: not in the dev log, nor in what the
+    # command printed.
+    database = Path(environment["SAGIR_HOME"]) / "sagir.db"
+    with sqlite3.connect(database) as connection:
+        [(body,)] = connection.execute(
+            "SELECT body FROM outbox WHERE idempotency_key LIKE 'motdepasse-%/mail'"
+        ).fetchall()
+    secret = body.split(": ")[1].split("\n")[0]
+    assert len(secret) >= 12
+    assert secret not in dev.log.read_text() and secret not in done.stdout + done.stderr
