@@ -111,9 +111,7 @@ def _training_desk(settings: Settings, uow: UnitOfWork) -> Any:
 def _print_enrolment(enrolment: Enrolment, as_json: bool) -> None:
     if as_json:
         return print_model(enrolment)
-    place = (
-        f", position {enrolment.waiting_position}" if enrolment.waiting_position else ""
-    )
+    place = f", position {enrolment.waiting_position}" if enrolment.waiting_position else ""
     click.echo(
         f"{enrolment.session:<16} {enrolment.mo}/{enrolment.employee_number:<8} "
         f"{enrolment.status.value}{place}  basis {enrolment.basis.value}, "
