@@ -145,8 +145,10 @@ async def test_authorised_access_request_is_taken_checked_applied_in_sagir_and_t
     told = harness.mail.sent(f"{state.id}/mail/")
     assert [mail.to for mail in told] == ["sagir@mtq.example"]
     assert "applied" in told[0].body
-    kinds = [step.kind for step in applied.steps]
-    assert kinds == ["received", "authorised", "take", "complete", "quality_approved", "applied"]
+    # The registre check runs as the request arrives; an agent may take it meanwhile.
+    kinds = [step.kind for step in applied.steps if step.kind != "authorised"]
+    assert kinds == ["received", "take", "complete", "quality_approved", "applied"]
+    assert [step.kind for step in applied.steps].count("authorised") == 1
 
 
 async def test_access_request_removes_a_responsibility(desk: Desk) -> None:
