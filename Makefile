@@ -17,6 +17,7 @@ dev: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -92,11 +92,11 @@ class ParameterisationActivities:
                     if erp.set_partition(f"{key}/partition", mo, who, group, now):
                         done.append(f"partition {group}")
                 case ParamKind.access:
-                    group = request.partition_group
-                    if group is not None and erp.set_partition(
-                        f"{key}/partition", mo, who, group, now
+                    needed = request.partition_group  # for an EI grant
+                    if needed is not None and erp.set_partition(
+                        f"{key}/partition", mo, who, needed, now
                     ):
-                        done.append(f"partition {group}")
+                        done.append(f"partition {needed}")
                     for code in request.grant:
                         if erp.grant(f"{key}/grant/{code}", mo, who, code, now):
                             done.append(f"grant {code}")

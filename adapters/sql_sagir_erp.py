@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -618,8 +619,9 @@ class SqlSagirErp:
         return row
 
 
-def _of(table: type, mo: str, employee_number: str) -> tuple[object, object]:
-    return (table.mo_code == mo, table.employee_number == employee_number)  # type: ignore[attr-defined]
+def _of(table: Any, mo: str, employee_number: str) -> tuple[ColumnElement[bool], ...]:
+    """The rows of one user in a per-user table (its `mo_code` and `employee_number`)."""
+    return (table.mo_code == mo, table.employee_number == employee_number)
 
 
 def _line(row: RegistrePersonRow) -> RegistreLine:

@@ -6,6 +6,7 @@ future), computes the take-in-charge deadline once, and speaks to the workflows.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -166,7 +167,7 @@ class TicketDesk:
             )
         return sorted(found, key=lambda ticket: ticket.id)
 
-    async def queue(self, mo: str | None = None) -> list[TicketSummary]:
+    async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
         """Tickets not yet taken in charge, in the order agents serve them: urgent first, then
         the earliest deadline."""
         waiting = await self.list(mo=mo, status=TicketStatus.received)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -326,7 +326,7 @@ async def test_question_waits_on_the_client_with_a_reminder_each_open_day_then_c
     for number, instant in enumerate(opening[:-1], start=1):
         await harness.move_to(instant + timedelta(minutes=1))
         reminded = await harness.eventually(
-            lambda: param_desk.show(state.id), lambda s, n=number: s.reminders == n
+            lambda: param_desk.show(state.id), reminders_reach(number)
         )
         assert reminded.status is ParamStatus.waiting_client
     await harness.move_to(opening[-1] + timedelta(minutes=1))
@@ -397,6 +397,10 @@ async def test_a_retried_apply_activity_changes_sagir_once(
     assert erp_write_count(demo_uow, f"{state.id}/apply/") == 1
     assert applied.status is ParamStatus.applied
     assert erp.access_of("MTQ", USER).responsibilities.count("RF-APPROBATEUR") == 1
+
+
+def reminders_reach(count: int) -> Callable[[ParamState], bool]:
+    return lambda state: state.reminders == count
 
 
 def _async(read: Any) -> Any:
