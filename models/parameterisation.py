@@ -21,6 +21,7 @@ from pydantic import EmailStr, Field, StringConstraints, model_validator
 from models.employee_requests import Record, StepLog
 from models.sagir import (
     AccessSnapshot,
+    AccountStatus,
     Authority,
     EmployeeNumber,
     GroupName,
@@ -286,6 +287,17 @@ def check_param_request(request: ParamRequest, day: date, sagir: SagirView) -> N
             "UnknownEmployee",
             f"beneficiary: {request.beneficiary} has no dossier personne in {request.mo}",
         )
+    access = sagir.beneficiary_access
+    if request.beneficiary is not None and (
+        access is None or access.account not in (AccountStatus.prepared, AccountStatus.active)
+    ):
+        raise RuleRefused(
+            "NoAccount",
+            f"beneficiary: {request.beneficiary} has no SAGIR account in {request.mo} to change",
+        )
+    for code in request.remove:
+        if access is None or code not in access.responsibilities:
+            raise RuleRefused("NotGranted", f"remove: {request.beneficiary} does not have {code}")
     if request.kind is ParamKind.modify_responsibility:
         code = request.responsibility or ""
         if not code.startswith(f"{request.mo}-") or code not in sagir.catalogue:

@@ -205,6 +205,16 @@ async def test_responsibility_not_in_the_registre_is_refused(desk: Desk) -> None
         await submit(desk, param_request(grant=["RH-GESTIONNAIRE"]))
 
 
+async def test_access_for_a_user_without_a_sagir_account_is_refused(desk: Desk) -> None:
+    with pytest.raises(InvalidInput, match="45871 has no SAGIR account in MTQ to change"):
+        await submit(desk, param_request(beneficiary="45871"))
+
+
+async def test_removing_a_responsibility_the_user_does_not_have_is_refused(desk: Desk) -> None:
+    with pytest.raises(InvalidInput, match="remove: 52310 does not have RM-ACHETEUR"):
+        await submit(desk, param_request(grant=[], remove=["RM-ACHETEUR"]))
+
+
 async def test_ei_access_without_cloisonnement_is_refused(desk: Desk) -> None:
     with pytest.raises(InvalidInput, match="EI-RAPPORTS-FIN is an EI responsibility"):
         await submit(desk, param_request(grant=["EI-RAPPORTS-FIN"]))
