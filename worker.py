@@ -18,6 +18,7 @@ from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
+from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.outbox_mailer import OutboxMailer
 from adapters.schema import migrate
@@ -32,6 +33,7 @@ from workflows.departure import DepartureWorkflow
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.ticket import TicketWorkflow
+from workflows.training import TrainingRegistrationWorkflow
 
 log = logging.getLogger("sagir_desk.worker")
 
@@ -41,6 +43,7 @@ WORKFLOWS: list[type] = [
     DepartureWorkflow,
     ParameterisationWorkflow,
     PasswordResetWorkflow,
+    TrainingRegistrationWorkflow,
 ]
 
 
@@ -62,9 +65,13 @@ def employee_activities_on(uow: UnitOfWork) -> EmployeeAccessActivities:
 
 def request_activities_on(
     uow: UnitOfWork,
-) -> tuple[ParameterisationActivities, PasswordActivities]:
+) -> tuple[ParameterisationActivities, PasswordActivities, TrainingActivities]:
     erp, mailer = SqlSagirErp(uow), OutboxMailer(uow)
-    return ParameterisationActivities(erp, mailer), PasswordActivities(erp, mailer)
+    return (
+        ParameterisationActivities(erp, mailer),
+        PasswordActivities(erp, mailer),
+        TrainingActivities(SqlSga(uow), erp, mailer),
+    )
 
 
 def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., Any]]:

@@ -275,6 +275,8 @@ class SgaEnrolmentRow(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # For a cancelled place: who got it from the waiting list (so a repeated cancel says so).
+    replaced_by_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class OutboxRow(Base):

@@ -186,10 +186,13 @@ class Sga(Protocol):
 
     def enrolments(self, session_code: str) -> list[Enrolment]: ...
 
+    def enrolment(self, session_code: str, mo: str, employee_number: str) -> Enrolment | None: ...
+
     def enrol(self, enrol: Enrol, at: datetime) -> Enrolment:
         """Register when a place is left, else join the waiting list; once per person."""
 
     def cancel(
         self, session_code: str, mo: str, employee_number: str, at: datetime
     ) -> Cancellation:
-        """Cancel; a freed place goes to the first on the waiting list."""
+        """Cancel; a freed place goes to the first on the waiting list. Cancelling again gives
+        the same answer and changes nothing."""

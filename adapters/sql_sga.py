@@ -126,20 +126,31 @@ class SqlSga:
     def cancel(
         self, session_code: str, mo: str, employee_number: str, at: datetime
     ) -> Cancellation:
-        """Cancel a place or a waiting-list entry; a freed place goes to the first waiting."""
+        """Cancel a place or a waiting-list entry; a freed place goes to the first waiting, in
+        the same transaction. Cancelling again gives the same answer and changes nothing."""
         with self._uow.begin() as session:
             self._locked_session(session, session_code)
             row = self._enrolment(session, session_code, mo, employee_number)
-            if row is None or row.status == EnrolmentStatus.cancelled.value:
+            if row is None:
                 raise ErpRefused(
                     f"employee_number: {mo}/{employee_number} is not enrolled in {session_code}"
+                )
+            if row.status == EnrolmentStatus.cancelled.value:
+                replaced = (
+                    None
+                    if row.replaced_by_seq is None
+                    else session.get(SgaEnrolmentRow, row.replaced_by_seq)
+                )
+                return Cancellation(
+                    cancelled=self._as_enrolment(session, row),
+                    promoted=None if replaced is None else self._as_enrolment(session, replaced),
                 )
             freed = row.status == EnrolmentStatus.registered.value
             row.status = EnrolmentStatus.cancelled.value
             row.changed_at = at
             promoted = None
             if freed:
-                first = session.scalars(
+                promoted = session.scalars(
                     select(SgaEnrolmentRow)
                     .where(
                         SgaEnrolmentRow.session_code == session_code,
@@ -148,15 +159,20 @@ class SqlSga:
                     .order_by(SgaEnrolmentRow.seq)
                     .limit(1)
                 ).first()
-                if first is not None:
-                    first.status = EnrolmentStatus.registered.value
-                    first.changed_at = at
-                    promoted = first
+                if promoted is not None:
+                    promoted.status = EnrolmentStatus.registered.value
+                    promoted.changed_at = at
+                    row.replaced_by_seq = promoted.seq
             session.flush()
             return Cancellation(
                 cancelled=self._as_enrolment(session, row),
                 promoted=None if promoted is None else self._as_enrolment(session, promoted),
             )
+
+    def enrolment(self, session_code: str, mo: str, employee_number: str) -> Enrolment | None:
+        with self._uow.begin() as session:
+            row = self._enrolment(session, session_code, mo, employee_number)
+            return None if row is None else self._as_enrolment(session, row)
 
     # --- helpers --------------------------------------------------------------------------------
 

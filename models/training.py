@@ -10,8 +10,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from models.employee_requests import Record, StepLog
 from models.sagir import EmployeeNumber
-from models.tickets import ActorCode, Contract, MoCode
+from models.tickets import ActorCode, Contract, Instant, MoCode
 
 CourseCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
@@ -71,7 +72,78 @@ class SessionView(Contract):
 
 
 class Cancellation(Contract):
-    """A cancelled place, and who was served from the waiting list in its stead."""
+    """A cancelled place, and who was served from the waiting list in its stead (the same
+    answer when the cancellation is asked again)."""
 
     cancelled: Enrolment
     promoted: Enrolment | None
+
+
+def training_id(session: str, mo: str, employee_number: str) -> str:
+    return f"formation-{session}-{mo}-{employee_number}"
+
+
+class EnrolmentRef(Contract):
+    session: str
+    mo: str
+    employee_number: str
+
+
+class StartTraining(Contract):
+    """The workflow's input: the enrolment plus what the desk read once: when the session starts
+    (00:00 Montreal on its first day), when a waiting list stops being served."""
+
+    id: str
+    enrol: Enrol
+    requested_at: Instant
+    session_starts_at: Instant
+
+
+class TrainingStatus(StrEnum):
+    requested = "requested"
+    registered = "registered"
+    waiting = "waiting"
+    cancelled = "cancelled"
+    not_served = "not_served"  # still waiting when the session began
+
+
+class CancelPlace(Contract):
+    agent: ActorCode
+
+
+class ParticipantNotice(Contract):
+    """Tell the participant where they stand (the address comes from the dossier personne)."""
+
+    idempotency_key: str
+    mo: str
+    employee_number: str
+    session: str
+    status: TrainingStatus
+    waiting_position: int | None = None
+
+
+class TrainingState(Record):
+    id: str
+    session: str
+    mo: str
+    employee_number: str
+    basis: Basis
+    requested_by: str
+    status: TrainingStatus
+    waiting_position: int | None = None
+    session_starts_at: datetime
+
+    @classmethod
+    def initial(cls, start: StartTraining) -> TrainingState:
+        enrol = start.enrol
+        return cls(
+            id=start.id,
+            session=enrol.session,
+            mo=enrol.mo,
+            employee_number=enrol.employee_number,
+            basis=enrol.basis,
+            requested_by=enrol.by,
+            status=TrainingStatus.requested,
+            session_starts_at=start.session_starts_at,
+            steps=[StepLog(kind="requested", actor=enrol.by, at=start.requested_at)],
+        )

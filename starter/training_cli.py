@@ -1,5 +1,4 @@
-"""`sagir-desk training`: training registration in SGA (sessions, places, waiting lists). It
-needs only the database, not the engine.
+"""`sagir-desk training`: training registration in SGA (sessions, places, waiting lists).
 
 Same conventions as the other commands: one line and exit code 2 for a refusal or bad input,
 `--json` for machine-readable output.
@@ -7,23 +6,23 @@ Same conventions as the other commands: one line and exit code 2 for a refusal o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from models.training import Basis, Enrol, Enrolment
-from starter.cli_support import json_option, print_model, print_models
+from models.timestamps import local_text
+from models.training import Basis, Enrol, Enrolment, TrainingState, training_id
+from starter.cli_support import json_option, print_model, print_models, print_rows, print_steps
 from starter.settings import Settings
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from adapters.database import UnitOfWork
 
 T = TypeVar("T")
-
-
-# --- training -----------------------------------------------------------------------------------
 
 
 @click.group()
@@ -35,7 +34,7 @@ def training() -> None:
 @json_option
 def training_sessions(as_json: bool) -> None:
     """Sessions with their places left and waiting lists."""
-    views = _with_training(lambda desk: desk.sessions())
+    views = _with_desk(lambda desk: desk.sessions())
     if as_json:
         return print_models(views)
     for view in views:
@@ -56,7 +55,7 @@ def training_sessions(as_json: bool) -> None:
 def training_enrol(as_json: bool, **fields: Any) -> None:
     """Register a participant (the waiting list when the session is full)."""
     enrol = parse_step(Enrol, **fields)
-    _print_enrolment(_with_training(lambda desk: desk.enrol(enrol)), as_json)
+    _print_registration(_with_desk(lambda desk: desk.enrol(enrol)), as_json)
 
 
 @training.command("cancel")
@@ -67,12 +66,19 @@ def training_enrol(as_json: bool, **fields: Any) -> None:
 @json_option
 def training_cancel(session: str, mo: str, employee_number: str, agent: str, as_json: bool) -> None:
     """Cancel a place; the first on the waiting list gets it."""
-    done = _with_training(lambda desk: desk.cancel(session, mo, employee_number, agent))
-    if as_json:
-        return print_model(done)
-    _print_enrolment(done.cancelled, False)
-    if done.promoted is not None:
-        _print_enrolment(done.promoted, False)
+    workflow_id = training_id(session, mo, employee_number)
+    _print_registration(_with_desk(lambda desk: desk.cancel(workflow_id, agent)), as_json)
+
+
+@training.command("show")
+@click.option("--session", required=True)
+@click.option("--mo", required=True)
+@click.option("--employee", "employee_number", required=True)
+@json_option
+def training_show(session: str, mo: str, employee_number: str, as_json: bool) -> None:
+    """Where a participant stands, and every step of their registration."""
+    workflow_id = training_id(session, mo, employee_number)
+    _print_registration(_with_desk(lambda desk: desk.show(workflow_id)), as_json)
 
 
 @training.command("participants")
@@ -80,37 +86,51 @@ def training_cancel(session: str, mo: str, employee_number: str, agent: str, as_
 @json_option
 def training_participants(session: str, as_json: bool) -> None:
     """A session's participants and waiting list, in order."""
-    found = _with_training(lambda desk: desk.participants(session))
+    found = _with_desk(lambda desk: desk.participants(session))
     if as_json:
         return print_models(found)
     if not found:
         click.echo("none")
     for enrolment in found:
-        _print_enrolment(enrolment, False)
+        _print_enrolment(enrolment)
 
 
-# --- plumbing ---------------------------------------------------------------------------------
+# --- plumbing -----------------------------------------------------------------------------------
 
 
-def _with_training(action: Callable[[Any], T]) -> T:
-    from starter.connections import with_database
+def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
+    from starter.connections import run_with
 
-    return with_database(_training_desk, action)
+    return run_with(_training_desk, action)
 
 
-def _training_desk(settings: Settings, uow: UnitOfWork) -> Any:
-    from adapters.outbox_mailer import OutboxMailer
+def _training_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
     from adapters.sql_directory import SqlDirectory
     from adapters.sql_sagir_erp import SqlSagirErp
     from adapters.sql_sga import SqlSga
     from starter.training_desk import TrainingDesk
 
-    return TrainingDesk(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), OutboxMailer(uow))
+    return TrainingDesk(
+        client, settings.task_queue, SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow)
+    )
 
 
-def _print_enrolment(enrolment: Enrolment, as_json: bool) -> None:
+def _print_registration(state: TrainingState, as_json: bool) -> None:
     if as_json:
-        return print_model(enrolment)
+        return print_model(state)
+    place = f", position {state.waiting_position}" if state.waiting_position else ""
+    print_rows(
+        [
+            ("registration", state.id),
+            ("status", state.status.value + place),
+            ("basis", state.basis.value),
+            ("session from", local_text(state.session_starts_at)),
+        ]
+    )
+    print_steps(state.steps)
+
+
+def _print_enrolment(enrolment: Enrolment) -> None:
     place = f", position {enrolment.waiting_position}" if enrolment.waiting_position else ""
     click.echo(
         f"{enrolment.session:<16} {enrolment.mo}/{enrolment.employee_number:<8} "

@@ -11,6 +11,7 @@ from models.departures import DepartureState
 from models.parameterisation import ParamState, request_prefix
 from models.passwords import PasswordResetState
 from models.tickets import TicketState
+from models.training import TrainingState
 
 MO = SearchAttributeKey.for_keyword("Mo")
 PROCESS = SearchAttributeKey.for_keyword("Process")
@@ -73,5 +74,13 @@ def password_attributes(state: PasswordResetState) -> list[SearchAttributePair[A
     return [
         SearchAttributePair(MO, state.mo),
         SearchAttributePair(PROCESS, "motdepasse"),
+        SearchAttributePair(STATUS, state.status.value),
+    ]
+
+
+def training_attributes(state: TrainingState) -> list[SearchAttributePair[Any]]:
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, "formation"),
         SearchAttributePair(STATUS, state.status.value),
     ]

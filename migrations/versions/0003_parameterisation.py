@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("requested_by", sa.String(length=64), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("replaced_by_seq", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["session_code"],
             ["sga_sessions.code"],

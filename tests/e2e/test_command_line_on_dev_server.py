@@ -257,7 +257,14 @@ def test_access_request_password_reset_registre_and_training_through_the_command
     for mo, number in (("MTQ", "45871"), ("MTQ", "52310"), ("MSSS", "10233")):
         placed = cli(environment, *enrol, "--mo", mo, "--employee", number, "--json")
         assert placed.returncode == 0, placed.stderr
-    assert json.loads(placed.stdout)["status"] == "waiting"
+    assert json.loads(placed.stdout)["id"] == "formation-RF101-2027-01-MSSS-10233"
+    place = ["--session", "RF101-2027-01", "--mo", "MSSS", "--employee", "10233", "--json"]
+    for _ in range(50):
+        shown = json.loads(cli(environment, "training", "show", *place).stdout)
+        if shown["status"] == "waiting":
+            break
+        time.sleep(0.2)
+    assert (shown["status"], shown["waiting_position"]) == ("waiting", 1)
     freed = cli(
         environment,
         "training",
@@ -272,7 +279,13 @@ def test_access_request_password_reset_registre_and_training_through_the_command
         "agent-roy",
         "--json",
     )
-    assert json.loads(freed.stdout)["promoted"]["employee_number"] == "10233"
+    assert json.loads(freed.stdout)["status"] == "cancelled", freed.stderr
+    for _ in range(50):  # the cancellation signals the first waiting participant's workflow
+        shown = json.loads(cli(environment, "training", "show", *place).stdout)
+        if shown["status"] == "registered":
+            break
+        time.sleep(0.2)
+    assert shown["status"] == "registered"
     # The temporary password is in the mail outbox only: not in the dev log, nor in what the
     # command printed.
     database = Path(environment["SAGIR_HOME"]) / "sagir.db"

@@ -39,6 +39,7 @@ from models.tickets import (
     ReturnToClient,
     TakeTicket,
 )
+from models.training import Basis, Enrol, Session, TrainingStatus
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
 from tests.payload_keys import TEST_CONVERTER
@@ -199,7 +200,8 @@ async def record_employee_histories() -> None:
 
 
 async def record_request_histories() -> None:
-    """Parameterisation (the whole path), one closed without an answer, a password reset."""
+    """Parameterisation (the whole path), one closed without an answer, a password reset,
+    training registrations (one cancelled, one served from the waiting list)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=TEST_CONVERTER,
@@ -251,6 +253,48 @@ async def record_request_histories() -> None:
                 reset = await harness.password_desk().reset(reset_request())
                 histories["password_reset"] = await env.client.get_workflow_handle(
                     reset.id
+                ).fetch_history()
+
+                # Training: two registered, a third waits, a cancellation serves them.
+                training = harness.training_desk()
+                session = f"RF101-{(await harness.today()).year}-X"
+                SqlSga(uow).add_session(
+                    Session(
+                        code=session,
+                        course="SAGIR-RF-101",
+                        starts_on=await harness.today() + timedelta(days=20),
+                        capacity=2,
+                    )
+                )
+                await harness.sync()
+                states = [
+                    await training.enrol(
+                        Enrol(
+                            session=session,
+                            mo=mo,
+                            employee_number=number,
+                            basis=Basis.mo_instruction,
+                            by="agent-roy",
+                        )
+                    )
+                    for mo, number in (("MTQ", "45871"), ("MTQ", "52310"), ("MSSS", "10233"))
+                ]
+                await harness.eventually(
+                    lambda: training.show(states[2].id),
+                    lambda s: s.status is TrainingStatus.waiting,
+                )
+                await training.cancel(states[0].id, "agent-roy")
+                await harness.eventually(
+                    lambda: training.show(states[2].id),
+                    lambda s: s.status is TrainingStatus.registered,
+                )
+                await harness.move_to(states[2].session_starts_at + timedelta(minutes=1))
+                await env.client.get_workflow_handle(states[2].id).result()
+                histories["training_promoted"] = await env.client.get_workflow_handle(
+                    states[2].id
+                ).fetch_history()
+                histories["training_cancelled"] = await env.client.get_workflow_handle(
+                    states[0].id
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():

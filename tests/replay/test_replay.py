@@ -76,6 +76,15 @@ async def test_password_reset_history_replays_on_current_code() -> None:
     assert len(history.events) > 10
 
 
+async def test_training_registration_histories_replay_on_current_code() -> None:
+    # Waiting, promoted by another's cancellation (a signal), registered, the session began.
+    promoted = await replays("training_promoted.json")
+    assert len(promoted.events) > 20
+    # Registered, then cancelled by an agent (an update), signalling the next in line.
+    cancelled = await replays("training_cancelled.json")
+    assert len(cancelled.events) > 10
+
+
 def test_every_workflow_type_has_a_recorded_history() -> None:
     recorded = {
         json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"][

@@ -17,6 +17,7 @@ from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities, temporary_secret
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
+from activities.training import TrainingActivities
 from adapters.database import UnitOfWork
 from adapters.outbox_mailer import OutboxMailer
 from adapters.sql_counters import SqlCounters
@@ -32,6 +33,7 @@ from models.service_calendar import MONTREAL, ServiceCalendar
 from starter.employee_desk import EmployeeDesk
 from starter.parameterisation_desk import ParameterisationDesk
 from starter.password_desk import PasswordDesk
+from starter.training_desk import TrainingDesk
 from worker import activities_for, build_worker
 
 CALENDAR = ServiceCalendar()
@@ -89,6 +91,16 @@ class EmployeeHarness:
             SqlDirectory(self.uow),
             self.erp,
             SqlCounters(self.uow).next_number,
+            lambda: self.now,
+        )
+
+    def training_desk(self) -> TrainingDesk:
+        return TrainingDesk(
+            self.env.client,
+            self.task_queue,
+            SqlDirectory(self.uow),
+            self.erp,
+            SqlSga(self.uow),
             lambda: self.now,
         )
 
@@ -185,6 +197,7 @@ async def running_employee_desk(
         ),
         ParameterisationActivities(erp, harness.mail),
         PasswordActivities(erp, harness.mail, make_secret),
+        TrainingActivities(SqlSga(uow), erp, harness.mail),
     )
     async with build_worker(env.client, task_queue, activities):
         harness.task_queue = task_queue

@@ -142,7 +142,9 @@ async def test_authorised_access_request_is_taken_checked_applied_in_sagir_and_t
     applied = await through_quality_check(desk, state)
     assert applied.completed_by == "agent-tremblay" and applied.checked_by == "agent-gagnon"
     assert "RF-APPROBATEUR" in harness.erp.access_of("MTQ", USER).responsibilities
-    told = harness.mail.sent(f"{state.id}/mail/")
+    told = await harness.eventually(
+        _async(lambda: harness.mail.sent(f"{state.id}/mail/")), lambda mails: mails != []
+    )
     assert [mail.to for mail in told] == ["sagir@mtq.example"]
     assert "applied" in told[0].body
     # The registre check runs as the request arrives; an agent may take it meanwhile.

@@ -1,0 +1,74 @@
+"""Activities of training registration: enrol and cancel in SGA (each idempotent by the
+participant), read where someone stands, and tell them by mail."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from adapters.ports import Mailer, SagirErp, Sga
+from models.mail import Mail
+from models.sagir import ErpRefused
+from models.training import (
+    Cancellation,
+    Enrol,
+    Enrolment,
+    EnrolmentRef,
+    ParticipantNotice,
+    TrainingStatus,
+)
+
+
+class TrainingActivities:
+    def __init__(self, sga: Sga, erp: SagirErp, mailer: Mailer) -> None:
+        self._sga = sga
+        self._erp = erp
+        self._mailer = mailer
+
+    @activity.defn
+    def enrol(self, enrol: Enrol) -> Enrolment:
+        """Register, or join the waiting list; a retry finds the enrolment and returns it."""
+        try:
+            return self._sga.enrol(enrol, activity.info().current_attempt_scheduled_time)
+        except ErpRefused as refused:
+            raise ApplicationError(str(refused), type="ErpRefused", non_retryable=True) from None
+
+    @activity.defn
+    def enrolment_of(self, ref: EnrolmentRef) -> Enrolment | None:
+        return self._sga.enrolment(ref.session, ref.mo, ref.employee_number)
+
+    @activity.defn
+    def cancel_enrolment(self, ref: EnrolmentRef) -> Cancellation:
+        """Cancel; a retry gets the same answer, including who was served in this place."""
+        now = activity.info().current_attempt_scheduled_time
+        try:
+            return self._sga.cancel(ref.session, ref.mo, ref.employee_number, now)
+        except ErpRefused as refused:
+            raise ApplicationError(str(refused), type="ErpRefused", non_retryable=True) from None
+
+    @activity.defn
+    def notify_participant(self, notice: ParticipantNotice) -> bool:
+        person = self._erp.person(notice.mo, notice.employee_number)
+        if person is None:
+            return False
+        what = {
+            TrainingStatus.registered: "vous êtes inscrit(e) / you are registered",
+            TrainingStatus.waiting: (
+                f"la session est complète : liste d'attente, rang {notice.waiting_position} / "
+                f"the session is full: waiting list, position {notice.waiting_position}"
+            ),
+            TrainingStatus.cancelled: "inscription annulée / registration cancelled",
+            TrainingStatus.not_served: (
+                "la session a commencé sans place pour vous / the session began without a "
+                "place for you"
+            ),
+        }.get(notice.status, notice.status.value)
+        return self._mailer.send(
+            Mail(
+                idempotency_key=notice.idempotency_key,
+                to=person.work_email,
+                subject=f"Formation SAGIR {notice.session}",
+                body=f"Session {notice.session} : {what}.",
+            ),
+            activity.info().current_attempt_scheduled_time,
+        )
