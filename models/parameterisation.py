@@ -191,6 +191,7 @@ class QualityCheck(Contract):
 
 class ParamState(Record):
     id: str
+    request: ParamRequest  # what the MO asked, as the agents see it
     mo: str
     kind: ParamKind
     beneficiary: str | None
@@ -214,6 +215,7 @@ class ParamState(Record):
         request = start.request
         return cls(
             id=start.id,
+            request=request,
             mo=request.mo,
             kind=request.kind,
             beneficiary=request.beneficiary,

@@ -314,11 +314,35 @@ def _password_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
 def _print_param(state: ParamState, as_json: bool) -> None:
     if as_json:
         return print_model(state)
+    asked = state.request
     rows = [
         ("request", state.id),
         ("kind", state.kind.value),
         ("mo", state.mo),
         ("beneficiary", state.beneficiary or "-"),
+        ("asked", asked.description),
+        ("authorised", f"by {asked.authorised_by}, sent by {asked.requested_by}"),
+    ]
+    if asked.grant or asked.remove:
+        changes = [f"+{code}" for code in asked.grant] + [f"-{code}" for code in asked.remove]
+        rows.append(("accesses", " ".join(changes)))
+    if asked.powers is not None:
+        powers = asked.powers
+        rows.append(
+            (
+                "powers",
+                f"{powers.scope.value} {powers.scope_code} up to {powers.amount_limit:,.2f} $, "
+                f"{powers.valid_from} to {powers.valid_until or 'open'}",
+            )
+        )
+    for label, value in (
+        ("withdraw", asked.withdraw_scope),
+        ("partition", asked.partition_group),
+        ("modifies", asked.responsibility),
+    ):
+        if value:
+            rows.append((label, value))
+    rows += [
         ("status", state.status.value),
         ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
         ("taken by", state.taken_by or "-"),

@@ -139,6 +139,7 @@ async def test_authorised_access_request_is_taken_checked_applied_in_sagir_and_t
     state = await submit(desk, param_request())
     assert state.id == f"acces-MTQ-{(await harness.today()).year}-000001"
     assert state.status is ParamStatus.received
+    assert state.request == param_request()  # what the agents see of the MO's request
     applied = await through_quality_check(desk, state)
     assert applied.completed_by == "agent-tremblay" and applied.checked_by == "agent-gagnon"
     assert "RF-APPROBATEUR" in harness.erp.access_of("MTQ", USER).responsibilities
