@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
+    from workflows.keys import request_key
     from workflows.search_attributes import arrival_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -53,12 +54,13 @@ class ArrivalWorkflow:
         self._start = start
         self._dossier_poked = False
         self._state = ArrivalState.initial(start)
+        self._key = request_key(start.id, start.received_at)
 
     @workflow.run
     async def run(self, start: StartArrival) -> ArrivalState:
         watcher = asyncio.create_task(
             watch_take_deadline(
-                start.id, start.request.mo, start.due, self._taken_or_final, self._breach
+                start.id, self._key, start.request.mo, start.due, self._taken_or_final, self._breach
             )
         )
         await self._process()
@@ -125,7 +127,7 @@ class ArrivalWorkflow:
             await execute(
                 EmployeeAccessActivities.activate_account,
                 KeyedEmployeeStep(
-                    idempotency_key=f"{self._state.id}/activate",
+                    idempotency_key=f"{self._key}/activate",
                     mo=request.mo,
                     employee_number=request.employee_number,
                 ),
@@ -185,7 +187,7 @@ class ArrivalWorkflow:
                     f"The arrival {self._state.id} waits for the dossier personne of employee "
                     f"{self._state.employee_number} (open day {waited} of "
                     f"{self._start.dossier_wait_open_days}).",
-                    key=f"{self._state.id}/reminder/{waited}",
+                    key=f"{self._key}/reminder/{waited}",
                 )
         self._state.log("dossier_found", SYSTEM, workflow.now())
         return check
@@ -198,7 +200,7 @@ class ArrivalWorkflow:
 
     async def _prepare(self, plan: ArrivalPlan) -> bool:
         """Grant step by step; on a permanent failure undo what was granted, newest first."""
-        for step in saga_steps(self._state.id, self._start.request, plan):
+        for step in saga_steps(self._key, self._start.request, plan):
             try:
                 await execute(EmployeeAccessActivities.apply_grant, step)
             except ActivityError as error:
@@ -235,7 +237,7 @@ class ArrivalWorkflow:
         await execute(
             EmployeeAccessActivities.notify,
             Notice(
-                idempotency_key=key or f"{self._state.id}/notify/{to}/{self._state.status.value}",
+                idempotency_key=key or f"{self._key}/notify/{to}/{self._state.status.value}",
                 mo=request.mo,
                 employee_number=request.employee_number,
                 to=to,

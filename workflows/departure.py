@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import execute
+    from workflows.keys import request_key
     from workflows.search_attributes import departure_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -55,6 +56,7 @@ class DepartureWorkflow:
     def __init__(self, notice: DepartureNotice) -> None:
         self._state = DepartureState.initial(notice)
         self._schedule_changed = False
+        self._key = request_key(notice.id, notice.notified_at)
 
     @workflow.run
     async def run(self, notice: DepartureNotice) -> DepartureState:
@@ -73,7 +75,12 @@ class DepartureWorkflow:
             await self._escalate_late()
         watcher = asyncio.create_task(
             watch_take_deadline(
-                self._state.id, self._state.mo, self._state.due, self._taken, self._breach
+                self._state.id,
+                self._key,
+                self._state.mo,
+                self._state.due,
+                self._taken,
+                self._breach,
             )
         )
         await self._wait_for_removal_time()
@@ -115,7 +122,7 @@ class DepartureWorkflow:
         await execute(
             EmployeeAccessActivities.record_departure,
             DepartureWrite(
-                idempotency_key=f"{self._state.id}/record",
+                idempotency_key=f"{self._key}/record",
                 mo=self._state.mo,
                 employee_number=self._state.employee_number,
                 departure_date=self._state.departure_date,
@@ -188,7 +195,7 @@ class DepartureWorkflow:
             await execute(
                 EmployeeAccessActivities.remove_all_access,
                 KeyedEmployeeStep(
-                    idempotency_key=f"{self._state.id}/remove{suffix}",
+                    idempotency_key=f"{self._key}/remove{suffix}",
                     mo=who.mo,
                     employee_number=who.employee_number,
                 ),
@@ -220,7 +227,7 @@ class DepartureWorkflow:
         await execute(
             EmployeeAccessActivities.escalate,
             Escalation(
-                idempotency_key=f"{self._state.id}/{step}",
+                idempotency_key=f"{self._key}/{step}",
                 workflow_id=self._state.id,
                 mo=self._state.mo,
                 reason=reason,

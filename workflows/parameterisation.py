@@ -58,7 +58,7 @@ class ParameterisationWorkflow:
     async def run(self, start: StartParameterisation) -> ParamState:
         watcher = asyncio.create_task(
             watch_take_deadline(
-                start.id, start.request.mo, start.due, self._taken_or_final, self._breach
+                start.id, start.id, start.request.mo, start.due, self._taken_or_final, self._breach
             )
         )
         await self._process()

@@ -15,13 +15,14 @@ with workflow.unsafe.imports_passed_through():
 
 async def watch_take_deadline(
     workflow_id: str,
+    key: str,
     mo: str,
     due: datetime,
     settled: Callable[[], bool],
     on_breach: Callable[[datetime], None],
 ) -> None:
     """Wait until `due`; if the request is still not taken in charge (nor settled), mark it
-    breached and escalate to the CA supervisors once (key `<id>/breach`)."""
+    breached and escalate to the CA supervisors once (key `<key>/breach`)."""
     remaining = due - workflow.now()
     if remaining > timedelta(0):
         try:
@@ -36,7 +37,7 @@ async def watch_take_deadline(
     await execute(
         EmployeeAccessActivities.escalate,
         Escalation(
-            idempotency_key=f"{workflow_id}/breach",
+            idempotency_key=f"{key}/breach",
             workflow_id=workflow_id,
             mo=mo,
             reason=f"not taken in charge by {due.isoformat()}",

@@ -195,7 +195,9 @@ async def record_employee_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        # `_keyed`: recorded with per-request idempotency keys; the histories without the suffix
+        # were recorded before, and prove those requests still replay.
+        (HISTORIES / f"{name}_keyed.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 

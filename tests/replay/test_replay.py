@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -56,6 +57,18 @@ async def test_departure_history_replays_on_current_code() -> None:
     # a refused early record, then the record 48 hours after the first notice.
     history = await replays("departure_lifecycle.json")
     assert len(history.events) > 30
+
+
+@pytest.mark.parametrize(
+    "name", ["arrival_lifecycle_keyed", "arrival_undone_keyed", "departure_lifecycle_keyed"]
+)
+async def test_arrival_and_departure_with_per_request_keys_replay_on_current_code(
+    name: str,
+) -> None:
+    # Recorded after the per-request idempotency keys (a `workflow.patched` marker); the
+    # histories without the suffix, recorded before, replay on the unpatched path.
+    history = await replays(f"{name}.json")
+    assert len(history.events) > 20
 
 
 async def test_parameterisation_history_replays_on_current_code() -> None:

@@ -27,6 +27,7 @@ from tests.workflows.employee_harness import (
     new_person,
     running_employee_desk,
 )
+from workflows.keys import key_prefix
 
 Desk = tuple[EmployeeHarness, EmployeeDesk]
 
@@ -68,8 +69,9 @@ async def test_missing_dossier_is_waited_for_with_a_reminder_each_open_day_then_
         lambda: employee_desk.show_arrival(state.id), lambda s: s.reminders == 1
     )
     assert state.status is ArrivalStatus.waiting_for_dossier
-    assert [m.idempotency_key for m in harness.mail.sent(f"{state.id}/reminder")] == [
-        f"{state.id}/reminder/1"
+    key = key_prefix(state.id, state.received_at)
+    assert [m.idempotency_key for m in harness.mail.sent(f"{key}/reminder")] == [
+        f"{key}/reminder/1"
     ]
 
     harness.erp.add_person(new_person("50001"))
@@ -196,7 +198,9 @@ async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date
     assert state.activated_at is not None
     assert midnight <= state.activated_at < midnight + timedelta(minutes=1)
     assert harness.erp.access_of("MTQ", "45871").account is AccountStatus.active
-    told = {mail.to for mail in harness.mail.sent(f"{state.id}/notify")}
+    told = {
+        mail.to for mail in harness.mail.sent(f"{key_prefix(state.id, state.received_at)}/notify")
+    }
     assert told == {"eric.bouchard@mtq.example", "chef.section@mtq.example"}
 
 
@@ -252,7 +256,10 @@ async def test_a_retried_grant_activity_grants_once(
         grants = session.scalar(
             select(func.count())
             .select_from(ErpWriteRow)
-            .where(ErpWriteRow.idempotency_key == f"{state.id}/responsibility/LS-EMPLOYE")
+            .where(
+                ErpWriteRow.idempotency_key
+                == f"{key_prefix(state.id, state.received_at)}/responsibility/LS-EMPLOYE"
+            )
         )
     assert grants == 1
     assert erp.access_of("MTQ", "45871").responsibilities == ["LS-EMPLOYE"]
@@ -271,7 +278,9 @@ async def test_arrival_not_taken_in_charge_in_24_hours_is_breached_and_escalated
     await harness.eventually(
         _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
-    assert harness.records.escalations_of(state.id) == [f"{state.id}/breach"]
+    assert harness.records.escalations_of(state.id) == [
+        f"{key_prefix(state.id, state.received_at)}/breach"
+    ]
     taken = await employee_desk.take_arrival(state.id, "agent-gagnon")
     assert taken.taken_by == "agent-gagnon"
 

@@ -10,7 +10,7 @@ import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import UnitOfWork
+from adapters.database import PersonRow, UnitOfWork
 from models.departures import BirthDayMonth, DepartureState, DepartureStatus, end_of_day
 from models.sagir import AccountStatus
 from models.service_calendar import MONTREAL
@@ -21,6 +21,7 @@ from tests.workflows.employee_harness import (
     departure_request,
     running_employee_desk,
 )
+from workflows.keys import key_prefix
 from workflows.search_attributes import LATE_NOTICE
 
 Desk = tuple[EmployeeHarness, EmployeeDesk]
@@ -85,7 +86,9 @@ async def test_late_notice_is_flagged_searchable_and_escalated(desk: Desk) -> No
     await harness.eventually(
         _read(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
-    assert harness.records.escalations_of(state.id) == [f"{state.id}/late"]
+    assert harness.records.escalations_of(state.id) == [
+        f"{key_prefix(state.id, state.first_notice_at)}/late"
+    ]
     described = await harness.env.client.get_workflow_handle(state.id).describe()
     assert described.typed_search_attributes.get(LATE_NOTICE) is True
 
@@ -218,3 +221,38 @@ async def test_a_malformed_departure_id_is_refused(desk: Desk) -> None:
     _, employee_desk = desk
     with pytest.raises(InvalidInput, match="is not a departure id like depart-MTQ-45871"):
         await employee_desk.record_departure("T-2026-000001", "rh-mtq")
+
+
+async def test_second_departure_of_a_rehired_employee_is_recorded_and_escalated_again(
+    desk: Desk,
+) -> None:
+    """The departure id comes back for the same employee; its writes must not be taken for
+    retries of the first departure's."""
+    harness, employee_desk = desk
+    first = await notify(desk, await harness.today() + timedelta(days=1))  # late: escalated
+    await employee_desk.take_departure(first.id, "agent-roy")
+    await harness.skip(timedelta(hours=48))
+    await employee_desk.record_departure(first.id, "rh-mtq")
+    await harness.eventually(
+        lambda: show(desk, first.id), lambda s: s.status is DepartureStatus.completed
+    )
+    with harness.uow.begin() as session:
+        session.get(PersonRow, ("MTQ", "45871")).status = "active"  # type: ignore[union-attr]
+    second = await notify(desk, await harness.today() + timedelta(days=1))
+    assert second.id == first.id
+    await employee_desk.take_departure(second.id, "agent-roy")
+    await harness.skip(timedelta(hours=48))
+    await employee_desk.record_departure(second.id, "rh-mtq")
+    with harness.uow.begin() as session:
+        row = session.get(PersonRow, ("MTQ", "45871"))
+        assert row is not None
+        assert (row.status, row.departure_date) == ("departed", second.departure_date)
+    escalations = await harness.eventually(
+        _read(lambda: harness.records.escalations_of(first.id)), lambda keys: len(keys) == 2
+    )
+    assert escalations == sorted(
+        [
+            f"{key_prefix(first.id, first.first_notice_at)}/late",
+            f"{key_prefix(second.id, second.first_notice_at)}/late",
+        ]
+    )
