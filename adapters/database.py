@@ -279,6 +279,20 @@ class SgaEnrolmentRow(Base):
     replaced_by_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class ApiTokenRow(Base):
+    """A bearer token of the HTTP API: only a hash of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(24))
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class OutboxRow(Base):
     """Mail waiting to be sent (the local mail adapter); the key makes a retried send a no-op."""
 

@@ -20,5 +20,13 @@ class Refused(DeskError):
     """A step that does not fit the current state (HTTP 409)."""
 
 
+class Unauthenticated(DeskError):
+    """No valid token (HTTP 401)."""
+
+
+class Forbidden(DeskError):
+    """The caller's role may not do this (HTTP 403)."""
+
+
 class Unavailable(Exception):
     """The engine or the database cannot be reached: not the caller's input (exit code 1)."""

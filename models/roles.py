@@ -1,0 +1,144 @@
+"""Who may do what (RULES.md "Roles"): the one matrix the HTTP API and the command line both
+enforce. Pure: a caller, an action, an MO; no I/O.
+
+A caller of one MO sees only that MO's records; the CA, the DGGIR's pilots and the auditors span
+every MO. The auditor reads everything and changes nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import model_validator
+
+from models.tickets import ActorCode, Contract, MoCode
+
+
+class Role(StrEnum):
+    mo_hr = "mo_hr"
+    personne_autorisee = "personne_autorisee"  # or relève
+    mo_user = "mo_user"
+    ca_agent = "ca_agent"
+    ca_supervisor = "ca_supervisor"
+    dggir_pilot = "dggir_pilot"
+    auditor = "auditor"
+
+
+MO_ROLES = frozenset({Role.mo_hr, Role.personne_autorisee, Role.mo_user})
+CA_ROLES = frozenset({Role.ca_agent, Role.ca_supervisor})
+
+
+class Action(StrEnum):
+    ticket_open = "ticket.open"
+    ticket_read = "ticket.read"
+    ticket_work = "ticket.work"  # take, forward, ask, propose, check, return, close
+    ticket_back = "ticket.back"  # a forwarded ticket comes back
+    ticket_answer = "ticket.answer"  # the client answers the CA's question
+    ticket_reopen = "ticket.reopen"
+    queue_read = "queue.read"
+    arrival_start = "arrival.start"
+    arrival_dossier_ready = "arrival.dossier_ready"
+    arrival_take = "arrival.take"
+    arrival_read = "arrival.read"
+    departure_notify = "departure.notify"
+    departure_record = "departure.record"
+    departure_take = "departure.take"
+    departure_read = "departure.read"
+    param_submit = "param.submit"  # parameterisation and access requests
+    param_answer = "param.answer"
+    param_work = "param.work"  # take, ask, complete, quality-check
+    param_read = "param.read"
+    password_reset = "password.reset"
+    password_read = "password.read"
+    training_enrol = "training.enrol"  # and cancel
+    training_read = "training.read"
+    registre_read = "registre.read"
+    registre_change = "registre.change"
+    report_read = "report.read"
+    audit_read = "audit.read"  # workflow histories, decoded, and the audit trail
+    payload_decode = "payload.decode"  # the Temporal UI's codec
+
+
+_CA = CA_ROLES
+_READERS = CA_ROLES | {Role.auditor}
+
+MATRIX: dict[Action, frozenset[Role]] = {
+    Action.ticket_open: frozenset({Role.mo_user, *_CA}),
+    Action.ticket_read: frozenset({Role.mo_user, Role.dggir_pilot, *_READERS}),
+    Action.ticket_work: _CA,
+    Action.ticket_back: frozenset({Role.dggir_pilot, *_CA}),
+    Action.ticket_answer: frozenset({Role.mo_user, *_CA}),
+    Action.ticket_reopen: frozenset({Role.mo_user, *_CA}),
+    Action.queue_read: _CA,
+    Action.arrival_start: frozenset({Role.mo_hr}),
+    Action.arrival_dossier_ready: frozenset({Role.mo_hr, *_CA}),
+    Action.arrival_take: _CA,
+    Action.arrival_read: frozenset({Role.mo_hr, *_READERS}),
+    Action.departure_notify: frozenset({Role.mo_hr}),
+    Action.departure_record: frozenset({Role.mo_hr}),
+    Action.departure_take: _CA,
+    Action.departure_read: frozenset({Role.mo_hr, *_READERS}),
+    Action.param_submit: frozenset({Role.personne_autorisee}),
+    Action.param_answer: frozenset({Role.personne_autorisee, Role.mo_hr}),
+    Action.param_work: _CA,
+    Action.param_read: frozenset({Role.personne_autorisee, Role.mo_hr, *_READERS}),
+    Action.password_reset: _CA,
+    Action.password_read: _READERS,
+    Action.training_enrol: _CA,
+    Action.training_read: frozenset({Role.mo_hr, *_READERS}),
+    Action.registre_read: frozenset({Role.personne_autorisee, Role.mo_hr, *_READERS}),
+    Action.registre_change: frozenset({Role.personne_autorisee}),
+    Action.report_read: frozenset({Role.ca_supervisor, Role.auditor}),
+    Action.audit_read: frozenset({Role.auditor}),
+    Action.payload_decode: _READERS,
+}
+
+# An auditor changes nothing: every action it may take is a reading.
+READ_ACTIONS = frozenset(
+    {
+        Action.ticket_read,
+        Action.queue_read,
+        Action.arrival_read,
+        Action.departure_read,
+        Action.param_read,
+        Action.password_read,
+        Action.training_read,
+        Action.registre_read,
+        Action.report_read,
+        Action.audit_read,
+        Action.payload_decode,
+    }
+)
+
+
+class Caller(Contract):
+    """Who is calling: a role, the MO for the MO's roles, and who they are (an agent's code, an
+    employee number, a user code)."""
+
+    role: Role
+    mo: MoCode | None = None
+    subject: ActorCode
+
+    @model_validator(mode="after")
+    def _mo_fits_the_role(self) -> Self:
+        if self.role in MO_ROLES and self.mo is None:
+            raise ValueError(f"mo: the {self.role.value} role acts for one MO; name it")
+        if self.role not in MO_ROLES and self.mo is not None:
+            raise ValueError(f"mo: the {self.role.value} role spans every MO; name none")
+        return self
+
+    @property
+    def spans_mos(self) -> bool:
+        return self.role not in MO_ROLES
+
+    def may(self, action: Action) -> bool:
+        return self.role in MATRIX[action]
+
+    def sees(self, mo: str) -> bool:
+        """Whether records of `mo` exist for this caller (another MO's answer 404)."""
+        return self.spans_mos or self.mo == mo
+
+
+def roles_allowed(action: Action) -> list[str]:
+    return sorted(role.value for role in MATRIX[action])
