@@ -1,46 +1,149 @@
-"""The desk's HTTP service. For now it serves the payload codec the Temporal UI calls to show
-decoded payloads (`/codec/decode`, `/codec/encode`); the full API grows here."""
+"""The desk's HTTP API (FastAPI; OpenAPI at /openapi.json, docs at /docs), and the payload codec
+the Temporal UI calls to show decoded payloads (`/codec/decode`, `/codec/encode`).
+
+Every route authenticates its caller by bearer token and applies the roles matrix through
+`starter.access_control`; errors are JSON `{"detail": "<one sentence naming the field and the
+rule>"}`: 401, 403, 404 (another MO's records too), 409 (a step the state does not allow), 422.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
+from models.roles import Action, Caller
+from starter.access_control import authorize
+from starter.errors import (
+    DeskError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refused,
+    Unauthenticated,
+    Unavailable,
+)
 from starter.payload_codec import EncryptionCodec, PayloadKey, PayloadKeyError
+from starter.services import DeskServices
+from starter.settings import Settings
+from starter.web import employees, requests, sagir, tickets
+from starter.web.common import current_caller
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Refused: 409,
+    InvalidInput: 422,
+}
 
 
-def create_app(keys: Sequence[PayloadKey], ui_origins: Sequence[str] = ()) -> FastAPI:
-    codec = EncryptionCodec(keys)
-    app = FastAPI(title="sagir-desk", version="0.1.0")
+def create_app(
+    services: DeskServices, keys: Sequence[PayloadKey], ui_origins: Sequence[str] = ()
+) -> FastAPI:
+    app = FastAPI(
+        title="sagir-desk",
+        version="0.2.0",
+        description="The Centre d'assistance SAGIR: tickets, arrivals, departures, "
+        "parameterisation and access requests, password help, training, the registre "
+        "d'autorité. Authenticate with `Authorization: Bearer <token>` "
+        "(`sagir-desk token create`).",
+    )
+    app.state.services = services
     # The UI's page calls the codec from the browser: only the UI's own origin may.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(ui_origins),
         allow_credentials=True,
-        allow_methods=["POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "PATCH", "OPTIONS"],
         allow_headers=["Content-Type", "X-Namespace", "Authorization"],
     )
+    _errors(app)
+    for router in (
+        tickets.router,
+        tickets.queue_router,
+        employees.router,
+        requests.router,
+        requests.password_router,
+        sagir.router,
+        sagir.training_router,
+    ):
+        app.include_router(router)
+    _codec(app, EncryptionCodec(keys))
+    return app
 
-    @app.post("/codec/decode")
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(DeskError)
+    async def desk_error(_request: Request, error: DeskError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _first_error(error)}, status_code=422)
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=503)
+
+
+def _first_error(error: RequestValidationError) -> str:
+    detail = error.errors()[0]
+    where = [str(part) for part in detail.get("loc", ()) if part not in ("body", "query", "path")]
+    message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
+    if not where:
+        return message if detail.get("type") != "missing" else "body: required"
+    return f"{'.'.join(where)}: {message}"
+
+
+def _codec(app: FastAPI, codec: EncryptionCodec) -> None:
+    """The codec, for callers who may read histories: the token comes in the Authorization
+    header (the UI with single sign-on passes its access token), or in the path, for a person
+    who sets the UI's data encoder to `/codec/<token>` in their own browser."""
+
+    def may_decode(caller: Caller) -> None:
+        authorize(caller, Action.payload_decode)
+
+    async def header_caller(caller: Caller = Depends(current_caller)) -> None:  # noqa: B008
+        may_decode(caller)
+
+    def path_caller(request: Request, token: str) -> None:
+        services: DeskServices = request.app.state.services
+        may_decode(services.access.authenticate(f"Bearer {token}"))
+
     async def decode(request: Request) -> dict[str, Any]:
         payloads = await _payloads(request)
         try:
             decoded = await codec.decode(payloads.payloads)
         except PayloadKeyError as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
+            raise InvalidInput(str(error)) from None
         return _json(Payloads(payloads=decoded))
 
-    @app.post("/codec/encode")
     async def encode(request: Request) -> dict[str, Any]:
         payloads = await _payloads(request)
         return _json(Payloads(payloads=await codec.encode(payloads.payloads)))
 
-    return app
+    for path, check in (("/codec", header_caller), ("/codec/{token}", path_caller)):
+        for name, handler in (("decode", decode), ("encode", encode)):
+            app.add_api_route(
+                f"{path}/{name}",
+                handler,
+                methods=["POST"],
+                tags=["codec"],
+                dependencies=[Depends(check)],
+                summary=f"{name.capitalize()} payloads for the Temporal UI",
+            )
 
 
 async def _payloads(request: Request) -> Payloads:
@@ -48,10 +151,30 @@ async def _payloads(request: Request) -> Payloads:
     try:
         return json_format.Parse(body, Payloads())
     except json_format.ParseError:
-        raise HTTPException(
-            status_code=422, detail="body must be a JSON object with a 'payloads' list"
-        ) from None
+        raise InvalidInput("body: must be a JSON object with a 'payloads' list") from None
 
 
 def _json(payloads: Payloads) -> dict[str, Any]:
     return json_format.MessageToDict(payloads)
+
+
+def serve(settings: Settings) -> None:
+    """`sagir-desk api`: the HTTP API alone, on an engine and a database already running."""
+    import asyncio
+
+    import uvicorn
+
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.schema import migrate
+    from starter.connections import engine_client
+    from starter.services import build_services
+
+    async def run() -> None:
+        client = await engine_client(settings)
+        uow = UnitOfWork(make_engine(settings.database_url))
+        migrate(uow.engine)
+        app = create_app(build_services(settings, client, uow), settings.payload_keys)
+        config = uvicorn.Config(app, host=settings.api_host, port=settings.api_port)
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(run())

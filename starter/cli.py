@@ -211,6 +211,14 @@ def worker() -> None:
 
 
 @cli.command()
+def api() -> None:
+    """Run the HTTP API against TEMPORAL_ADDRESS and the database (port SAGIR_API_PORT)."""
+    from starter.api import serve
+
+    serve(Settings())
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database to the newest schema."""
     from adapters.database import make_engine

@@ -21,16 +21,20 @@ Desk = TypeVar("Desk")
 T = TypeVar("T")
 
 
-@asynccontextmanager
-async def connected() -> AsyncIterator[tuple[Settings, Client, UnitOfWork]]:
-    settings = Settings()
+async def engine_client(settings: Settings) -> Client:
     try:
-        client = await connect(settings)
+        return await connect(settings)
     except RuntimeError:
         raise Unavailable(
             f"cannot reach the Temporal engine at {settings.temporal_address}; "
             "is `sagir-desk dev` running?"
         ) from None
+
+
+@asynccontextmanager
+async def connected() -> AsyncIterator[tuple[Settings, Client, UnitOfWork]]:
+    settings = Settings()
+    client = await engine_client(settings)
     uow = UnitOfWork(make_engine(settings.database_url))
     try:
         yield settings, client, uow

@@ -98,7 +98,7 @@ async def _dev(settings: Settings) -> None:
         uow = UnitOfWork(make_engine(settings.database_url))
         migrate(uow.engine)
         loaded = load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-        api = _api_server(settings, host, ui_port)
+        api = _api_server(settings, host, ui_port, client, uow)
         api_task = asyncio.create_task(api.serve())
         _print_banner(settings, host, port, ui_port, loaded)
         try:
@@ -117,11 +117,14 @@ async def _dev(settings: Settings) -> None:
         print("sagir-desk: stopped", flush=True)
 
 
-def _api_server(settings: Settings, host: str, ui_port: int) -> uvicorn.Server:
+def _api_server(
+    settings: Settings, host: str, ui_port: int, client: Client, uow: UnitOfWork
+) -> uvicorn.Server:
     from starter.api import create_app
+    from starter.services import build_services
 
     origins = [f"http://{name}:{ui_port}" for name in (host, "localhost")]
-    app = create_app(settings.payload_keys, origins)
+    app = create_app(build_services(settings, client, uow), settings.payload_keys, origins)
     config = uvicorn.Config(
         app, host=host, port=settings.api_port, log_level="warning", lifespan="off"
     )

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,10 +193,26 @@ def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decode
         history = json.load(response)
     assert "birth_day" not in json.dumps(history)
     payload = history["history"]["events"][0]["workflowExecutionStartedEventAttributes"]["input"]
-    request = urllib.request.Request(
+    # Only a caller whose role reads histories opens them: without a token, 401.
+    anonymous = urllib.request.Request(
         f"{codec}/decode",
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "Origin": ui},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(anonymous)
+    assert refused.value.code == 401
+    made = cli(environment, "token", "create", "--role", "auditor", "--subject", "verif-1")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    request = urllib.request.Request(
+        f"{codec}/decode",
+        data=json.dumps(payload).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Origin": ui,
+            "Authorization": f"Bearer {token}",
+        },
     )
     with urllib.request.urlopen(request) as response:
         decoded = json.load(response)["payloads"][0]["data"]

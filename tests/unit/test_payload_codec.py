@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.failure.v1 import Failure
+from temporalio.client import Client
 from temporalio.converter import default
 
+from adapters.database import UnitOfWork
+from models.roles import Caller, Role
 from starter.api import create_app
 from starter.client import data_converter
 from starter.payload_codec import (
@@ -21,6 +25,8 @@ from starter.payload_codec import (
     new_key,
     parse_keys,
 )
+from starter.services import build_services
+from starter.settings import Settings
 from tests.payload_keys import TEST_KEYS
 
 SECRET_TEXT = "Tremblay born 14-03 marie.tremblay@mtq.gouv.qc.ca"
@@ -76,16 +82,37 @@ def test_the_local_key_file_is_made_once_and_private(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o077 == 0
 
 
-async def test_the_codec_endpoint_decodes_for_the_ui() -> None:
+async def test_the_codec_endpoint_decodes_for_the_ui_only_for_roles_that_read_histories(
+    demo_uow: UnitOfWork,
+) -> None:
     [sealed] = await EncryptionCodec(TEST_KEYS).encode(_plain(SECRET_TEXT))
-    client = TestClient(create_app(TEST_KEYS, ["http://127.0.0.1:8233"]))
+    services = build_services(Settings(), cast(Client, None), demo_uow)  # no engine needed
+    client = TestClient(create_app(services, TEST_KEYS, ["http://127.0.0.1:8233"]))
     body = json_format.MessageToDict(Payloads(payloads=[sealed]))
-    response = client.post("/codec/decode", json=body, headers={"Origin": "http://127.0.0.1:8233"})
+    origin = {"Origin": "http://127.0.0.1:8233"}
+    assert client.post("/codec/decode", json=body, headers=origin).status_code == 401
+    hr = services.access.issue(Caller(role=Role.mo_hr, mo="MTQ", subject="rh-mtq"), "")
+    refused = client.post("/codec/decode", json=body, headers={**origin, **_bearer(hr.token)})
+    assert refused.status_code == 403
+    assert SECRET_TEXT not in refused.text
+    auditor = services.access.issue(Caller(role=Role.auditor, subject="verif-1"), "")
+    headers = {**origin, **_bearer(auditor.token)}
+    response = client.post("/codec/decode", json=body, headers=headers)
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
     decoded = json_format.ParseDict(response.json(), Payloads())
     assert decoded.payloads[0].data == b'"' + SECRET_TEXT.encode() + b'"'
-    assert client.post("/codec/decode", content=b"not json").status_code == 422
+    # The token in the path, for the UI's data encoder set in a person's own browser.
+    in_path = client.post(f"/codec/{auditor.token}/decode", json=body, headers=origin)
+    assert in_path.json() == response.json()
+    assert client.post(f"/codec/{hr.token}/decode", json=body).status_code == 403
+    not_json = client.post("/codec/decode", content=b"not json", headers=headers)
+    assert not_json.status_code == 422
+    assert not_json.json() == {"detail": "body: must be a JSON object with a 'payloads' list"}
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _plain(text: str) -> list[Payload]:

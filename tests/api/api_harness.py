@@ -1,0 +1,63 @@
+"""The HTTP API in-process (httpx on the ASGI app, same event loop) over the real desk services,
+a worker on the time-skipping server and a SQLite database with the demo data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.database import UnitOfWork
+from models.roles import Caller, Role
+from starter.api import create_app
+from starter.services import DeskServices, build_services
+from starter.settings import Settings
+from tests.payload_keys import TEST_KEYS
+from tests.workflows.employee_harness import EmployeeHarness, running_employee_desk
+
+# Who holds a token in the tests: one per role; the MO's roles for MTQ.
+CALLERS = {
+    Role.mo_hr: Caller(role=Role.mo_hr, mo="MTQ", subject="rh-mtq"),
+    Role.personne_autorisee: Caller(role=Role.personne_autorisee, mo="MTQ", subject="30001"),
+    Role.mo_user: Caller(role=Role.mo_user, mo="MTQ", subject="user-mtq"),
+    Role.ca_agent: Caller(role=Role.ca_agent, subject="agent-roy"),
+    Role.ca_supervisor: Caller(role=Role.ca_supervisor, subject="super-cote"),
+    Role.dggir_pilot: Caller(role=Role.dggir_pilot, subject="pilote-rf"),
+    Role.auditor: Caller(role=Role.auditor, subject="verif-1"),
+}
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    services: DeskServices
+    harness: EmployeeHarness
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token_for(self, caller: Caller) -> str:
+        key = caller.model_dump_json()
+        if key not in self.tokens:
+            self.tokens[key] = self.services.access.issue(caller, "test").token
+        return self.tokens[key]
+
+    async def call(
+        self, caller: Caller | None, method: str, path: str, json: object | None = None
+    ) -> httpx.Response:
+        headers = {} if caller is None else {"Authorization": f"Bearer {self.token_for(caller)}"}
+        return await self.http.request(method, path, json=json, headers=headers)
+
+
+@asynccontextmanager
+async def running_api(
+    env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
+) -> AsyncIterator[Api]:
+    async with running_employee_desk(env, uow, task_queue) as (harness, _):
+        settings = Settings().model_copy(update={"task_queue": task_queue})
+        services = build_services(settings, env.client, uow)
+        app = create_app(services, TEST_KEYS)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
+            yield Api(http, services, harness)

@@ -1,0 +1,304 @@
+"""RULES.md "Roles" over HTTP: every role against every action, on its own MO's records and on
+another MO's, and the answer each must get (issue 5)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.database import UnitOfWork
+from models.roles import Action, Caller, Role
+from tests.api.api_harness import CALLERS, Api, running_api
+
+OWN, OTHER = "MTQ", "MSSS"
+OK = {200, 201, 409, 422}  # let through: done, or refused by a rule of the request itself
+EMPLOYEE = {OWN: "45871", OTHER: "10233"}  # no SAGIR account yet: arrivals, training
+AUTHORISER = {OWN: "30001", OTHER: "30011"}
+SESSION = "EI201-2027-02"
+# Not served over HTTP yet (the audit trail and the SLA reports come next); listed so the gap
+# is visible rather than silently skipped.
+NOT_YET = {Action.report_read, Action.audit_read}
+
+
+@dataclass(frozen=True)
+class Case:
+    action: Action
+    method: str
+    path: Callable[[dict[str, Any], str], str]
+    body: Callable[[Caller, str], Any] | None = None
+    kind: str = "record"  # record | create | list | mo_path | spanning
+
+
+def arrival_body(caller: Caller, mo: str) -> dict[str, Any]:
+    return {
+        "mo": mo,
+        "employee_number": EMPLOYEE[mo],
+        "start_date": "2099-01-04",
+        "authorised_by": AUTHORISER[mo],
+        "requested_by": caller.subject,
+        "hr_email": f"rh@{mo.lower()}.example",
+    }
+
+
+def departure_body(caller: Caller, mo: str) -> dict[str, Any]:
+    number, birth = {OWN: ("52310", (9, 8)), OTHER: ("10233", (2, 11))}[mo]
+    return {
+        "mo": mo,
+        "employee_number": number,
+        "departure_date": "2099-01-04",
+        "birth": {"birth_day": birth[0], "birth_month": birth[1]},
+        "notified_by": caller.subject,
+    }
+
+
+def request_body(caller: Caller, mo: str) -> dict[str, Any]:
+    return {
+        "mo": mo,
+        "kind": "create_responsibility",
+        "description": "Une responsabilité pour la DGF",
+        "authorised_by": caller.subject,
+        "requested_by": caller.subject,
+        "mo_email": f"sagir@{mo.lower()}.example",
+    }
+
+
+def ticket_body(caller: Caller, mo: str) -> dict[str, Any]:
+    return {
+        "mo": mo,
+        "channel": "web",
+        "requester": caller.subject,
+        "subject": "Accès",
+        "description": "Je n'ai plus accès",
+        "module": "RF",
+    }
+
+
+CASES = [
+    Case(Action.ticket_open, "POST", lambda ids, mo: "/tickets", ticket_body, "create"),
+    Case(Action.ticket_read, "GET", lambda ids, mo: f"/tickets/{ids['ticket'][mo]}"),
+    Case(Action.ticket_read, "GET", lambda ids, mo: f"/tickets?mo={mo}", kind="list"),
+    Case(Action.ticket_work, "POST", lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/take"),
+    Case(
+        Action.ticket_back,
+        "POST",
+        lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/back",
+        lambda caller, mo: {"note": "Réglé au deuxième niveau"},
+    ),
+    Case(
+        Action.ticket_answer,
+        "POST",
+        lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/answer",
+        lambda caller, mo: {"answer": "Voici"},
+    ),
+    Case(
+        Action.ticket_reopen,
+        "POST",
+        lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/reopen",
+        lambda caller, mo: {"reason": "Encore"},
+    ),
+    Case(Action.queue_read, "GET", lambda ids, mo: f"/queue?mo={mo}", kind="list"),
+    Case(Action.arrival_start, "POST", lambda ids, mo: "/arrivals", arrival_body, "create"),
+    Case(Action.arrival_read, "GET", lambda ids, mo: f"/arrivals/arrivee-{mo}-{EMPLOYEE[mo]}"),
+    Case(Action.arrival_read, "GET", lambda ids, mo: f"/arrivals?mo={mo}", kind="list"),
+    Case(
+        Action.arrival_take, "POST", lambda ids, mo: f"/arrivals/arrivee-{mo}-{EMPLOYEE[mo]}/take"
+    ),
+    Case(
+        Action.arrival_dossier_ready,
+        "POST",
+        lambda ids, mo: f"/arrivals/arrivee-{mo}-{EMPLOYEE[mo]}/dossier-ready",
+    ),
+    Case(Action.departure_notify, "POST", lambda ids, mo: "/departures", departure_body, "create"),
+    Case(Action.departure_read, "GET", lambda ids, mo: f"/departures/{ids['departure'][mo]}"),
+    Case(Action.departure_read, "GET", lambda ids, mo: f"/departures?mo={mo}", kind="list"),
+    Case(Action.departure_take, "POST", lambda ids, mo: f"/departures/{ids['departure'][mo]}/take"),
+    Case(
+        Action.departure_record,
+        "POST",
+        lambda ids, mo: f"/departures/{ids['departure'][mo]}/record",
+    ),
+    Case(Action.param_submit, "POST", lambda ids, mo: "/requests", request_body, "create"),
+    Case(Action.param_read, "GET", lambda ids, mo: f"/requests/{ids['request'][mo]}"),
+    Case(Action.param_read, "GET", lambda ids, mo: f"/requests?mo={mo}", kind="list"),
+    Case(Action.param_work, "POST", lambda ids, mo: f"/requests/{ids['request'][mo]}/take"),
+    Case(
+        Action.param_answer,
+        "POST",
+        lambda ids, mo: f"/requests/{ids['request'][mo]}/answer",
+        lambda caller, mo: {"answer": "CC-4410"},
+    ),
+    Case(
+        Action.password_reset,
+        "POST",
+        lambda ids, mo: "/password-resets",
+        lambda caller, mo: {
+            "mo": "MTQ",
+            "employee_number": "52310",
+            "birth": {"birth_day": 9, "birth_month": 8},
+        },
+        "spanning",
+    ),
+    Case(
+        Action.password_read,
+        "GET",
+        lambda ids, mo: f"/password-resets/{ids['reset']}",
+        kind="spanning",
+    ),
+    Case(
+        Action.training_enrol,
+        "POST",
+        lambda ids, mo: "/training/enrolments",
+        lambda caller, mo: {
+            "session": SESSION,
+            "mo": mo,
+            "employee_number": EMPLOYEE[mo],
+            "basis": "mo_instruction",
+        },
+        "spanning",
+    ),
+    Case(
+        Action.training_read,
+        "GET",
+        lambda ids, mo: f"/training/enrolments/formation-{SESSION}-{mo}-{EMPLOYEE[mo]}",
+    ),
+    Case(Action.training_read, "GET", lambda ids, mo: "/training/sessions", kind="global"),
+    Case(Action.registre_read, "GET", lambda ids, mo: f"/registre/{mo}", kind="mo_path"),
+    Case(
+        Action.registre_change,
+        "POST",
+        lambda ids, mo: f"/registre/{mo}/lines",
+        lambda caller, mo: {
+            "mo": mo,
+            "employee_number": "30099",
+            "kind": "releve",
+            "releve_of": AUTHORISER[mo],
+            "valid_from": str(date(2027, 1, 1)),
+        },
+        "mo_path",
+    ),
+    Case(
+        Action.payload_decode,
+        "POST",
+        lambda ids, mo: "/codec/decode",
+        lambda caller, mo: {"payloads": []},
+        "spanning",
+    ),
+]
+
+
+def expected(caller: Caller, case: Case, mo: str) -> set[int]:
+    if not caller.may(case.action):
+        return {403}
+    if case.kind == "create" and not caller.sees(mo):
+        return {403}  # acting for another MO
+    if case.kind in ("record", "mo_path") and not caller.sees(mo):
+        return {404}  # another MO's record: as if it did not exist
+    if case.kind == "record" and case.action.value.startswith("ticket."):
+        # A user sees the tickets they opened; a pilot, the ones forwarded to them.
+        mine = caller.role is Role.mo_user and mo == OWN
+        forwarded = caller.role is Role.dggir_pilot
+        others = caller.role not in (Role.mo_user, Role.dggir_pilot)
+        return OK if (mine or forwarded or others) else {404}
+    return {200} if case.kind in ("list", "global") else OK
+
+
+@pytest.fixture
+async def api(
+    local_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> AsyncIterator[Api]:
+    async with running_api(local_env, demo_uow, task_queue) as running:
+        yield running
+
+
+async def records(api: Api) -> dict[str, Any]:
+    """One of each record in each MO, made through the API by the roles that may."""
+    agent = CALLERS[Role.ca_agent]
+    ids: dict[str, Any] = {"ticket": {}, "departure": {}, "request": {}}
+    for mo in (OWN, OTHER):
+        user = Caller(role=Role.mo_user, mo=mo, subject="user-mtq" if mo == OWN else "user-msss")
+        hr = Caller(role=Role.mo_hr, mo=mo, subject=f"rh-{mo.lower()}")
+        pa = Caller(role=Role.personne_autorisee, mo=mo, subject=AUTHORISER[mo])
+        opened = await api.call(user, "POST", "/tickets", ticket_body(user, mo))
+        assert opened.status_code == 201, opened.text
+        ticket = opened.json()["id"]
+        ids["ticket"][mo] = ticket
+        await api.call(agent, "POST", f"/tickets/{ticket}/take")
+        forwarded = await api.call(
+            agent,
+            "POST",
+            f"/tickets/{ticket}/forward",
+            {"target": "dggir_pilot", "to": "pilote-rf", "note": "Au pilote RF"},
+        )
+        assert forwarded.status_code == 200, forwarded.text
+        for path, body in (
+            ("/arrivals", arrival_body(hr, mo)),
+            ("/departures", departure_body(hr, mo)),
+        ):
+            made = await api.call(hr, "POST", path, body)
+            assert made.status_code == 201, made.text
+            ids.setdefault(path.strip("/").rstrip("s"), {})[mo] = made.json()["id"]
+        submitted = await api.call(pa, "POST", "/requests", request_body(pa, mo))
+        assert submitted.status_code == 201, submitted.text
+        ids["request"][mo] = submitted.json()["id"]
+        enrolled = await api.call(
+            agent,
+            "POST",
+            "/training/enrolments",
+            {
+                "session": SESSION,
+                "mo": mo,
+                "employee_number": EMPLOYEE[mo],
+                "basis": "mo_instruction",
+            },
+        )
+        assert enrolled.status_code == 201, enrolled.text
+    reset = await api.call(
+        agent,
+        "POST",
+        "/password-resets",
+        {"mo": "MTQ", "employee_number": "52310", "birth": {"birth_day": 9, "birth_month": 8}},
+    )
+    assert reset.status_code == 201, reset.text
+    ids["reset"] = reset.json()["id"]
+    return ids
+
+
+async def test_every_role_against_every_action_on_its_own_mo_and_another(api: Api) -> None:
+    ids = await records(api)
+    assert {case.action for case in CASES} | NOT_YET == set(Action)
+    wrong = []
+    # The pilot first: an agent's `back` later takes the tickets away from them.
+    pilot_first = sorted(CALLERS.items(), key=lambda pair: pair[0] is not Role.dggir_pilot)
+    for role, caller in pilot_first:
+        for case in CASES:
+            for mo in (OWN, OTHER):
+                body = case.body(caller, mo) if case.body else None
+                response = await api.call(caller, case.method, case.path(ids, mo), body)
+                allowed = expected(caller, case, mo)
+                if response.status_code not in allowed:
+                    wrong.append(
+                        f"{role.value} {case.method} {case.path(ids, mo)}: "
+                        f"{response.status_code} {response.text[:160]} (expected {allowed})"
+                    )
+                elif case.kind == "list" and response.status_code == 200:
+                    if not caller.spans_mos and mo == OTHER and response.json() != []:
+                        wrong.append(f"{role.value} lists {mo}'s records: {response.text[:160]}")
+    assert wrong == [], "\n".join(wrong)
+
+
+async def test_no_token_is_401_and_an_unknown_id_of_another_mo_reads_the_same_404(
+    api: Api,
+) -> None:
+    ids = await records(api)
+    assert (await api.call(None, "GET", "/arrivals")).status_code == 401
+    hr = CALLERS[Role.mo_hr]
+    theirs = await api.call(hr, "GET", f"/departures/{ids['departure'][OTHER]}")
+    missing = await api.call(hr, "GET", "/departures/depart-MSSS-99999")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"] == f"{ids['departure'][OTHER]} does not exist"
+    assert missing.json()["detail"] == "depart-MSSS-99999 does not exist"
