@@ -21,7 +21,7 @@ def authorize(caller: Caller, action: Action, mo: str | None = None, record: str
     it did not exist (404: its id reveals nothing)."""
     if not caller.may(action):
         raise Forbidden(
-            f"role: a {caller.role.value} may not {action.value} "
+            f"role: the {caller.role.value} role may not {action.value} "
             f"(allowed: {', '.join(roles_allowed(action))})"
         )
     if mo is not None and not caller.sees(mo):

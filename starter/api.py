@@ -100,6 +100,8 @@ def _errors(app: FastAPI) -> None:
 
 def _first_error(error: RequestValidationError) -> str:
     detail = error.errors()[0]
+    if detail.get("type") == "json_invalid":
+        return "body: is not valid JSON"
     where = [str(part) for part in detail.get("loc", ()) if part not in ("body", "query", "path")]
     message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
     if not where:
