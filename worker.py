@@ -26,7 +26,7 @@ from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
-from starter.client import connect
+from starter.client import connect, register_search_attributes
 from starter.settings import Settings
 from workflows.arrival import ArrivalWorkflow
 from workflows.departure import DepartureWorkflow
@@ -115,6 +115,7 @@ async def run_worker(settings: Settings, client: Client | None = None) -> None:
     uow = UnitOfWork(make_engine(settings.database_url))
     migrate(uow.engine)
     client = client or await connect(settings)
+    await register_search_attributes(client)  # idempotent: the first worker to start adds them
     worker = build_worker(client, settings.task_queue, real_activities(settings, uow))
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
     await worker.run()

@@ -38,7 +38,6 @@ from tests.workflows.employee_harness import (
     EmployeeHarness,
     running_employee_desk,
 )
-from workflows.parameterisation import ParameterisationWorkflow
 
 Desk = tuple[EmployeeHarness, ParameterisationDesk]
 USER = "52310"  # the demo employee with an active SAGIR account (MTQ)
@@ -110,11 +109,8 @@ async def through_quality_check(
     await param_desk.complete(state.id, CompleteParam(agent="agent-tremblay", template=template))
     await param_desk.check(state.id, QualityCheck(agent="agent-gagnon", approved=True))
     # Its end: applied, and the MO told (no activity left running when the test stops).
-    done = (
-        await desk[0]
-        .env.client.get_workflow_handle_for(ParameterisationWorkflow.run, state.id)
-        .result()
-    )
+    handle = desk[0].env.client.get_workflow_handle(state.id, result_type=ParamState)
+    done = await handle.result()
     assert done.status is ParamStatus.applied
     return done
 
