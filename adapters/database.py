@@ -293,6 +293,33 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class AuditRow(Base):
+    """One entry of the audit trail; `hash` chains it to the entry before (models/audit.py)."""
+
+    __tablename__ = "audit_trail"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    workflow_id: Mapped[str] = mapped_column(String(120), index=True)
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(24))
+    action: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str] = mapped_column(String(400))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's newest entry (one row): locked by each append, so appends line up, and read
+    by the check, so removing the newest entries shows too."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class OutboxRow(Base):
     """Mail waiting to be sent (the local mail adapter); the key makes a retried send a no-op."""
 

@@ -8,17 +8,21 @@ rule>"}`: 401, 403, 404 (another MO's records too), 409 (a step the state does n
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
+from models.audit import AuditEvent, Outcome
 from models.roles import Action, Caller
 from starter.access_control import authorize
 from starter.errors import (
@@ -68,6 +72,7 @@ def create_app(
         allow_headers=["Content-Type", "X-Namespace", "Authorization"],
     )
     _errors(app)
+    _audit(app, services)
     for router in (
         tickets.router,
         tickets.queue_router,
@@ -96,6 +101,68 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(Unavailable)
     async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=503)
+
+
+def _audit(app: FastAPI, services: DeskServices) -> None:
+    """Every request that may change something (and every opening of sealed payloads) goes to
+    the audit trail: who, with which role, what, on which record, when, and how it ended;
+    refusals included."""
+
+    @app.middleware("http")
+    async def audit(request: Request, call_next: Any) -> Any:
+        if request.method not in ("POST", "PATCH", "PUT", "DELETE"):
+            return await call_next(request)
+        at = datetime.now(UTC)
+        response = await call_next(request)
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        try:
+            answer = json.loads(body) if body else {}
+        except ValueError:
+            answer = {}
+        caller: Caller | None = getattr(request.state, "caller", None)
+        action: Action | None = getattr(request.state, "action", None)
+        status = response.status_code
+        record = _record_id(request, answer)
+        await run_in_threadpool(
+            services.audit.append,
+            AuditEvent(
+                at=at,
+                workflow_id=record,
+                mo=(answer.get("mo") if isinstance(answer, dict) else None)
+                or (caller.mo if caller else None),
+                actor=caller.subject if caller else "anonymous",
+                role=caller.role.value if caller else "none",
+                action=action.value if action else f"{request.method} {request.url.path}"[:60],
+                outcome=(
+                    Outcome.done
+                    if status < 400
+                    else Outcome.failed
+                    if status >= 500
+                    else Outcome.refused
+                ),
+                detail=(
+                    f"{status} {answer.get('detail', '')}"
+                    if status >= 400 and isinstance(answer, dict)
+                    else str(status)
+                )[:400],
+            ),
+        )
+        return Response(
+            content=body,
+            status_code=status,
+            headers=dict(response.headers),
+            media_type=response.media_type,
+        )
+
+
+def _record_id(request: Request, answer: Any) -> str:
+    """The record a request acted on: the id in its path, or the one it made."""
+    for name, value in request.path_params.items():
+        if name != "token":  # a token in the codec's path is a secret, never a record
+            return str(value)[:120]
+    if isinstance(answer, dict) and isinstance(answer.get("id"), str):
+        return str(answer["id"])[:120]
+    return request.url.path[:120]
 
 
 def _first_error(error: RequestValidationError) -> str:

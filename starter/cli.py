@@ -43,7 +43,14 @@ from models.tickets import (
     TicketStatus,
 )
 from models.timestamps import local_text, parse_instant
-from starter import employee_cli, registre_cli, request_cli, token_cli, training_cli
+from starter import (
+    audit_cli,
+    employee_cli,
+    registre_cli,
+    request_cli,
+    token_cli,
+    training_cli,
+)
 from starter.errors import DeskError, InvalidInput, Unavailable
 from starter.settings import Settings
 
@@ -502,3 +509,4 @@ cli.add_command(request_cli.password)
 cli.add_command(registre_cli.registre)
 cli.add_command(training_cli.training)
 cli.add_command(token_cli.token)
+cli.add_command(audit_cli.audit)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from adapters.database import UnitOfWork
+from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -32,6 +33,7 @@ class DeskServices:
     passwords: PasswordDesk
     training: TrainingDesk
     registre: RegistreDesk
+    audit: SqlAuditTrail
 
 
 def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskServices:
@@ -56,4 +58,5 @@ def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskS
         passwords=PasswordDesk(client, queue, directory, erp, counters.next_number),
         training=TrainingDesk(client, queue, directory, erp, SqlSga(uow)),
         registre=RegistreDesk(directory, erp),
+        audit=SqlAuditTrail(uow),
     )

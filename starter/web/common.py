@@ -22,7 +22,9 @@ def services(request: Request) -> DeskServices:
 async def current_caller(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Caller:
-    return services(request).access.authenticate(authorization)
+    caller = services(request).access.authenticate(authorization)
+    request.state.caller = caller  # for the audit trail
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -32,7 +34,8 @@ def allow(action: Action) -> Any:
     """A route's dependency: the caller's role may take `action` (401/403 before the body is
     even read, so a caller who may not act learns nothing from validation errors)."""
 
-    async def check(caller: CallerDep) -> None:
+    async def check(request: Request, caller: CallerDep) -> None:
+        request.state.action = action  # for the audit trail
         authorize(caller, action)
 
     return Depends(check)

@@ -1,0 +1,56 @@
+"""`sagir-desk audit verify` on a database (issue 5): intact, then tampered with (exit code 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from adapters.database import AuditRow, UnitOfWork, make_engine
+from adapters.schema import migrate
+from adapters.sql_audit import SqlAuditTrail
+from models.audit import AuditEvent, Outcome
+from starter.cli import main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, _ = capsys.readouterr()
+    return int(exited.value.code or 0), out
+
+
+def test_audit_verify_says_intact_then_names_the_altered_entry_with_exit_code_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sagir.db'}"
+    monkeypatch.setenv("SAGIR_DATABASE_URL", url)
+    uow = UnitOfWork(make_engine(url))
+    migrate(uow.engine)
+    trail = SqlAuditTrail(uow)
+    for actor in ("rh-mtq", "agent-roy"):
+        trail.append(
+            AuditEvent(
+                at=datetime(2026, 11, 26, 15, 0, tzinfo=UTC),
+                workflow_id="arrivee-MTQ-45871",
+                mo="MTQ",
+                actor=actor,
+                role="mo_hr",
+                action="arrival.start",
+                outcome=Outcome.done,
+            )
+        )
+    assert run(["audit", "verify"], capsys) == (
+        0,
+        "audit trail intact: 2 entries, each linked to the one before\n",
+    )
+    with uow.begin() as session:
+        session.execute(update(AuditRow).where(AuditRow.seq == 1).values(actor="quelqu-un"))
+    code, out = run(["audit", "verify"], capsys)
+    assert code == 3
+    assert out == "entry 1: altered: its content no longer matches its hash\n"
+    code, out = run(["audit", "trail", "arrivee-MTQ-45871", "--csv"], capsys)
+    assert out.splitlines()[0] == "seq,at,workflow_id,mo,actor,role,action,outcome,detail"
+    assert len(out.splitlines()) == 3
