@@ -143,6 +143,19 @@ class ServiceCalendar:
             remaining -= available
         raise AssertionError("unreachable: periods_from never ends")
 
+    def open_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much open time passes from `start` to `end` (zero when `end` is not later)."""
+        _require_aware(start)
+        _require_aware(end)
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for period in self.periods_from(start):
+            if period.start >= end:
+                break
+            total += min(period.end, end) - max(period.start, start)
+        return total
+
     def open_days_after(self, day: date, count: int) -> date:
         """The `count`-th open day after `day` (not counting `day` itself)."""
         found = 0

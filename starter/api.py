@@ -37,7 +37,7 @@ from starter.errors import (
 from starter.payload_codec import EncryptionCodec, PayloadKey, PayloadKeyError
 from starter.services import DeskServices
 from starter.settings import Settings
-from starter.web import employees, requests, sagir, tickets
+from starter.web import employees, reports, requests, sagir, tickets
 from starter.web.common import current_caller
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ def create_app(
         requests.password_router,
         sagir.router,
         sagir.training_router,
+        reports.router,
     ):
         app.include_router(router)
     _codec(app, EncryptionCodec(keys))

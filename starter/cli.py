@@ -47,6 +47,7 @@ from starter import (
     audit_cli,
     employee_cli,
     registre_cli,
+    report_cli,
     request_cli,
     token_cli,
     training_cli,
@@ -510,3 +511,4 @@ cli.add_command(registre_cli.registre)
 cli.add_command(training_cli.training)
 cli.add_command(token_cli.token)
 cli.add_command(audit_cli.audit)
+cli.add_command(report_cli.report)

@@ -10,6 +10,7 @@ from adapters.database import UnitOfWork
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_reports import SqlReports
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -19,6 +20,7 @@ from starter.employee_desk import EmployeeDesk
 from starter.parameterisation_desk import ParameterisationDesk
 from starter.password_desk import PasswordDesk
 from starter.registre_desk import RegistreDesk
+from starter.report_desk import ReportDesk
 from starter.settings import Settings
 from starter.ticket_desk import TicketDesk
 from starter.training_desk import TrainingDesk
@@ -34,6 +36,7 @@ class DeskServices:
     training: TrainingDesk
     registre: RegistreDesk
     audit: SqlAuditTrail
+    reports: ReportDesk
 
 
 def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskServices:
@@ -59,4 +62,5 @@ def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskS
         training=TrainingDesk(client, queue, directory, erp, SqlSga(uow)),
         registre=RegistreDesk(directory, erp),
         audit=SqlAuditTrail(uow),
+        reports=ReportDesk(SqlReports(uow), settings.calendar),
     )

@@ -1,0 +1,49 @@
+"""What the SLA report is computed from: the tickets' projection and the late-notice
+escalations, read from the desk's database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from adapters.database import EscalationRow, TicketRow, UnitOfWork
+from models.reports import LateNotice, TicketFact, month_bounds
+
+
+class SqlReports:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def ticket_facts(self, month: str | None = None, mo: str | None = None) -> list[TicketFact]:
+        query = select(TicketRow).order_by(TicketRow.id)
+        if month is not None:
+            start, after = month_bounds(month)
+            query = query.where(TicketRow.received_at >= start, TicketRow.received_at < after)
+        if mo is not None:
+            query = query.where(TicketRow.mo_code == mo)
+        with self._uow.begin() as session:
+            return [
+                TicketFact(
+                    id=row.id,
+                    mo=row.mo_code,
+                    channel=row.channel,
+                    received_at=row.received_at,
+                    due=row.due_at,
+                    taken_at=row.taken_at,
+                    breached=row.breached,
+                )
+                for row in session.scalars(query)
+            ]
+
+    def late_notices(self, month: str | None = None, mo: str | None = None) -> list[LateNotice]:
+        query = select(EscalationRow).where(EscalationRow.idempotency_key.endswith("/late"))
+        if month is not None:
+            start, after = month_bounds(month)
+            query = query.where(
+                EscalationRow.escalated_at >= start, EscalationRow.escalated_at < after
+            )
+        if mo is not None:
+            query = query.where(EscalationRow.mo_code == mo)
+        with self._uow.begin() as session:
+            return [
+                LateNotice(mo=row.mo_code, at=row.escalated_at) for row in session.scalars(query)
+            ]
