@@ -37,7 +37,7 @@ from starter.errors import (
 from starter.payload_codec import EncryptionCodec, PayloadKey, PayloadKeyError
 from starter.services import DeskServices
 from starter.settings import Settings
-from starter.web import employees, reports, requests, sagir, tickets
+from starter.web import audit, employees, reports, requests, sagir, tickets
 from starter.web.common import current_caller
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def create_app(
         sagir.router,
         sagir.training_router,
         reports.router,
+        audit.router,
     ):
         app.include_router(router)
     _codec(app, EncryptionCodec(keys))

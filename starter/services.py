@@ -16,6 +16,7 @@ from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from adapters.sql_tokens import SqlTokens
 from starter.access_control import AccessControl
+from starter.audit_desk import AuditDesk
 from starter.employee_desk import EmployeeDesk
 from starter.parameterisation_desk import ParameterisationDesk
 from starter.password_desk import PasswordDesk
@@ -37,6 +38,7 @@ class DeskServices:
     registre: RegistreDesk
     audit: SqlAuditTrail
     reports: ReportDesk
+    auditing: AuditDesk
 
 
 def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskServices:
@@ -63,4 +65,5 @@ def build_services(settings: Settings, client: Client, uow: UnitOfWork) -> DeskS
         registre=RegistreDesk(directory, erp),
         audit=SqlAuditTrail(uow),
         reports=ReportDesk(SqlReports(uow), settings.calendar),
+        auditing=AuditDesk(client),
     )

@@ -1,0 +1,80 @@
+"""The auditor's tools (issue 5): a workflow's timeline with its payloads opened (JSON and CSV),
+the workflows found through the engine's visibility, and a replay of a stored history on the
+current code; for auditors only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.database import UnitOfWork
+from models.roles import Role
+from tests.api.api_harness import CALLERS, Api, running_api
+from tests.api.test_roles_matrix import arrival_body
+
+
+@pytest.fixture
+async def api(
+    local_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> AsyncIterator[Api]:
+    async with running_api(local_env, demo_uow, task_queue) as running:
+        yield running
+
+
+async def started_and_taken(api: Api) -> str:
+    hr, agent = CALLERS[Role.mo_hr], CALLERS[Role.ca_agent]
+    started = await api.call(hr, "POST", "/arrivals", arrival_body(hr, "MTQ"))
+    assert started.status_code == 201, started.text
+    arrival = started.json()["id"]
+    assert (await api.call(agent, "POST", f"/arrivals/{arrival}/take")).status_code == 200
+    return str(arrival)
+
+
+async def test_auditor_reads_a_timeline_with_the_payloads_opened_as_json_and_csv(
+    api: Api,
+) -> None:
+    arrival = await started_and_taken(api)
+    auditor = CALLERS[Role.auditor]
+    answer = await api.call(auditor, "GET", f"/audit/history/{arrival}")
+    assert answer.status_code == 200, answer.text
+    timeline = answer.json()
+    assert timeline[0]["kind"] == "workflow_execution_started"
+    [started_input] = timeline[0]["detail"]["input"]["payloads"]
+    assert started_input["value"]["request"]["hr_email"] == "rh@mtq.example"  # opened
+    kinds = [event["kind"] for event in timeline]
+    assert "workflow_execution_update_accepted" in kinds  # the agent's take
+    as_csv = await api.call(auditor, "GET", f"/audit/history/{arrival}?format=csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0] == "event_id,at,kind,detail"
+    assert len(as_csv.text.splitlines()) >= len(timeline) + 1
+
+
+async def test_auditor_finds_workflows_by_mo_and_process_and_replays_one(api: Api) -> None:
+    arrival = await started_and_taken(api)
+    auditor = CALLERS[Role.auditor]
+    for _ in range(50):  # the engine's visibility catches up in a moment
+        found = (await api.call(auditor, "GET", "/audit/workflows?mo=MTQ&process=arrivee")).json()
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert [(item["id"], item["mo"], item["process"]) for item in found] == [
+        (arrival, "MTQ", "arrivee")
+    ]
+    assert (await api.call(auditor, "GET", "/audit/workflows?mo=MSSS")).json() == []
+    verdict = (await api.call(auditor, "GET", f"/audit/replay/{arrival}")).json()
+    assert verdict["same_decisions"] is True and verdict["events"] > 5
+    assert (await api.call(auditor, "GET", "/audit/trail/verify")).json() == []
+    trail = (await api.call(auditor, "GET", f"/audit/trail?record={arrival}")).json()
+    assert [entry["action"] for entry in trail] == ["arrival.start", "arrival.take"]
+
+
+async def test_only_an_auditor_reads_the_audit_tools(api: Api) -> None:
+    arrival = await started_and_taken(api)
+    for role in (Role.ca_agent, Role.mo_hr, Role.ca_supervisor):
+        answer = await api.call(CALLERS[role], "GET", f"/audit/history/{arrival}")
+        assert answer.status_code == 403
+    missing = await api.call(CALLERS[Role.auditor], "GET", "/audit/history/arrivee-MTQ-99999")
+    assert missing.status_code == 404
