@@ -71,7 +71,9 @@ STARTS = CountStarts()
 async def api(
     local_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Api]:
-    counted = Client(**{**local_env.client.config(), "interceptors": [STARTS]})
+    config = local_env.client.config()
+    config["interceptors"] = [STARTS]
+    counted = Client(**config)
     env = WorkflowEnvironment.from_client(counted)
     async with running_api(env, demo_uow, task_queue) as running:
         for caller in CALLERS.values():
