@@ -313,3 +313,70 @@ def test_access_request_password_reset_registre_and_training_through_the_command
     secret = body.split(": ")[1].split("\n")[0]
     assert len(secret) >= 12
     assert secret not in dev.log.read_text() and secret not in done.stdout + done.stderr
+
+
+def http(
+    environment: dict[str, str], method: str, path: str, token: str | None, body: object = None
+) -> tuple[int, object]:
+    """One call to the dev server's HTTP API, as `curl` would make it."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{environment['SAGIR_API_PORT']}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_timeline(
+    dev: Dev, environment: dict[str, str]
+) -> None:
+    def token(*args: str) -> str:
+        made = cli(environment, "token", "create", *args)
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
+    hr = token("--role", "mo_hr", "--mo", "MTQ", "--subject", "rh-mtq")
+    other_hr = token("--role", "mo_hr", "--mo", "MSSS", "--subject", "rh-msss")
+    agent = token("--role", "ca_agent", "--subject", "agent-tremblay")
+    auditor = token("--role", "auditor", "--subject", "verif-1")
+    arrival = {
+        "mo": "MTQ",
+        "employee_number": "45871",
+        "start_date": "2099-01-04",
+        "authorised_by": "30001",
+        "requested_by": "rh-mtq",
+        "hr_email": "rh@mtq.example",
+    }
+    status, started = http(environment, "POST", "/arrivals", hr, arrival)
+    assert status == 201, started
+    status, taken = http(environment, "POST", "/arrivals/arrivee-MTQ-45871/take", agent)
+    assert status == 200 and taken["taken_by"] == "agent-tremblay"  # type: ignore[index]
+    status, timeline = http(environment, "GET", "/audit/history/arrivee-MTQ-45871", auditor)
+    assert status == 200
+    first = timeline[0]  # type: ignore[index]
+    assert first["detail"]["input"]["payloads"][0]["value"]["request"]["employee_number"] == "45871"
+    status, hidden = http(environment, "GET", "/arrivals/arrivee-MTQ-45871", other_hr)
+    assert (status, hidden) == (404, {"detail": "arrivee-MTQ-45871 does not exist"})
+    status, _ = http(environment, "POST", "/arrivals/arrivee-MTQ-45871/take", auditor)
+    assert status == 403
+    verified = cli(environment, "audit", "verify")
+    assert verified.returncode == 0 and "intact" in verified.stdout
+    trail = cli(environment, "audit", "trail", "arrivee-MTQ-45871")
+    assert "arrival.start" in trail.stdout and "arrival.take" in trail.stdout
+    replayed = cli(environment, "audit", "replay", "arrivee-MTQ-45871")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replay to the same decisions" in replayed.stdout
+    history = cli(environment, "audit", "history", "arrivee-MTQ-45871", "--csv")
+    assert history.stdout.startswith("event_id,at,kind,detail")
+    for _ in range(50):  # the engine's visibility catches up in a moment
+        found = cli(environment, "audit", "list", "--mo", "MTQ", "--process", "arrivee")
+        if "arrivee-MTQ-45871" in found.stdout:
+            break
+        time.sleep(0.2)
+    assert "arrivee-MTQ-45871" in found.stdout
