@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.audit import AuditActivities
 from activities.employee_accesses import EmployeeAccessActivities
 from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities
@@ -22,6 +23,7 @@ from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.outbox_mailer import OutboxMailer
 from adapters.schema import migrate
+from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
@@ -80,6 +82,7 @@ def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., A
         CalendarActivities(settings.calendar),
         employee_activities_on(uow),
         *request_activities_on(uow),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
     )
 
 

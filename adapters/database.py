@@ -308,6 +308,8 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(String(400))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # For a workflow's step: `<workflow id>/<run id>/<number>`, so a retried append adds nothing.
+    source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
 
 class AuditHeadRow(Base):

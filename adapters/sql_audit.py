@@ -6,21 +6,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.database import AuditHeadRow, AuditRow, UnitOfWork
 from models.audit import GENESIS, AuditEntry, AuditEvent, ChainBreak, Outcome, chained, verify_chain
+
+APPEND_ATTEMPTS = 20
 
 
 class SqlAuditTrail:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    def append(self, event: AuditEvent) -> AuditEntry:
+    def append(self, event: AuditEvent, source_key: str | None = None) -> AuditEntry | None:
+        """Append `event`; with a `source_key` already in the trail, append nothing (None).
+
+        PostgreSQL lines appends up on the head's row lock. SQLite has no row locks: two
+        writers may read the same head, and the second's entry then collides on its number;
+        it reads the new head and tries again."""
+        for _ in range(APPEND_ATTEMPTS - 1):
+            try:
+                return self._append(event, source_key)
+            except IntegrityError:
+                continue
+        return self._append(event, source_key)
+
+    def _append(self, event: AuditEvent, source_key: str | None) -> AuditEntry | None:
         with self._uow.begin() as session:
             head = session.scalars(
                 select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
             ).first()
+            if (
+                source_key is not None
+                and session.scalars(
+                    select(AuditRow.seq).where(AuditRow.source_key == source_key)
+                ).first()
+            ):
+                return None
             if head is None:
                 head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
                 session.add(head)
@@ -38,6 +61,7 @@ class SqlAuditTrail:
                     detail=entry.detail,
                     prev_hash=entry.prev_hash,
                     hash=entry.hash,
+                    source_key=source_key,
                 )
             )
             head.seq, head.hash = entry.seq, entry.hash

@@ -95,3 +95,22 @@ def verify_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) -
             )
         )
     return breaks
+
+
+class WorkflowStep(Contract):
+    kind: str
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+class WorkflowSteps(Contract):
+    """Steps a workflow logged, numbered from `first_index` in its run: each goes to the trail
+    once (its key is the run and its number)."""
+
+    workflow_id: str
+    run_id: str
+    mo: str
+    process: str
+    first_index: int
+    steps: list[WorkflowStep]

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
+    from workflows.audit_feed import AuditFeed
     from workflows.keys import request_key
     from workflows.search_attributes import arrival_attributes
     from workflows.take_in_charge import watch_take_deadline
@@ -58,6 +59,12 @@ class ArrivalWorkflow:
 
     @workflow.run
     async def run(self, start: StartArrival) -> ArrivalState:
+        feed = AuditFeed(start.id, start.request.mo, "arrivee", lambda: self._state.steps)
+        state = await self._run(start)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, start: StartArrival) -> ArrivalState:
         watcher = asyncio.create_task(
             watch_take_deadline(
                 start.id, self._key, start.request.mo, start.due, self._taken_or_final, self._breach

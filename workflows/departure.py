@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import execute
+    from workflows.audit_feed import AuditFeed
     from workflows.keys import request_key
     from workflows.search_attributes import departure_attributes
     from workflows.take_in_charge import watch_take_deadline
@@ -60,6 +61,12 @@ class DepartureWorkflow:
 
     @workflow.run
     async def run(self, notice: DepartureNotice) -> DepartureState:
+        feed = AuditFeed(notice.id, notice.request.mo, "depart", lambda: self._state.steps)
+        state = await self._run(notice)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, notice: DepartureNotice) -> DepartureState:
         request = notice.request
         matched = await execute(
             EmployeeAccessActivities.match_birth,

@@ -26,10 +26,12 @@ with workflow.unsafe.imports_passed_through():
         StartParameterisation,
         TakeParam,
         check_completion,
+        request_prefix,
     )
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
+    from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import param_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -56,6 +58,17 @@ class ParameterisationWorkflow:
 
     @workflow.run
     async def run(self, start: StartParameterisation) -> ParamState:
+        feed = AuditFeed(
+            start.id,
+            start.request.mo,
+            request_prefix(start.request.kind),
+            lambda: self._state.steps,
+        )
+        state = await self._run(start)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, start: StartParameterisation) -> ParamState:
         watcher = asyncio.create_task(
             watch_take_deadline(
                 start.id, start.id, start.request.mo, start.due, self._taken_or_final, self._breach

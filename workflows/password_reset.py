@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import execute, failure_reason
+    from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import password_attributes
 
 
@@ -36,6 +37,12 @@ class PasswordResetWorkflow:
 
     @workflow.run
     async def run(self, start: StartPasswordReset) -> PasswordResetState:
+        feed = AuditFeed(start.id, start.request.mo, "motdepasse", lambda: self._state.steps)
+        state = await self._run(start)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, start: StartPasswordReset) -> PasswordResetState:
         request = start.request
         matched = await execute(
             EmployeeAccessActivities.match_birth,

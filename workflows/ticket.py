@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         TicketStatus,
     )
     from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import ticket_attributes
 
 Step = TypeVar("Step")
@@ -59,6 +60,12 @@ class TicketWorkflow:
 
     @workflow.run
     async def run(self, ticket: OpenTicket) -> TicketState:
+        feed = AuditFeed(ticket.ticket_id, ticket.mo, "ticket", lambda: self._state.steps)
+        state = await self._run(ticket)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, ticket: OpenTicket) -> TicketState:
         while True:
             await self._record()
             if self._finished():

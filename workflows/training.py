@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         training_id,
     )
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute
+    from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import training_attributes
 
 
@@ -45,6 +46,12 @@ class TrainingRegistrationWorkflow:
 
     @workflow.run
     async def run(self, start: StartTraining) -> TrainingState:
+        feed = AuditFeed(start.id, start.enrol.mo, "formation", lambda: self._state.steps)
+        state = await self._run(start)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, start: StartTraining) -> TrainingState:
         enrolment = await execute(TrainingActivities.enrol, start.enrol)
         await self._follow(enrolment)
         while self._state.status is TrainingStatus.waiting:

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-26 11:22:38.408834
+Create Date: 2026-11-26 11:35:34.501964
 """
 
 from collections.abc import Sequence
@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(length=400), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("source_key", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("source_key"),
     )
     with op.batch_alter_table("audit_trail", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_trail_mo_code"), ["mo_code"], unique=False)

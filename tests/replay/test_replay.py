@@ -65,8 +65,8 @@ async def test_departure_history_replays_on_current_code() -> None:
 async def test_arrival_and_departure_with_per_request_keys_replay_on_current_code(
     name: str,
 ) -> None:
-    # Recorded after the per-request idempotency keys (a `workflow.patched` marker); the
-    # histories without the suffix, recorded before, replay on the unpatched path.
+    # Recorded with the per-request idempotency keys and the audit feed (`workflow.patched`
+    # markers); the histories without the suffix, recorded before both, replay unpatched.
     history = await replays(f"{name}.json")
     assert len(history.events) > 20
 

@@ -13,6 +13,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from activities.audit import AuditActivities
 from activities.employee_accesses import EmployeeAccessActivities
 from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities, temporary_secret
@@ -21,6 +22,7 @@ from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork
 from adapters.outbox_mailer import OutboxMailer
+from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -204,6 +206,7 @@ async def running_employee_desk(
         ParameterisationActivities(erp, harness.mail),
         PasswordActivities(erp, harness.mail, make_secret),
         TrainingActivities(SqlSga(uow), erp, harness.mail),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
     )
     async with build_worker(env.client, task_queue, activities):
         harness.task_queue = task_queue

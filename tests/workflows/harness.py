@@ -13,9 +13,11 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from activities.audit import AuditActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from adapters.database import TicketCounterRow, UnitOfWork
+from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.service_calendar import MONTREAL, ServiceCalendar
@@ -132,6 +134,7 @@ async def running_desk(
         TicketActivities(harness.records, SqlDirectory(uow)),
         CalendarActivities(CALENDAR),
         employee_activities_on(uow),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
     )
     async with build_worker(env.client, task_queue, activities):
         try:

@@ -236,6 +236,7 @@ async def test_second_departure_of_a_rehired_employee_is_recorded_and_escalated_
     await harness.eventually(
         lambda: show(desk, first.id), lambda s: s.status is DepartureStatus.completed
     )
+    await harness.env.client.get_workflow_handle(first.id).result()  # the run has ended
     with harness.uow.begin() as session:
         session.get(PersonRow, ("MTQ", "45871")).status = "active"  # type: ignore[union-attr]
     second = await notify(desk, await harness.today() + timedelta(days=1))
