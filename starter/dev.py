@@ -178,8 +178,9 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
     lines = [
         "sagir-desk is running",
         f"  Temporal engine : {host}:{port}  (namespace {settings.temporal_namespace})",
-        f"  Temporal UI     : http://{host}:{ui_port}  (payloads decoded by the desk's codec)",
-        f"  desk HTTP       : http://{host}:{settings.api_port}  (codec at /codec)",
+        f"  Temporal UI     : http://{host}:{ui_port}  (payloads sealed; its data encoder:"
+        f" http://{host}:{settings.api_port}/codec/<an auditor's or agent's token>)",
+        f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
         f"  database        : {_shown_url(settings.database_url)}",
         f"  SAGIR_HOME      : {settings.home.resolve()}",
         f"  task queue      : {settings.task_queue}",
@@ -190,6 +191,7 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
         " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
         "  sagir-desk queue",
+        "  sagir-desk token create --role ca_agent --subject agent-tremblay   # for the API",
     ]
     if settings.temporal_address != "localhost:7233":
         lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")
