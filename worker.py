@@ -25,6 +25,7 @@ from adapters.outbox_mailer import OutboxMailer
 from adapters.schema import migrate
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -82,7 +83,7 @@ def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., A
         CalendarActivities(settings.calendar),
         employee_activities_on(uow),
         *request_activities_on(uow),
-        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow), SqlRequestFacts(uow)),
     )
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import activity
 
 from adapters.ports import Directory
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_request_facts import SqlRequestFacts
 from models.audit import AuditEvent, Outcome, WorkflowSteps
 from models.ticket_lifecycle import SYSTEM
 
 
 class AuditActivities:
-    def __init__(self, trail: SqlAuditTrail, directory: Directory) -> None:
+    def __init__(self, trail: SqlAuditTrail, directory: Directory, facts: SqlRequestFacts) -> None:
         self._trail = trail
         self._directory = directory
+        self._facts = facts
 
     @activity.defn
     def append_steps(self, batch: WorkflowSteps) -> int:
@@ -36,7 +40,24 @@ class AuditActivities:
             )
             if self._trail.append(event, source_key=key) is not None:
                 appended += 1
+        if batch.due is not None:
+            self._note_facts(batch, batch.due)
         return appended
+
+    def _note_facts(self, batch: WorkflowSteps, due: datetime) -> None:
+        """The SLA report's facts of a request under the take-in-charge rule: its first step is
+        its receipt; `take` is its taking in charge; `breached` says so."""
+        kinds = {step.kind: step.at for step in reversed(batch.steps)}  # the first of each kind
+        self._facts.note(
+            batch.workflow_id,
+            batch.run_id,
+            batch.process,
+            batch.mo,
+            due,
+            received_at=batch.steps[0].at if batch.first_index == 0 and batch.steps else None,
+            taken_at=kinds.get("take"),
+            breached="breached" in kinds,
+        )
 
     def _role(self, actor: str) -> str:
         """An agent's role from the directory; anyone else acted for their MO."""

@@ -312,6 +312,21 @@ class AuditRow(Base):
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
 
+class RequestFactRow(Base):
+    """What the SLA report needs of a request under the take-in-charge rule that is not a ticket
+    (arrivals, departures, parameterisation and access), kept from the steps of its workflow."""
+
+    __tablename__ = "request_facts"
+    workflow_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process: Mapped[str] = mapped_column(String(20))
+    mo_code: Mapped[str] = mapped_column(String(12), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class AuditHeadRow(Base):
     """The chain's newest entry (one row): locked by each append, so appends line up, and read
     by the check, so removing the newest entries shows too."""

@@ -5,13 +5,41 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from adapters.database import EscalationRow, TicketRow, UnitOfWork
+from adapters.database import EscalationRow, RequestFactRow, TicketRow, UnitOfWork
 from models.reports import LateNotice, TicketFact, month_bounds
 
 
 class SqlReports:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+
+    def request_facts(self, month: str | None = None, mo: str | None = None) -> list[TicketFact]:
+        """Tickets, and the other requests under the take-in-charge rule (arrivals, departures,
+        parameterisation and access, all through the web request tool)."""
+        return self.ticket_facts(month, mo) + self._other_facts(month, mo)
+
+    def _other_facts(self, month: str | None, mo: str | None) -> list[TicketFact]:
+        query = select(RequestFactRow).order_by(RequestFactRow.workflow_id)
+        if month is not None:
+            start, after = month_bounds(month)
+            query = query.where(
+                RequestFactRow.received_at >= start, RequestFactRow.received_at < after
+            )
+        if mo is not None:
+            query = query.where(RequestFactRow.mo_code == mo)
+        with self._uow.begin() as session:
+            return [
+                TicketFact(
+                    id=row.workflow_id,
+                    mo=row.mo_code,
+                    channel="web",
+                    received_at=row.received_at,
+                    due=row.due_at,
+                    taken_at=row.taken_at,
+                    breached=row.breached,
+                )
+                for row in session.scalars(query)
+            ]
 
     def ticket_facts(self, month: str | None = None, mo: str | None = None) -> list[TicketFact]:
         query = select(TicketRow).order_by(TicketRow.id)

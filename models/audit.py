@@ -114,3 +114,6 @@ class WorkflowSteps(Contract):
     process: str
     first_index: int
     steps: list[WorkflowStep]
+    # For requests under the 24-hour take-in-charge rule (arrivals, departures, parameterisation
+    # and access): their deadline, so the steps also keep the SLA report's facts.
+    due: datetime | None = None

@@ -34,7 +34,7 @@ class ReportDesk:
         if month is not None and not _is_month(month):
             raise InvalidInput(f"month: {month!r} is not a month like 2026-11")
         return sla_report(
-            self._reports.ticket_facts(month, mo),
+            self._reports.request_facts(month, mo),
             self._reports.late_notices(month, mo),
             self._calendar,
         )

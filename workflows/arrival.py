@@ -59,7 +59,9 @@ class ArrivalWorkflow:
 
     @workflow.run
     async def run(self, start: StartArrival) -> ArrivalState:
-        feed = AuditFeed(start.id, start.request.mo, "arrivee", lambda: self._state.steps)
+        feed = AuditFeed(
+            start.id, start.request.mo, "arrivee", lambda: self._state.steps, due=start.due
+        )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end
         return state

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -21,9 +22,15 @@ AUDIT_FEED = "audit-feed"
 
 class AuditFeed:
     def __init__(
-        self, workflow_id: str, mo: str, process: str, steps: Callable[[], Sequence[Any]]
+        self,
+        workflow_id: str,
+        mo: str,
+        process: str,
+        steps: Callable[[], Sequence[Any]],
+        due: datetime | None = None,
     ) -> None:
         self._id, self._mo, self._process, self._steps = workflow_id, mo, process, steps
+        self._due = due
         self._sent = 0
         self._closing = False
         self._task: asyncio.Task[None] | None = None
@@ -68,5 +75,6 @@ class AuditFeed:
                     )
                     for step in new
                 ],
+                due=self._due,
             ),
         )

@@ -61,7 +61,9 @@ class DepartureWorkflow:
 
     @workflow.run
     async def run(self, notice: DepartureNotice) -> DepartureState:
-        feed = AuditFeed(notice.id, notice.request.mo, "depart", lambda: self._state.steps)
+        feed = AuditFeed(
+            notice.id, notice.request.mo, "depart", lambda: self._state.steps, due=notice.due
+        )
         state = await self._run(notice)
         await feed.close()  # every step in the audit trail before the end
         return state

@@ -63,6 +63,7 @@ class ParameterisationWorkflow:
             start.request.mo,
             request_prefix(start.request.kind),
             lambda: self._state.steps,
+            due=start.due,
         )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end

@@ -11,6 +11,7 @@ from adapters.database import UnitOfWork
 from adapters.demo_data import load_demo_data
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_reports import SqlReports
+from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -109,6 +110,16 @@ def desk(uow: UnitOfWork) -> ReportDesk:
         ),
         ["super-cote"],
     )
+    # An arrival (through the web request tool), kept from its workflow's steps.
+    SqlRequestFacts(uow).note(
+        "arrivee-MTQ-45871",
+        "run-1",
+        "arrivee",
+        "MTQ",
+        at("2026-11-24 11:00"),
+        received_at=at("2026-11-23 11:00"),
+        taken_at=at("2026-11-23 13:30"),
+    )
     return ReportDesk(SqlReports(uow), ServiceCalendar())
 
 
@@ -117,7 +128,7 @@ def test_sla_report_figures_equal_those_worked_out_from_the_ticket_records(
 ) -> None:
     # Open minutes to take in charge, by hand: T1 10:00→10:30 = 30; T2 11:50→12:00 and
     # 14:00→14:10 (Tuesday afternoon opens at 14:00) = 20; T3 16:00→16:30 and 08:30→09:00 = 60;
-    # T5 = 45; T6 = 10. T4 is not taken.
+    # T5 = 45; T6 = 10. T4 is not taken. The arrival: 11:00→12:00 and 13:00→13:30 = 90.
     assert desk.sla() == [
         SlaLine(
             mo="MSSS",
@@ -134,13 +145,13 @@ def test_sla_report_figures_equal_those_worked_out_from_the_ticket_records(
         SlaLine(
             mo="MTQ",
             month="2026-11",
-            received=4,
-            received_by_channel={"email": 1, "fax": 1, "phone": 1, "web": 1},
-            taken=3,
-            taken_on_time=2,  # T2 was taken after its 14:05 deadline
+            received=5,
+            received_by_channel={"email": 1, "fax": 1, "phone": 1, "web": 2},
+            taken=4,
+            taken_on_time=3,  # T2 was taken after its 14:05 deadline
             breached=2,
-            median_open_minutes=30,
-            p90_open_minutes=60,
+            median_open_minutes=45,  # between 30 and 60
+            p90_open_minutes=90,
             late_departure_notices=1,
         ),
         SlaLine(
@@ -164,7 +175,7 @@ def test_sla_report_as_csv_and_as_a_chart(desk: ReportDesk) -> None:
     lines = desk.sla()
     rows = as_csv(lines).splitlines()
     assert rows[0].startswith("mo,month,received,received_by_channel,taken,taken_on_time")
-    assert rows[2] == "MTQ,2026-11,4,email=1 fax=1 phone=1 web=1,3,2,2,30.0,60.0,1"
+    assert rows[2] == "MTQ,2026-11,5,email=1 fax=1 phone=1 web=2,4,3,2,45.0,90.0,1"
     assert as_png(lines).startswith(b"\x89PNG")
 
 

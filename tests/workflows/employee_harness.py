@@ -25,6 +25,7 @@ from adapters.outbox_mailer import OutboxMailer
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -206,7 +207,7 @@ async def running_employee_desk(
         ParameterisationActivities(erp, harness.mail),
         PasswordActivities(erp, harness.mail, make_secret),
         TrainingActivities(SqlSga(uow), erp, harness.mail),
-        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow), SqlRequestFacts(uow)),
     )
     async with build_worker(env.client, task_queue, activities):
         harness.task_queue = task_queue

@@ -19,6 +19,7 @@ from activities.tickets import TicketActivities
 from adapters.database import TicketCounterRow, UnitOfWork
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
@@ -134,7 +135,7 @@ async def running_desk(
         TicketActivities(harness.records, SqlDirectory(uow)),
         CalendarActivities(CALENDAR),
         employee_activities_on(uow),
-        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow)),
+        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow), SqlRequestFacts(uow)),
     )
     async with build_worker(env.client, task_queue, activities):
         try:

@@ -11,6 +11,8 @@ from activities.audit import AuditActivities
 from adapters.database import UnitOfWork
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_reports import SqlReports
+from adapters.sql_request_facts import SqlRequestFacts
 from models.arrivals import ArrivalStatus
 from models.audit import Outcome, WorkflowStep, WorkflowSteps
 from tests.workflows.employee_harness import arrival_request, new_person, running_employee_desk
@@ -39,10 +41,19 @@ async def test_every_step_of_an_arrival_reaches_the_audit_trail_with_its_actor_a
     assert final["status"] == ArrivalStatus.active.value
     assert all(e.outcome is Outcome.done and e.mo == "MTQ" for e in entries)
     assert trail.verify() == []
+    # The SLA report's facts of the arrival, kept from the same steps.
+    [fact] = SqlReports(demo_uow).request_facts()
+    assert (fact.id, fact.channel, fact.due) == (state.id, "web", state.due)
+    assert fact.received_at == state.received_at
+    assert fact.taken_at is not None and fact.taken_at.isoformat() == final["taken_at"].replace(
+        "Z", "+00:00"
+    )
 
 
 def test_a_retried_append_adds_each_step_once(demo_uow: UnitOfWork) -> None:
-    activities = AuditActivities(SqlAuditTrail(demo_uow), SqlDirectory(demo_uow))
+    activities = AuditActivities(
+        SqlAuditTrail(demo_uow), SqlDirectory(demo_uow), SqlRequestFacts(demo_uow)
+    )
     at = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     batch = WorkflowSteps(
         workflow_id="depart-MTQ-52310",
