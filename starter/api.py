@@ -245,7 +245,10 @@ def serve(settings: Settings) -> None:
         uow = UnitOfWork(make_engine(settings.database_url))
         migrate(uow.engine)
         app = create_app(build_services(settings, client, uow), settings.payload_keys)
-        config = uvicorn.Config(app, host=settings.api_host, port=settings.api_port)
+        # No access log: a codec path holds a token; the audit trail records the requests.
+        config = uvicorn.Config(
+            app, host=settings.api_host, port=settings.api_port, access_log=False
+        )
         await uvicorn.Server(config).serve()
 
     asyncio.run(run())

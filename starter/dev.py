@@ -126,7 +126,12 @@ def _api_server(
     origins = [f"http://{name}:{ui_port}" for name in (host, "localhost")]
     app = create_app(build_services(settings, client, uow), settings.payload_keys, origins)
     config = uvicorn.Config(
-        app, host=host, port=settings.api_port, log_level="warning", lifespan="off"
+        app,
+        host=host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     return _QuietServer(config)
 
