@@ -134,7 +134,7 @@ def _audit(app: FastAPI, services: DeskServices) -> None:
                 or (caller.mo if caller else None),
                 actor=caller.subject if caller else "anonymous",
                 role=caller.role.value if caller else "none",
-                action=action.value if action else f"{request.method} {request.url.path}"[:60],
+                action=action.value if action else f"{request.method} {_path(request)}"[:60],
                 outcome=(
                     Outcome.done
                     if status < 400
@@ -164,7 +164,14 @@ def _record_id(request: Request, answer: Any) -> str:
             return str(value)[:120]
     if isinstance(answer, dict) and isinstance(answer.get("id"), str):
         return str(answer["id"])[:120]
-    return request.url.path[:120]
+    return _path(request)[:120]
+
+
+def _path(request: Request) -> str:
+    """The request's path, a token in it (the codec's) replaced: secrets never reach the trail."""
+    token = request.path_params.get("token")
+    path = request.url.path
+    return path if not token else path.replace(str(token), "<token>")
 
 
 def _first_error(error: RequestValidationError) -> str:
@@ -186,12 +193,19 @@ def _codec(app: FastAPI, codec: EncryptionCodec) -> None:
     def may_decode(caller: Caller) -> None:
         authorize(caller, Action.payload_decode)
 
-    async def header_caller(caller: Caller = Depends(current_caller)) -> None:  # noqa: B008
+    async def header_caller(
+        request: Request,
+        caller: Caller = Depends(current_caller),  # noqa: B008
+    ) -> None:
+        request.state.action = Action.payload_decode
         may_decode(caller)
 
     def path_caller(request: Request, token: str) -> None:
         services: DeskServices = request.app.state.services
-        may_decode(services.access.authenticate(f"Bearer {token}"))
+        caller = services.access.authenticate(f"Bearer {token}")
+        request.state.caller = caller  # for the audit trail
+        request.state.action = Action.payload_decode
+        may_decode(caller)
 
     async def decode(request: Request) -> dict[str, Any]:
         payloads = await _payloads(request)

@@ -106,6 +106,17 @@ async def test_the_codec_endpoint_decodes_for_the_ui_only_for_roles_that_read_hi
     in_path = client.post(f"/codec/{auditor.token}/decode", json=body, headers=origin)
     assert in_path.json() == response.json()
     assert client.post(f"/codec/{hr.token}/decode", json=body).status_code == 403
+    # Every opening is in the audit trail, with who; the token in the path never is.
+    trail = services.audit.entries()
+    assert [(e.actor, e.action, e.outcome.value) for e in trail][-2:] == [
+        ("verif-1", "payload.decode", "done"),
+        ("rh-mtq", "payload.decode", "refused"),
+    ]
+    assert all(
+        secret not in entry.model_dump_json()
+        for entry in trail
+        for secret in (auditor.token, hr.token)
+    )
     not_json = client.post("/codec/decode", content=b"not json", headers=headers)
     assert not_json.status_code == 422
     assert not_json.json() == {"detail": "body: must be a JSON object with a 'payloads' list"}
