@@ -42,7 +42,7 @@ class AccessControl:
         tokens: SqlTokens,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._directory = directory
+        self.directory = directory
         self._erp = erp
         self._tokens = tokens
         self._clock = clock
@@ -51,9 +51,9 @@ class AccessControl:
         """A token for `caller`, once its identity fits its role."""
         if caller.role in MO_ROLES:
             assert caller.mo is not None  # Caller's own validator requires it
-            require_mo(self._directory, caller.mo)
+            require_mo(self.directory, caller.mo)
         if caller.role in CA_ROLES:
-            agent = self._directory.agent(caller.subject)
+            agent = self.directory.agent(caller.subject)
             if agent is None or not agent.active:
                 raise InvalidInput(f"subject: {caller.subject} is not an active agent of the CA")
             if caller.role is Role.ca_supervisor and agent.role is not AgentRole.supervisor:

@@ -8,13 +8,22 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
-from models.roles import Action
+from models.roles import Action, Caller
 from models.training import Enrol, Enrolment, SessionView, TrainingState
 from starter.access_control import authorize
-from starter.errors import InvalidInput
+from starter.errors import InvalidInput, NotFound
 from starter.web.common import CallerDep, ServicesDep, allow, body_without, with_actor
 
 router = APIRouter(tags=["registre d'autorité"])
+
+
+def _registre_of(mo: str, caller: Caller, action: Action, services: ServicesDep) -> None:
+    """The MO in the path must be one the caller sees, and a client of the CA (404 otherwise,
+    like any record that does not exist)."""
+    authorize(caller, action, mo, f"the registre of {mo}")
+    if services.access.directory.mo(mo) is None:
+        raise NotFound(f"the registre of {mo} does not exist")
+
 
 ChangeBody = body_without(ChangeValidity, "by", "line_id")
 
@@ -25,7 +34,7 @@ class EndBody(BaseModel):
 
 @router.get("/registre/{mo}", dependencies=[allow(Action.registre_read)])
 async def show_registre(mo: str, caller: CallerDep, services: ServicesDep) -> list[RegistreLine]:
-    authorize(caller, Action.registre_read, mo, f"the registre of {mo}")
+    _registre_of(mo, caller, Action.registre_read, services)
     return services.registre.show(mo)
 
 
@@ -33,7 +42,7 @@ async def show_registre(mo: str, caller: CallerDep, services: ServicesDep) -> li
 async def registre_history(
     mo: str, caller: CallerDep, services: ServicesDep
 ) -> list[RegistreChange]:
-    authorize(caller, Action.registre_read, mo, f"the registre of {mo}")
+    _registre_of(mo, caller, Action.registre_read, services)
     return services.registre.history(mo)
 
 
@@ -41,7 +50,7 @@ async def registre_history(
 async def declare(
     mo: str, body: Declaration, caller: CallerDep, services: ServicesDep
 ) -> RegistreLine:
-    authorize(caller, Action.registre_change, mo, f"the registre of {mo}")
+    _registre_of(mo, caller, Action.registre_change, services)
     if body.mo != mo:
         raise InvalidInput(f"mo: {body.mo} is not the MO of this registre ({mo})")
     return services.registre.declare(body, caller.subject)
@@ -51,7 +60,7 @@ async def declare(
 async def change(
     mo: str, line_id: int, body: ChangeBody, caller: CallerDep, services: ServicesDep
 ) -> RegistreLine:
-    authorize(caller, Action.registre_change, mo, f"the registre of {mo}")
+    _registre_of(mo, caller, Action.registre_change, services)
     step = with_actor(ChangeValidity, body, by=caller.subject, line_id=line_id)  # type: ignore[arg-type]
     return services.registre.change(mo, step)
 
@@ -60,7 +69,7 @@ async def change(
 async def end(
     mo: str, line_id: int, body: EndBody, caller: CallerDep, services: ServicesDep
 ) -> RegistreLine:
-    authorize(caller, Action.registre_change, mo, f"the registre of {mo}")
+    _registre_of(mo, caller, Action.registre_change, services)
     return services.registre.end(mo, line_id, body.last_day, caller.subject)
 
 

@@ -310,3 +310,8 @@ async def test_no_token_is_401_and_an_unknown_id_of_another_mo_reads_the_same_40
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["detail"] == f"{ids['departure'][OTHER]} does not exist"
     assert missing.json()["detail"] == "depart-MSSS-99999 does not exist"
+    unknown = await api.call(CALLERS[Role.auditor], "GET", "/registre/MXYZ")
+    assert (unknown.status_code, unknown.json()) == (
+        404,
+        {"detail": "the registre of MXYZ does not exist"},
+    )
