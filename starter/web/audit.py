@@ -11,17 +11,17 @@ from fastapi import APIRouter, Response
 from models.audit import AuditEntry, ChainBreak
 from models.roles import Action
 from starter.audit_desk import ReplayVerdict, TimelineEvent, WorkflowFound, timeline_csv
-from starter.web.common import ServicesDep, allow
+from starter.web.common import GuardDep, allow
 
 router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[allow(Action.audit_read)])
 
 
 @router.get("/history/{workflow_id}", response_model=list[TimelineEvent])
 async def history(
-    workflow_id: str, services: ServicesDep, format: Literal["json", "csv"] = "json"
+    workflow_id: str, guard: GuardDep, format: Literal["json", "csv"] = "json"
 ) -> object:
     """A workflow's history as a timeline, its sealed payloads opened."""
-    timeline = await services.auditing.history(workflow_id)
+    timeline = await guard.audit.history(workflow_id)
     if format == "csv":
         return Response(timeline_csv(timeline), media_type="text/csv")
     return timeline
@@ -29,7 +29,7 @@ async def history(
 
 @router.get("/workflows")
 async def workflows(
-    services: ServicesDep,
+    guard: GuardDep,
     mo: str | None = None,
     process: str | None = None,
     status: str | None = None,
@@ -38,7 +38,7 @@ async def workflows(
     since: date | None = None,
     until: date | None = None,
 ) -> list[WorkflowFound]:
-    return await services.auditing.find(
+    return await guard.audit.find(
         mo=mo,
         process=process,
         status=status,
@@ -50,17 +50,17 @@ async def workflows(
 
 
 @router.get("/replay/{workflow_id}")
-async def replay(workflow_id: str, services: ServicesDep) -> ReplayVerdict:
+async def replay(workflow_id: str, guard: GuardDep) -> ReplayVerdict:
     """Replay the stored history on the current code: the same decisions, or what differs."""
-    return await services.auditing.replay(workflow_id)
+    return await guard.audit.replay(workflow_id)
 
 
 @router.get("/trail")
-async def trail(services: ServicesDep, record: str | None = None) -> list[AuditEntry]:
-    return services.audit.entries(record)
+async def trail(guard: GuardDep, record: str | None = None) -> list[AuditEntry]:
+    return guard.audit.entries(record)
 
 
 @router.get("/trail/verify")
-async def verify(services: ServicesDep) -> list[ChainBreak]:
+async def verify(guard: GuardDep) -> list[ChainBreak]:
     """Every break in the audit trail's chain (none: intact)."""
-    return services.audit.verify()
+    return guard.audit.verify()

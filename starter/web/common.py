@@ -1,5 +1,6 @@
-"""What every route shares: the caller behind the bearer token, the desk services, and step
-bodies without the actor (the actor is the caller, never a field anyone could fill in)."""
+"""What every route shares: the caller behind the bearer token, the guarded desk services
+(`starter/guard.py`, the same the command line uses), and step bodies without the actor (the
+actor is the caller, never a field anyone could fill in)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, create_model
 
 from models.roles import Action, Caller
 from starter.access_control import authorize
-from starter.errors import Forbidden
+from starter.guard import Guard
 from starter.services import DeskServices
 
 
@@ -28,6 +29,14 @@ async def current_caller(
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+ServicesDep = Annotated[DeskServices, Depends(services)]
+
+
+async def guard(request: Request, caller: CallerDep) -> Guard:
+    return Guard(services(request), caller)
+
+
+GuardDep = Annotated[Guard, Depends(guard)]
 
 
 def allow(action: Action) -> Any:
@@ -39,9 +48,6 @@ def allow(action: Action) -> Any:
         authorize(caller, action)
 
     return Depends(check)
-
-
-ServicesDep = Annotated[DeskServices, Depends(services)]
 
 
 def body_without(model: type[BaseModel], *actor_fields: str) -> type[BaseModel]:
@@ -56,22 +62,8 @@ def body_without(model: type[BaseModel], *actor_fields: str) -> type[BaseModel]:
     )
 
 
-def with_actor(model: type[BaseModel], body: BaseModel, **actor: str) -> Any:
+def with_actor(model: type[BaseModel], body: BaseModel, **actor: Any) -> Any:
     """The step contract: the body's fields plus the actor (the caller)."""
     from starter.ticket_desk import parse_step
 
     return parse_step(model, **body.model_dump(), **actor)
-
-
-def own_mo(caller: Caller, mo: str) -> None:
-    """An MO's role acts for its own MO only."""
-    if not caller.spans_mos and caller.mo != mo:
-        raise Forbidden(f"mo: you act for {caller.mo}, not {mo}")
-
-
-def listing_scope(caller: Caller, mo: str | None) -> tuple[bool, str | None]:
-    """Whether a listing can hold anything for the caller, and the MO the engine's query is
-    limited to: an MO's role lists its own MO only (asking for another finds nothing)."""
-    if caller.spans_mos:
-        return True, mo
-    return mo in (None, caller.mo), caller.mo
