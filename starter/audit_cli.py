@@ -14,12 +14,10 @@ import click
 
 from models.timestamps import local_text
 from starter.cli_support import json_option, parse_date, print_model, print_models
-from starter.settings import Settings
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
 
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -138,24 +136,12 @@ def audit_replay(workflow_id: str, as_json: bool) -> None:
 
 
 def _with_audit_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with
+    from starter.connections import run_guarded
 
-    return run_with(_audit_desk, action)
-
-
-def _audit_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from starter.audit_desk import AuditDesk
-
-    return AuditDesk(client)
+    return run_guarded(lambda guard: guard.audit, action)
 
 
 def _with_trail(action: Callable[[Any], T]) -> T:
-    from starter.connections import with_database
+    from starter.connections import with_guarded_database
 
-    return with_database(_trail, action)
-
-
-def _trail(settings: Settings, uow: UnitOfWork) -> Any:
-    from adapters.sql_audit import SqlAuditTrail
-
-    return SqlAuditTrail(uow)
+    return with_guarded_database(lambda guard: guard.audit, action)

@@ -56,9 +56,8 @@ from starter.errors import DeskError, InvalidInput, Unavailable
 from starter.settings import Settings
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
 
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -426,19 +425,9 @@ _step_command(
 
 
 def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with  # the engine client only for commands that need it
+    from starter.connections import run_guarded  # the engine client only for commands that need it
 
-    return run_with(_ticket_desk, action)
-
-
-def _ticket_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_ticket_records import SqlTicketRecords
-    from starter.ticket_desk import TicketDesk
-
-    return TicketDesk(
-        client, settings.task_queue, settings.calendar, SqlDirectory(uow), SqlTicketRecords(uow)
-    )
+    return run_guarded(lambda guard: guard.tickets, action)
 
 
 def _print_json(value: BaseModel | list[Any]) -> None:

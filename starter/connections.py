@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -14,8 +14,11 @@ from temporalio.client import Client
 
 from adapters.database import UnitOfWork, make_engine
 from starter.client import connect
-from starter.errors import Unavailable
+from starter.errors import Unauthenticated, Unavailable
 from starter.settings import Settings
+
+if TYPE_CHECKING:
+    from starter.guard import Guard
 
 Desk = TypeVar("Desk")
 T = TypeVar("T")
@@ -74,3 +77,28 @@ def run_with(
             return await action(build(settings, client, uow))
 
     return asyncio.run(run())
+
+
+def guarded(settings: Settings, client: Client | None, uow: UnitOfWork) -> Guard:
+    """Every desk service as the command line's caller may use it: the holder of SAGIR_TOKEN,
+    checked exactly as the HTTP API checks its callers (`starter/guard.py`)."""
+    from starter.guard import Guard
+    from starter.services import build_services
+
+    services = build_services(settings, cast(Client, client), uow)
+    if not settings.token:
+        raise Unauthenticated(
+            "SAGIR_TOKEN: set it to your token (`sagir-desk token create`); the command line "
+            "acts as its holder"
+        )
+    return Guard(services, services.access.authenticate(f"Bearer {settings.token}"))
+
+
+def run_guarded(pick: Callable[[Guard], Desk], action: Callable[[Desk], Awaitable[T]]) -> T:
+    """`run_with` on the guarded desk `pick` chooses (engine and database)."""
+    return run_with(lambda settings, client, uow: pick(guarded(settings, client, uow)), action)
+
+
+def with_guarded_database(pick: Callable[[Guard], Desk], action: Callable[[Desk], T]) -> T:
+    """`with_database` on the guarded desk `pick` chooses (the database only)."""
+    return with_database(lambda settings, uow: pick(guarded(settings, None, uow)), action)

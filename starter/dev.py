@@ -192,11 +192,11 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  demo data       : " + ("loaded now" if loaded else "already there"),
         "  MOs             : " + ", ".join(mo.code for mo in MOS),
         "  agents          : " + ", ".join(f"{a.code} ({a.role.value})" for a in AGENTS),
-        "try, in another terminal:",
+        "try, in another terminal (the command line acts as the holder of SAGIR_TOKEN):",
+        "  export SAGIR_TOKEN=$(sagir-desk token create --role ca_agent --subject agent-tremblay)",
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
         " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
         "  sagir-desk queue",
-        "  sagir-desk token create --role ca_agent --subject agent-tremblay   # for the API",
     ]
     if settings.temporal_address != "localhost:7233":
         lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")

@@ -18,12 +18,10 @@ from models.departures import BirthDayMonth, DepartureRequest, DepartureState
 from models.timestamps import local_text
 from starter.cli_support import json_option, parse_date, print_model, print_rows, print_steps
 from starter.errors import InvalidInput
-from starter.settings import Settings
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
 
-    from adapters.database import UnitOfWork
+    pass
 from starter.ticket_desk import parse_step
 
 T = TypeVar("T")
@@ -185,24 +183,9 @@ def _parameters(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with  # the engine client only for commands that need it
+    from starter.connections import run_guarded  # the engine client only for commands that need it
 
-    return run_with(_employee_desk, action)
-
-
-def _employee_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_sagir_erp import SqlSagirErp
-    from starter.employee_desk import EmployeeDesk
-
-    return EmployeeDesk(
-        client,
-        settings.task_queue,
-        settings.calendar,
-        SqlDirectory(uow),
-        SqlSagirErp(uow),
-        settings.dossier_wait_open_days,
-    )
+    return run_guarded(lambda guard: guard.employees, action)
 
 
 def _print_arrival(state: ArrivalState, as_json: bool) -> None:

@@ -16,11 +16,10 @@ from models.registre import ChangeValidity, Declaration, RegistreLine
 from models.sagir import AuthorityKind
 from models.timestamps import local_text
 from starter.cli_support import json_option, parse_date, print_model, print_models
-from starter.settings import Settings
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -130,17 +129,9 @@ def registre_end(line_id: int, mo: str, last_day: str, by: str, as_json: bool) -
 
 
 def _with_registre(action: Callable[[Any], T]) -> T:
-    from starter.connections import with_database
+    from starter.connections import with_guarded_database
 
-    return with_database(_registre_desk, action)
-
-
-def _registre_desk(settings: Settings, uow: UnitOfWork) -> Any:
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_sagir_erp import SqlSagirErp
-    from starter.registre_desk import RegistreDesk
-
-    return RegistreDesk(SqlDirectory(uow), SqlSagirErp(uow))
+    return with_guarded_database(lambda guard: guard.registre, action)
 
 
 def _print_line(line: RegistreLine) -> None:

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from starter.cli_support import json_option, print_models
-from starter.settings import Settings
 
 if TYPE_CHECKING:
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -71,13 +70,6 @@ def _minutes(value: float | None) -> str:
 
 
 def _with_reports(action: Callable[[Any], T]) -> T:
-    from starter.connections import with_database
+    from starter.connections import with_guarded_database
 
-    return with_database(_reports, action)
-
-
-def _reports(settings: Settings, uow: UnitOfWork) -> Any:
-    from adapters.sql_reports import SqlReports
-    from starter.report_desk import ReportDesk
-
-    return ReportDesk(SqlReports(uow), settings.calendar)
+    return with_guarded_database(lambda guard: guard.reports, action)

@@ -32,13 +32,11 @@ from models.sagir import Module
 from models.timestamps import local_text
 from starter.cli_support import json_option, parse_date, print_model, print_rows, print_steps
 from starter.errors import InvalidInput
-from starter.settings import Settings
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
 
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -268,47 +266,15 @@ def _amount(text: str | None) -> Decimal | None:
 
 
 def _with_param_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with
+    from starter.connections import run_guarded
 
-    return run_with(_param_desk, action)
+    return run_guarded(lambda guard: guard.requests, action)
 
 
 def _with_password_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with
+    from starter.connections import run_guarded
 
-    return run_with(_password_desk, action)
-
-
-def _param_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from adapters.sql_counters import SqlCounters
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_sagir_erp import SqlSagirErp
-    from starter.parameterisation_desk import ParameterisationDesk
-
-    return ParameterisationDesk(
-        client,
-        settings.task_queue,
-        settings.calendar,
-        SqlDirectory(uow),
-        SqlSagirErp(uow),
-        SqlCounters(uow).next_number,
-        settings.answer_wait_open_days,
-    )
-
-
-def _password_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from adapters.sql_counters import SqlCounters
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_sagir_erp import SqlSagirErp
-    from starter.password_desk import PasswordDesk
-
-    return PasswordDesk(
-        client,
-        settings.task_queue,
-        SqlDirectory(uow),
-        SqlSagirErp(uow),
-        SqlCounters(uow).next_number,
-    )
+    return run_guarded(lambda guard: guard.passwords, action)
 
 
 def _print_param(state: ParamState, as_json: bool) -> None:

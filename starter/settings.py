@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, validation_alias="SAGIR_API_PORT")
     # Where `sagir-desk api` listens (`sagir-desk dev` serves on the engine's host).
     api_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_API_HOST")
+    # Who the command line acts as: a token of `sagir-desk token create`.
+    token: str | None = Field(default=None, validation_alias="SAGIR_TOKEN", repr=False)
     payload_keys_text: str | None = Field(default=None, validation_alias="SAGIR_PAYLOAD_KEYS")
     dossier_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"

@@ -14,13 +14,11 @@ import click
 from models.timestamps import local_text
 from models.training import Basis, Enrol, Enrolment, TrainingState, training_id
 from starter.cli_support import json_option, print_model, print_models, print_rows, print_steps
-from starter.settings import Settings
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
 
-    from adapters.database import UnitOfWork
+    pass
 
 T = TypeVar("T")
 
@@ -99,20 +97,9 @@ def training_participants(session: str, as_json: bool) -> None:
 
 
 def _with_desk(action: Callable[[Any], Awaitable[T]]) -> T:
-    from starter.connections import run_with
+    from starter.connections import run_guarded
 
-    return run_with(_training_desk, action)
-
-
-def _training_desk(settings: Settings, client: Client, uow: UnitOfWork) -> Any:
-    from adapters.sql_directory import SqlDirectory
-    from adapters.sql_sagir_erp import SqlSagirErp
-    from adapters.sql_sga import SqlSga
-    from starter.training_desk import TrainingDesk
-
-    return TrainingDesk(
-        client, settings.task_queue, SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow)
-    )
+    return run_guarded(lambda guard: guard.training, action)
 
 
 def _print_registration(state: TrainingState, as_json: bool) -> None:

@@ -67,8 +67,58 @@ def dev(environment: dict[str, str], tmp_path: Path) -> Iterator[Dev]:
         running.process.kill()
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+# Who holds which role in the demo data, for the tokens the commands run with.
+ROLES = {
+    "agent-tremblay": ("ca_agent", None),
+    "agent-gagnon": ("ca_agent", None),
+    "agent-roy": ("ca_agent", None),
+    "rh-mtq": ("mo_hr", "MTQ"),
+    "rh-msss": ("mo_hr", "MSSS"),
+    "30001": ("personne_autorisee", "MTQ"),
+    "30011": ("personne_autorisee", "MSSS"),
+    "verif-1": ("auditor", None),
+}
+TOKENS: dict[tuple[str, str], str] = {}
+
+
+def cli(
+    env: dict[str, str], *args: str, as_: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command as a person would: with their token in SAGIR_TOKEN. Who acts is `as_`, or
+    the command's own actor option (`--authorised-by` for a submission, else `--agent`, else
+    `--by`), else an agent; `token` commands run without one."""
+    if args[0] != "token":
+        env = {**env, "SAGIR_TOKEN": token_of(env, as_ or actor_of(args))}
     return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def actor_of(args: tuple[str, ...]) -> str:
+    options = ["--agent", "--by"]
+    if args[:2] in (("param", "submit"), ("access", "request")):
+        options = ["--authorised-by"]
+    for option in options:
+        if option in args:
+            return args[args.index(option) + 1]
+    return "agent-tremblay"
+
+
+def token_of(env: dict[str, str], subject: str) -> str:
+    key = (env["SAGIR_HOME"], subject)
+    if key not in TOKENS:
+        role, mo = ROLES[subject]
+        made = cli(
+            env,
+            "token",
+            "create",
+            "--role",
+            role,
+            "--subject",
+            subject,
+            *(["--mo", mo] if mo else []),
+        )
+        assert made.returncode == 0, made.stderr
+        TOKENS[key] = made.stdout.strip()
+    return TOKENS[key]
 
 
 def test_open_take_show_through_the_command_line(
@@ -227,11 +277,17 @@ def test_access_request_password_reset_registre_and_training_through_the_command
         *("access", "request", "--mo", "MTQ", "--employee", "52310", "--grant", "RF-APPROBATEUR"),
         *("--description", "Approbation DGF", "--by", "rh-mtq", "--mo-email", "sagir@mtq.example"),
     ]
-    mine = cli(environment, *request, "--authorised-by", "52310")
+    # The personne autorisée asks for accesses for themselves: refused, nothing started.
+    for_me = [("30001" if part == "52310" else part) for part in request]
+    mine = cli(environment, *for_me, "--authorised-by", "30001")
     assert mine.returncode == 2
     assert (
         mine.stderr == "sagir-desk: authorised_by: nobody may authorise a request for themselves\n"
     )
+    # Under another's name: the token's holder is who acts.
+    other = cli(environment, *request, "--authorised-by", "30002", as_="30001")
+    assert other.returncode == 2
+    assert "authorised_by: 30002 is not you (30001)" in other.stderr
     submitted = cli(environment, *request, "--authorised-by", "30001", "--json")
     assert submitted.returncode == 0, submitted.stderr
     request_id = json.loads(submitted.stdout)["id"]
@@ -263,11 +319,11 @@ def test_access_request_password_reset_registre_and_training_through_the_command
     assert "status: reset" in done.stdout and "sent to the user's work email only" in done.stdout
 
     ended = cli(
-        environment, "registre", "end", "4", "--mo", "MSSS", "--on", "2099-01-01", "--by", "pa"
+        environment, "registre", "end", "4", "--mo", "MSSS", "--on", "2099-01-01", "--by", "30011"
     )
     assert ended.returncode == 0, ended.stderr
     history = cli(environment, "registre", "history", "--mo", "MSSS")
-    assert "end" in history.stdout and "pa" in history.stdout
+    assert "end" in history.stdout and "30011" in history.stdout
 
     enrol = [*("training", "enrol", "--session", "RF101-2027-01", "--agent", "agent-roy")]
     enrol += ["--basis", "mo_instruction"]
@@ -365,17 +421,39 @@ def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_t
     assert (status, hidden) == (404, {"detail": "arrivee-MTQ-45871 does not exist"})
     status, _ = http(environment, "POST", "/arrivals/arrivee-MTQ-45871/take", auditor)
     assert status == 403
-    verified = cli(environment, "audit", "verify")
+    # The command line checks its caller exactly as the API does.
+    hidden_cli = cli(environment, "arrival", "show", "arrivee-MTQ-45871", as_="rh-msss")
+    assert (hidden_cli.returncode, hidden_cli.stderr) == (
+        2,
+        "sagir-desk: arrivee-MTQ-45871 does not exist\n",
+    )
+    refused = cli(environment, "arrival", "show", "arrivee-MTQ-45871", as_="verif-1")
+    assert refused.returncode == 0  # an auditor reads
+    changing = cli(
+        environment, "arrival", "take", "arrivee-MTQ-45871", "--agent", "verif-1", as_="verif-1"
+    )
+    assert changing.returncode == 2 and "the auditor role may not arrival.take" in changing.stderr
+    anonymous_cli = subprocess.run(
+        [str(BIN), "arrival", "show", "arrivee-MTQ-45871"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert anonymous_cli.returncode == 2 and "SAGIR_TOKEN" in anonymous_cli.stderr
+    verified = cli(environment, "audit", "verify", as_="verif-1")
     assert verified.returncode == 0 and "intact" in verified.stdout
-    trail = cli(environment, "audit", "trail", "arrivee-MTQ-45871")
+    trail = cli(environment, "audit", "trail", "arrivee-MTQ-45871", as_="verif-1")
     assert "arrival.start" in trail.stdout and "arrival.take" in trail.stdout
-    replayed = cli(environment, "audit", "replay", "arrivee-MTQ-45871")
+    replayed = cli(environment, "audit", "replay", "arrivee-MTQ-45871", as_="verif-1")
     assert replayed.returncode == 0, replayed.stderr
     assert "replay to the same decisions" in replayed.stdout
-    history = cli(environment, "audit", "history", "arrivee-MTQ-45871", "--csv")
+    history = cli(environment, "audit", "history", "arrivee-MTQ-45871", "--csv", as_="verif-1")
     assert history.stdout.startswith("event_id,at,kind,detail")
     for _ in range(50):  # the engine's visibility catches up in a moment
-        found = cli(environment, "audit", "list", "--mo", "MTQ", "--process", "arrivee")
+        found = cli(
+            environment, "audit", "list", "--mo", "MTQ", "--process", "arrivee", as_="verif-1"
+        )
         if "arrivee-MTQ-45871" in found.stdout:
             break
         time.sleep(0.2)

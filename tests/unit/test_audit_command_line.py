@@ -11,8 +11,12 @@ from sqlalchemy import update
 from adapters.database import AuditRow, UnitOfWork, make_engine
 from adapters.schema import migrate
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_tokens import SqlTokens
 from models.audit import AuditEvent, Outcome
+from models.roles import Caller, Role
 from starter.cli import main
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -33,7 +37,7 @@ def test_audit_verify_says_intact_then_names_the_altered_entry_with_exit_code_3(
     for actor in ("rh-mtq", "agent-roy"):
         trail.append(
             AuditEvent(
-                at=datetime(2026, 11, 26, 15, 0, tzinfo=UTC),
+                at=NOW,
                 workflow_id="arrivee-MTQ-45871",
                 mo="MTQ",
                 actor=actor,
@@ -42,6 +46,10 @@ def test_audit_verify_says_intact_then_names_the_altered_entry_with_exit_code_3(
                 outcome=Outcome.done,
             )
         )
+    code, _ = run(["audit", "verify"], capsys)
+    assert code == 2  # no token: the command line acts as nobody
+    auditor = SqlTokens(uow).create(Caller(role=Role.auditor, subject="verif-1"), "", NOW)
+    monkeypatch.setenv("SAGIR_TOKEN", auditor.token)
     assert run(["audit", "verify"], capsys) == (
         0,
         "audit trail intact: 2 entries, each linked to the one before\n",
