@@ -16,7 +16,6 @@ from models.timestamps import local_text
 from starter.cli_support import json_option, parse_date, print_model, print_models
 
 if TYPE_CHECKING:
-
     pass
 
 T = TypeVar("T")

@@ -56,7 +56,6 @@ from starter.errors import DeskError, InvalidInput, Unavailable
 from starter.settings import Settings
 
 if TYPE_CHECKING:
-
     pass
 
 T = TypeVar("T")

@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar, cast
 
+import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from temporalio.client import Client
 
 from adapters.database import UnitOfWork, make_engine
+from models.audit import AuditEvent, Outcome
 from starter.client import connect
-from starter.errors import Unauthenticated, Unavailable
+from starter.errors import DeskError, Unauthenticated, Unavailable
 from starter.settings import Settings
 
 if TYPE_CHECKING:
@@ -94,11 +97,73 @@ def guarded(settings: Settings, client: Client | None, uow: UnitOfWork) -> Guard
     return Guard(services, services.access.authenticate(f"Bearer {settings.token}"))
 
 
+# Commands that only read: not in the audit trail (as the API records only what may change).
+READ_COMMANDS = frozenset(
+    {"show", "list", "history", "trail", "verify", "sessions", "participants", "queue", "sla"}
+)
+ID_OPTIONS = ("workflow_id", "ticket_id", "request_id", "reset_id", "record_id", "line_id")
+
+
 def run_guarded(pick: Callable[[Guard], Desk], action: Callable[[Desk], Awaitable[T]]) -> T:
-    """`run_with` on the guarded desk `pick` chooses (engine and database)."""
-    return run_with(lambda settings, client, uow: pick(guarded(settings, client, uow)), action)
+    """`run_with` on the guarded desk `pick` chooses (engine and database); what the command
+    does, or the refusal it meets, goes to the audit trail as the API's requests do."""
+    guards: list[Guard] = []
+
+    def build(settings: Settings, client: Client, uow: UnitOfWork) -> Desk:
+        guards.append(guarded(settings, client, uow))
+        return pick(guards[0])
+
+    async def act(desk: Desk) -> T:
+        return _audited(guards[0], await _attempt(guards[0], action, desk))
+
+    return run_with(build, act)
 
 
 def with_guarded_database(pick: Callable[[Guard], Desk], action: Callable[[Desk], T]) -> T:
-    """`with_database` on the guarded desk `pick` chooses (the database only)."""
-    return with_database(lambda settings, uow: pick(guarded(settings, None, uow)), action)
+    """`with_database` on the guarded desk `pick` chooses (the database only); audited too."""
+
+    def act(guard: Guard) -> T:
+        try:
+            result = action(pick(guard))
+        except DeskError as refused:
+            _record(guard, Outcome.refused, str(refused), None)
+            raise
+        return _audited(guard, result)
+
+    return with_database(lambda settings, uow: guarded(settings, None, uow), act)
+
+
+async def _attempt(guard: Guard, action: Callable[[Desk], Awaitable[T]], desk: Desk) -> T:
+    try:
+        return await action(desk)
+    except DeskError as refused:
+        _record(guard, Outcome.refused, str(refused), None)
+        raise
+
+
+def _audited(guard: Guard, result: T) -> T:
+    _record(guard, Outcome.done, "", result)
+    return result
+
+
+def _record(guard: Guard, outcome: Outcome, detail: str, result: object) -> None:
+    """The command in the audit trail: who (the token's holder), what, on which record."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name in READ_COMMANDS:
+        return
+    params = context.params
+    record = next((str(params[name]) for name in ID_OPTIONS if params.get(name)), None)
+    record = record or str(getattr(result, "id", "") or context.command_path)
+    caller = guard.caller
+    guard.services.audit.append(
+        AuditEvent(
+            at=datetime.now(UTC),
+            workflow_id=record[:120],
+            mo=getattr(result, "mo", None) or caller.mo,
+            actor=caller.subject,
+            role=caller.role.value,
+            action=f"cli {context.command_path.removeprefix('sagir-desk ')}"[:60],
+            outcome=outcome,
+            detail=detail[:400],
+        )
+    )

@@ -20,7 +20,6 @@ from starter.cli_support import json_option, parse_date, print_model, print_rows
 from starter.errors import InvalidInput
 
 if TYPE_CHECKING:
-
     pass
 from starter.ticket_desk import parse_step
 

@@ -62,6 +62,7 @@ def listing_scope(caller: Caller, mo: str | None) -> tuple[bool, str | None]:
 class Guard:
     def __init__(self, services: DeskServices, caller: Caller) -> None:
         self.caller = caller
+        self.services = services
         self.tickets = GuardedTickets(services, caller)
         self.employees = GuardedEmployees(services, caller)
         self.requests = GuardedRequests(services, caller)

@@ -35,7 +35,6 @@ from starter.errors import InvalidInput
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
-
     pass
 
 T = TypeVar("T")

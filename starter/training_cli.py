@@ -17,7 +17,6 @@ from starter.cli_support import json_option, print_model, print_models, print_ro
 from starter.ticket_desk import parse_step
 
 if TYPE_CHECKING:
-
     pass
 
 T = TypeVar("T")

@@ -445,6 +445,9 @@ def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_t
     assert verified.returncode == 0 and "intact" in verified.stdout
     trail = cli(environment, "audit", "trail", "arrivee-MTQ-45871", as_="verif-1")
     assert "arrival.start" in trail.stdout and "arrival.take" in trail.stdout
+    # The command line's refused attempt is there too, with who tried.
+    [refused_line] = [line for line in trail.stdout.splitlines() if "cli arrival take" in line]
+    assert "verif-1" in refused_line and "refused" in refused_line
     replayed = cli(environment, "audit", "replay", "arrivee-MTQ-45871", as_="verif-1")
     assert replayed.returncode == 0, replayed.stderr
     assert "replay to the same decisions" in replayed.stdout
