@@ -100,11 +100,8 @@ def audit_history(workflow_id: str, as_csv: bool, as_json: bool) -> None:
 @json_option
 def audit_list(as_json: bool, since: str | None, until: str | None, **filters: Any) -> None:
     """Workflows found through the engine's visibility."""
-    found = _with_audit_desk(
-        lambda desk: desk.find(
-            since=parse_date("--since", since), until=parse_date("--until", until), **filters
-        )
-    )
+    first, last = parse_date("--since", since), parse_date("--until", until)
+    found = _with_audit_desk(lambda desk: desk.find(since=first, until=last, **filters))
     if as_json:
         return print_models(found)
     if not found:

@@ -18,12 +18,11 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from starter.desk_checks import checked_mo_code
 from starter.errors import InvalidInput, NotFound
+from starter.visibility import visibility_query
 from workflows import search_attributes as sa
 
 WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,119}$")
-PROCESSES = ("ticket", "arrivee", "depart", "param", "acces", "motdepasse", "formation")
 
 
 class TimelineEvent(BaseModel):
@@ -99,27 +98,10 @@ class AuditDesk:
         until: date | None = None,
         limit: int = 500,
     ) -> list[WorkflowFound]:
-        clauses = []
-        if mo is not None:
-            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
-        if process is not None:
-            if process not in PROCESSES:
-                raise InvalidInput(f"process: {process!r} is not one of {', '.join(PROCESSES)}")
-            clauses.append(f"{sa.PROCESS.name} = '{process}'")
-        if status is not None:
-            if not status.replace("_", "").isalnum():
-                raise InvalidInput(f"status: {status!r} is not a status")
-            clauses.append(f"{sa.STATUS.name} = '{status}'")
-        if breached is not None:
-            clauses.append(f"{sa.BREACHED.name} = {str(breached).lower()}")
-        if late_notice is not None:
-            clauses.append(f"{sa.LATE_NOTICE.name} = {str(late_notice).lower()}")
-        if since is not None:
-            clauses.append(f"StartTime >= '{since.isoformat()}T00:00:00Z'")
-        if until is not None:
-            clauses.append(f"StartTime < '{until.isoformat()}T23:59:59Z'")
+        query = visibility_query(
+            process, mo, status, breached, late_notice, since=since, until=until
+        )
         found = []
-        query = " AND ".join(clauses) or None
         async for execution in self._client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes
             found.append(

@@ -107,16 +107,17 @@ ID_OPTIONS = ("workflow_id", "ticket_id", "request_id", "reset_id", "record_id",
 def run_guarded(pick: Callable[[Guard], Desk], action: Callable[[Desk], Awaitable[T]]) -> T:
     """`run_with` on the guarded desk `pick` chooses (engine and database); what the command
     does, or the refusal it meets, goes to the audit trail as the API's requests do."""
-    guards: list[Guard] = []
 
-    def build(settings: Settings, client: Client, uow: UnitOfWork) -> Desk:
-        guards.append(guarded(settings, client, uow))
-        return pick(guards[0])
+    async def act(guard: Guard) -> T:
+        try:
+            result = await action(pick(guard))
+        except DeskError as refused:
+            _record(guard, Outcome.refused, str(refused), None)
+            raise
+        _record(guard, Outcome.done, "", result)
+        return result
 
-    async def act(desk: Desk) -> T:
-        return _audited(guards[0], await _attempt(guards[0], action, desk))
-
-    return run_with(build, act)
+    return run_with(guarded, act)
 
 
 def with_guarded_database(pick: Callable[[Guard], Desk], action: Callable[[Desk], T]) -> T:
@@ -128,22 +129,10 @@ def with_guarded_database(pick: Callable[[Guard], Desk], action: Callable[[Desk]
         except DeskError as refused:
             _record(guard, Outcome.refused, str(refused), None)
             raise
-        return _audited(guard, result)
+        _record(guard, Outcome.done, "", result)
+        return result
 
     return with_database(lambda settings, uow: guarded(settings, None, uow), act)
-
-
-async def _attempt(guard: Guard, action: Callable[[Desk], Awaitable[T]], desk: Desk) -> T:
-    try:
-        return await action(desk)
-    except DeskError as refused:
-        _record(guard, Outcome.refused, str(refused), None)
-        raise
-
-
-def _audited(guard: Guard, result: T) -> T:
-    _record(guard, Outcome.done, "", result)
-    return result
 
 
 def _record(guard: Guard, outcome: Outcome, detail: str, result: object) -> None:

@@ -28,8 +28,9 @@ from models.departures import (
 from models.employee_requests import TakeRequest
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
-from starter.desk_checks import checked_mo_code, require_agent, require_mo
+from starter.desk_checks import require_agent, require_mo
 from starter.errors import InvalidInput, Refused
+from starter.visibility import visibility_query
 from starter.workflow_calls import execute_step, query_state
 from workflows import search_attributes as sa
 from workflows.arrival import ArrivalWorkflow
@@ -197,13 +198,9 @@ class EmployeeDesk:
     async def list(
         self, process: str, mo: str | None = None, late: bool | None = None, limit: int = 200
     ) -> list[EmployeeRequestSummary]:
-        clauses = [f"{sa.PROCESS.name} = '{process}'"]
-        if mo is not None:
-            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
-        if late is not None:
-            clauses.append(f"{sa.LATE_NOTICE.name} = {'true' if late else 'false'}")
+        query = visibility_query(process, mo, late_notice=late)
         found = []
-        async for execution in self._client.list_workflows(" AND ".join(clauses), limit=limit):
+        async for execution in self._client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes
             found.append(
                 EmployeeRequestSummary(

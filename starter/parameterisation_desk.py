@@ -34,8 +34,9 @@ from models.parameterisation import (
 from models.sagir import RuleRefused
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
-from starter.desk_checks import checked_mo_code, require_agent, require_mo
+from starter.desk_checks import require_agent, require_mo
 from starter.errors import InvalidInput
+from starter.visibility import visibility_query
 from starter.workflow_calls import execute_step, query_state
 from workflows import search_attributes as sa
 from workflows.parameterisation import ParameterisationWorkflow
@@ -139,11 +140,9 @@ class ParameterisationDesk:
     async def list(
         self, prefix: str, mo: str | None = None, limit: int = 200
     ) -> list[ParamSummary]:
-        clauses = [f"{sa.PROCESS.name} = '{prefix}'"]
-        if mo is not None:
-            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
         found = []
-        async for execution in self._client.list_workflows(" AND ".join(clauses), limit=limit):
+        query = visibility_query(prefix, mo)
+        async for execution in self._client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes
             found.append(
                 ParamSummary(

@@ -39,8 +39,9 @@ def report_sla(
     """Received per channel, taken on time, breached, median and 90th-percentile time to take
     in charge (open minutes), late departure notices."""
     from starter.report_desk import as_csv as to_csv
-    from starter.report_desk import as_png
+    from starter.report_desk import as_png, check_month
 
+    check_month(month)  # before anything is opened
     lines = _with_reports(lambda desk: desk.sla(month, mo))
     if chart is not None:
         chart.write_bytes(as_png(lines))

@@ -31,8 +31,7 @@ class ReportDesk:
         self._calendar = calendar
 
     def sla(self, month: str | None = None, mo: str | None = None) -> list[SlaLine]:
-        if month is not None and not _is_month(month):
-            raise InvalidInput(f"month: {month!r} is not a month like 2026-11")
+        check_month(month)
         return sla_report(
             self._reports.request_facts(month, mo),
             self._reports.late_notices(month, mo),
@@ -88,6 +87,11 @@ def as_png(lines: list[SlaLine]) -> bytes:
     figure.savefig(out, format="png", dpi=100)
     plt.close(figure)
     return out.getvalue()
+
+
+def check_month(month: str | None) -> None:
+    if month is not None and not _is_month(month):
+        raise InvalidInput(f"month: {month!r} is not a month like 2026-11")
 
 
 def _is_month(text: str) -> bool:

@@ -31,8 +31,9 @@ from models.tickets import (
     TicketStatus,
     ticket_number,
 )
-from starter.desk_checks import checked_mo_code, refusal_reason, require_agent, require_mo
+from starter.desk_checks import refusal_reason, require_agent, require_mo
 from starter.errors import InvalidInput, NotFound, Refused
+from starter.visibility import visibility_query
 from workflows import search_attributes as sa
 from workflows.search_attributes import ticket_attributes
 from workflows.ticket import TicketWorkflow
@@ -143,14 +144,9 @@ class TicketDesk:
         breached: bool | None = None,
         limit: int = 200,
     ) -> list[TicketSummary]:
-        clauses = [f"{sa.PROCESS.name} = 'ticket'"]
-        if mo is not None:
-            clauses.append(f"{sa.MO.name} = '{checked_mo_code(mo)}'")
-        if status is not None:
-            clauses.append(f"{sa.STATUS.name} = '{TicketStatus(status).value}'")
-        if breached is not None:
-            clauses.append(f"{sa.BREACHED.name} = {'true' if breached else 'false'}")
-        query = " AND ".join(clauses)
+        query = visibility_query(
+            "ticket", mo, None if status is None else TicketStatus(status).value, breached
+        )
         found = []
         async for execution in self._client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes

@@ -1,6 +1,6 @@
-"""`sagir-desk param|access|password|registre|training`: bad input is one sentence and exit
-code 2, before anything reaches the engine or the database (none runs here: a command that
-tried to reach one would exit 1)."""
+"""`sagir-desk param|access|password|registre|training|token|audit|report`: bad input is one
+sentence and exit code 2, before anything reaches the engine or the database (none runs here: a
+command that tried to reach one would exit 1)."""
 
 from __future__ import annotations
 
@@ -231,6 +231,16 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
             ],
             "employee_number: String should match pattern",
         ),
+        (
+            ["token", "create", "--role", "mo_hr", "--subject", "rh-mtq"],
+            "mo: the mo_hr role acts for one MO; name it",
+        ),
+        (
+            ["token", "create", "--role", "auditor", "--mo", "MTQ", "--subject", "v"],
+            "mo: the auditor role spans every MO; name none",
+        ),
+        (["audit", "list", "--since", "hier"], "--since: 'hier' is not a date like 2026-12-07"),
+        (["report", "sla", "--month", "2026-13"], "month: '2026-13' is not a month like 2026-11"),
     ],
 )
 def test_bad_request_input_is_one_sentence_and_exit_code_2(

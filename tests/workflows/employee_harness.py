@@ -65,6 +65,21 @@ class PartitionRefusingErp(SqlSagirErp):
         raise ErpRefused("SAGIR refused the partition group")
 
 
+class FlakyGrantErp(SqlSagirErp):
+    """A grant whose first attempt writes and then loses its answer (a timeout, a crash)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self.answers: list[bool] = []
+
+    def grant(self, key: str, *args: Any) -> bool:
+        wrote = super().grant(key, *args)
+        self.answers.append(wrote)
+        if len(self.answers) == 1:
+            raise ConnectionError("answer lost after the write")
+        return wrote
+
+
 class EmployeeHarness:
     def __init__(self, env: WorkflowEnvironment, uow: UnitOfWork, erp: SqlSagirErp) -> None:
         self.env = env

@@ -12,7 +12,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
-from adapters.sql_sagir_erp import SqlSagirErp
 from models.arrivals import ArrivalState, ArrivalStatus
 from models.sagir import AccountStatus, Authority, AuthorityKind
 from models.service_calendar import MONTREAL
@@ -22,6 +21,7 @@ from tests.workflows.employee_harness import (
     CALENDAR,
     DOSSIER_WAIT_OPEN_DAYS,
     EmployeeHarness,
+    FlakyGrantErp,
     PartitionRefusingErp,
     arrival_request,
     new_person,
@@ -224,21 +224,6 @@ async def test_failure_mid_way_undoes_earlier_grants_in_reverse_order(
     assert [(step.kind, step.target) for step in state.undone] == list(reversed(granted))
     left = erp.access_of("MTQ", "45871")
     assert left.account is None and left.responsibilities == []
-
-
-class FlakyGrantErp(SqlSagirErp):
-    """A grant whose first attempt writes and then loses its answer (a timeout, a crash)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        super().__init__(uow)
-        self.answers: list[bool] = []
-
-    def grant(self, key: str, *args: Any) -> bool:
-        wrote = super().grant(key, *args)
-        self.answers.append(wrote)
-        if len(self.answers) == 1:
-            raise ConnectionError("answer lost after the write")
-        return wrote
 
 
 async def test_a_retried_grant_activity_grants_once(

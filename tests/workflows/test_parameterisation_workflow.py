@@ -14,7 +14,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
-from adapters.sql_sagir_erp import SqlSagirErp
 from models.parameterisation import (
     ApprovalPowers,
     AskClient,
@@ -36,6 +35,7 @@ from tests.workflows.employee_harness import (
     ANSWER_WAIT_OPEN_DAYS,
     CALENDAR,
     EmployeeHarness,
+    FlakyGrantErp,
     running_employee_desk,
 )
 
@@ -384,21 +384,6 @@ async def test_request_not_taken_in_charge_in_24_hours_is_breached_and_escalated
         _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
     assert harness.records.escalations_of(state.id) == [f"{state.id}/breach"]
-
-
-class FlakyGrantErp(SqlSagirErp):
-    """A grant whose first attempt writes and then loses its answer (a timeout, a crash)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        super().__init__(uow)
-        self.answers: list[bool] = []
-
-    def grant(self, key: str, *args: Any) -> bool:
-        wrote = super().grant(key, *args)
-        self.answers.append(wrote)
-        if len(self.answers) == 1:
-            raise ConnectionError("answer lost after the write")
-        return wrote
 
 
 async def test_a_retried_apply_activity_changes_sagir_once(
