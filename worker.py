@@ -1,27 +1,31 @@
-"""The composition root: builds the settings, the database, the adapters and the activities,
-and runs the worker. Only this module wires the real adapters."""
+"""The composition root of the worker: builds the settings, the database, the adapters and the
+activities, and runs the worker. Only this module wires the real adapters into activities."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.arrivals import ArrivalActivities
 from activities.audit import AuditActivities
-from activities.employee_accesses import EmployeeAccessActivities
+from activities.departures import DepartureActivities
+from activities.dossiers import DossierActivities
+from activities.notices import NoticeActivities
 from activities.parameterisation import ParameterisationActivities
-from activities.passwords import PasswordActivities
+from activities.passwords import PasswordActivities, temporary_secret
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.outbox_mailer import OutboxMailer
+from adapters.ports import SagirErp
 from adapters.schema import migrate
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
@@ -29,25 +33,12 @@ from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
+from models.service_calendar import ServiceCalendar
 from starter.client import connect, register_search_attributes
 from starter.settings import Settings
-from workflows.arrival import ArrivalWorkflow
-from workflows.departure import DepartureWorkflow
-from workflows.parameterisation import ParameterisationWorkflow
-from workflows.password_reset import PasswordResetWorkflow
-from workflows.ticket import TicketWorkflow
-from workflows.training import TrainingRegistrationWorkflow
+from workflows.registry import WORKFLOWS, workflow_runner
 
 log = logging.getLogger("sagir_desk.worker")
-
-WORKFLOWS: list[type] = [
-    TicketWorkflow,
-    ArrivalWorkflow,
-    DepartureWorkflow,
-    ParameterisationWorkflow,
-    PasswordResetWorkflow,
-    TrainingRegistrationWorkflow,
-]
 
 
 def activities_for(*instances: object) -> list[Callable[..., Any]]:
@@ -60,40 +51,32 @@ def activities_for(*instances: object) -> list[Callable[..., Any]]:
     ]
 
 
-def employee_activities_on(uow: UnitOfWork) -> EmployeeAccessActivities:
-    return EmployeeAccessActivities(
-        SqlSagirErp(uow), OutboxMailer(uow), SqlSga(uow), SqlTicketRecords(uow), SqlDirectory(uow)
-    )
-
-
-def request_activities_on(
+def activities_on(
     uow: UnitOfWork,
-) -> tuple[ParameterisationActivities, PasswordActivities, TrainingActivities]:
-    erp, mailer = SqlSagirErp(uow), OutboxMailer(uow)
-    return (
-        ParameterisationActivities(erp, mailer),
-        PasswordActivities(erp, mailer),
-        TrainingActivities(SqlSga(uow), erp, mailer),
+    calendar: ServiceCalendar,
+    erp: SagirErp | None = None,
+    make_secret: Callable[[], str] = temporary_secret,
+) -> list[Callable[..., Any]]:
+    """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
+    (one that fails on cue) or a known temporary secret."""
+    erp = erp or SqlSagirErp(uow)
+    directory, mailer, sga, records = (
+        SqlDirectory(uow),
+        OutboxMailer(uow),
+        SqlSga(uow),
+        SqlTicketRecords(uow),
     )
-
-
-def real_activities(settings: Settings, uow: UnitOfWork) -> list[Callable[..., Any]]:
     return activities_for(
-        TicketActivities(SqlTicketRecords(uow), SqlDirectory(uow)),
-        CalendarActivities(settings.calendar),
-        employee_activities_on(uow),
-        *request_activities_on(uow),
-        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow), SqlRequestFacts(uow)),
-    )
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox, the same for the worker and the replayer."""
-    # pydantic's email validation loads these lazily; pass them through the sandbox.
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(
-            "email_validator", "idna", "dns"
-        )
+        TicketActivities(records, directory),
+        CalendarActivities(calendar),
+        DossierActivities(erp),
+        ArrivalActivities(erp, sga),
+        DepartureActivities(erp),
+        NoticeActivities(erp, mailer, records, directory),
+        ParameterisationActivities(erp, mailer),
+        PasswordActivities(erp, mailer, make_secret),
+        TrainingActivities(sga, erp, mailer),
+        AuditActivities(SqlAuditTrail(uow), directory, SqlRequestFacts(uow)),
     )
 
 
@@ -115,18 +98,31 @@ def build_worker(
     )
 
 
-async def run_worker(settings: Settings, client: Client | None = None) -> None:
+async def run_worker(settings: Settings) -> None:
+    """Poll until SIGTERM or SIGINT, then finish the tasks in hand and stop; the engine keeps
+    every workflow's state for the next worker."""
     uow = UnitOfWork(make_engine(settings.database_url))
     migrate(uow.engine)
-    client = client or await connect(settings)
+    client = await connect(settings)
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
-    worker = build_worker(client, settings.task_queue, real_activities(settings, uow))
-    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
-    await worker.run()
+    worker = build_worker(client, settings.task_queue, activities_on(uow, settings.calendar))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        log.info(
+            "worker running: polling task queue %s on %s",
+            settings.task_queue,
+            settings.temporal_address,
+        )
+        await stop.wait()
+        log.info("worker stopping")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("temporalio").setLevel(logging.WARNING)
     asyncio.run(run_worker(Settings()))
 
 

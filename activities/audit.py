@@ -6,15 +6,13 @@ from datetime import datetime
 
 from temporalio import activity
 
-from adapters.ports import Directory
-from adapters.sql_audit import SqlAuditTrail
-from adapters.sql_request_facts import SqlRequestFacts
+from adapters.ports import AuditTrail, Directory, RequestFacts
 from models.audit import AuditEvent, Outcome, WorkflowSteps
 from models.ticket_lifecycle import SYSTEM
 
 
 class AuditActivities:
-    def __init__(self, trail: SqlAuditTrail, directory: Directory, facts: SqlRequestFacts) -> None:
+    def __init__(self, trail: AuditTrail, directory: Directory, facts: RequestFacts) -> None:
         self._trail = trail
         self._directory = directory
         self._facts = facts

@@ -8,17 +8,18 @@ from datetime import datetime
 from temporalio import activity
 
 from models.service_calendar import MONTREAL, ServiceCalendar
-from models.sla import reopen_deadline
-from models.tickets import ReopenWindowRequest
+from models.sla import reopen_until
+from models.tickets import ReopenUntilRequest
 
 
 class CalendarActivities:
     def __init__(self, calendar: ServiceCalendar) -> None:
         self._calendar = calendar
 
-    @activity.defn
-    def reopen_window_end(self, request: ReopenWindowRequest) -> datetime:
-        return reopen_deadline(request.returned_at, self._calendar)
+    # Registered under its first name: tickets returned before the rename replay unchanged.
+    @activity.defn(name="reopen_window_end")
+    def reopen_until(self, request: ReopenUntilRequest) -> datetime:
+        return reopen_until(request.returned_at, self._calendar)
 
     @activity.defn
     def next_open_day_start(self, after: datetime) -> datetime:

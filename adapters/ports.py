@@ -6,8 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from models.audit import AuditEntry, AuditEvent, ChainBreak
 from models.directory import Agent, Mo, Person
-from models.employee_requests import Escalation
 from models.mail import Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
@@ -17,8 +17,12 @@ from models.registre import (
     RegistreChange,
     RegistreLine,
 )
+from models.reports import LateNotice, TicketFact
+from models.requests import Escalation
+from models.roles import Caller
 from models.sagir import AccessSnapshot, Authority, Responsibility
 from models.tickets import BreachEscalation, TicketRecord
+from models.tokens import IssuedToken, TokenInfo
 from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
 
 
@@ -196,3 +200,59 @@ class Sga(Protocol):
     ) -> Cancellation:
         """Cancel; a freed place goes to the first on the waiting list. Cancelling again gives
         the same answer and changes nothing."""
+
+
+class Counters(Protocol):
+    def next_number(self, series: str) -> int:
+        """The next number of `series` (e.g. `param-MTQ-2026`), never given twice."""
+
+
+class AuditTrail(Protocol):
+    """Who did what, when, and how it ended, each entry chained to the one before."""
+
+    def append(self, event: AuditEvent, source_key: str | None = None) -> AuditEntry | None:
+        """Append an entry; with `source_key`, once per key (None when it was there already)."""
+
+    def entries(self, workflow_id: str | None = None) -> list[AuditEntry]: ...
+
+    def verify(self) -> list[ChainBreak]:
+        """Every break in the chain: an entry altered, removed or reordered (none: intact)."""
+
+
+class RequestFacts(Protocol):
+    """The SLA facts of requests that are not tickets, kept from their workflows' steps."""
+
+    def note(
+        self,
+        workflow_id: str,
+        run_id: str,
+        process: str,
+        mo: str,
+        due: datetime,
+        received_at: datetime | None = None,
+        taken_at: datetime | None = None,
+        breached: bool = False,
+    ) -> None:
+        """Fold what the steps said into the request's facts; saying it again changes nothing."""
+
+
+class Reports(Protocol):
+    """What the SLA report is computed from."""
+
+    def request_facts(
+        self, month: str | None = None, mo: str | None = None
+    ) -> list[TicketFact]: ...
+
+    def late_notices(self, month: str | None = None, mo: str | None = None) -> list[LateNotice]: ...
+
+
+class Tokens(Protocol):
+    """Bearer tokens, kept hashed: a token's secret is shown once, when it is created."""
+
+    def create(self, caller: Caller, note: str, at: datetime) -> IssuedToken: ...
+
+    def authenticate(self, token: str) -> Caller | None: ...
+
+    def revoke(self, token_id: str, at: datetime) -> TokenInfo | None: ...
+
+    def list(self) -> list[TokenInfo]: ...

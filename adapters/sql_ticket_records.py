@@ -12,7 +12,7 @@ from adapters.database import (
     TicketStepRow,
     UnitOfWork,
 )
-from models.employee_requests import Escalation
+from models.requests import Escalation
 from models.tickets import BreachEscalation, Step, TicketRecord
 
 

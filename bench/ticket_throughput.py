@@ -42,10 +42,11 @@ from models.tickets import (  # noqa: E402
     TicketRequest,
 )
 from starter.client import data_converter, register_search_attributes  # noqa: E402
+from starter.desks.engine import TemporalEngine  # noqa: E402
+from starter.desks.tickets import TicketDesk  # noqa: E402
 from starter.payload_codec import new_key  # noqa: E402
-from starter.settings import Settings  # noqa: E402
-from starter.ticket_desk import TicketDesk  # noqa: E402
-from worker import WORKFLOWS, build_worker, real_activities  # noqa: E402
+from worker import activities_on, build_worker  # noqa: E402
+from workflows.registry import WORKFLOWS  # noqa: E402
 
 
 @activity.defn
@@ -155,11 +156,14 @@ async def main() -> None:
             both = build_worker(
                 env.client,
                 queue,
-                [*real_activities(Settings(), uow), noop_step],
+                [*activities_on(uow, ServiceCalendar()), noop_step],
                 workflows=[*WORKFLOWS, MinimalFiveStep],
             )
             desk = TicketDesk(
-                env.client, queue, ServiceCalendar(), SqlDirectory(uow), SqlTicketRecords(uow)
+                TemporalEngine(env.client, queue),
+                ServiceCalendar(),
+                SqlDirectory(uow),
+                SqlTicketRecords(uow),
             )
             async with both:
                 await lifecycles(desk, 20, args.concurrency)  # warm-up

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field
 
-from models.employee_requests import Record
+from models.requests import Record
 from models.sagir import EmployeeNumber, GroupName, ResponsibilityCode
 from models.tickets import ActorCode, Contract, Instant, MoCode
 

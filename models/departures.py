@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from models.employee_requests import Record
+from models.requests import Record
 from models.sagir import EmployeeNumber
 from models.service_calendar import MONTREAL
 from models.tickets import ActorCode, Contract, Instant, MoCode

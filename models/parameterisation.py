@@ -18,7 +18,7 @@ from typing import Annotated, Self
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
-from models.employee_requests import Record, StepLog
+from models.requests import Process, Record, StepLog
 from models.sagir import (
     AccessSnapshot,
     AccountStatus,
@@ -53,13 +53,13 @@ TEMPLATE_KINDS = frozenset({ParamKind.create_responsibility, ParamKind.modify_re
 POWER_KINDS = frozenset({ParamKind.grant_powers, ParamKind.change_powers})
 
 
-def request_prefix(kind: ParamKind) -> str:
+def request_prefix(kind: ParamKind) -> Process:
     """Access requests are `acces-…`; every other kind is `param-…`."""
-    return "acces" if kind is ParamKind.access else "param"
+    return Process.access if kind is ParamKind.access else Process.parameterisation
 
 
 def request_id(kind: ParamKind, mo: str, year: int, number: int) -> str:
-    return f"{request_prefix(kind)}-{mo}-{year}-{number:06d}"
+    return f"{request_prefix(kind).value}-{mo}-{year}-{number:06d}"
 
 
 class ResponsibilityTemplate(Contract):

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from models.departures import BirthDayMonth
-from models.employee_requests import Record, StepLog
+from models.requests import Record, StepLog
 from models.sagir import EmployeeNumber
 from models.tickets import ActorCode, Contract, Instant, MoCode
 

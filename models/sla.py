@@ -161,7 +161,7 @@ def _local(instant: datetime) -> str:
 REOPEN_OPEN_DAYS = 10
 
 
-def reopen_deadline(returned_at: datetime, calendar: ServiceCalendar) -> datetime:
+def reopen_until(returned_at: datetime, calendar: ServiceCalendar) -> datetime:
     """The last instant a returned ticket may be reopened: the close of the 10th open day after
     the day of its return (RULES.md: the client may reopen within 10 open days)."""
     return_day = returned_at.astimezone(MONTREAL).date()

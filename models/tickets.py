@@ -245,7 +245,7 @@ class BreachEscalation(Contract):
     breached_at: datetime
 
 
-class ReopenWindowRequest(Contract):
+class ReopenUntilRequest(Contract):
     returned_at: datetime
 
 

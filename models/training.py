@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from models.employee_requests import Record, StepLog
+from models.requests import Record, StepLog
 from models.sagir import EmployeeNumber
 from models.tickets import ActorCode, Contract, Instant, MoCode
 

@@ -17,6 +17,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
+from starter.desks.errors import Unavailable
 from starter.payload_codec import EncryptionCodec, PayloadKey
 from starter.settings import Settings
 from workflows import search_attributes
@@ -38,6 +39,17 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings.payload_keys),
     )
+
+
+async def reach_engine(settings: Settings) -> Client:
+    """`connect`, or one sentence saying the engine cannot be reached."""
+    try:
+        return await connect(settings)
+    except RuntimeError:
+        raise Unavailable(
+            f"cannot reach the Temporal engine at {settings.temporal_address}; "
+            "is `sagir-desk dev` running?"
+        ) from None
 
 
 async def register_search_attributes(client: Client) -> None:

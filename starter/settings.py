@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.service_calendar import ServiceCalendar
-from starter.payload_codec import PayloadKey, local_keys, parse_keys
+
+if TYPE_CHECKING:
+    from starter.payload_codec import PayloadKey
 
 
 class Settings(BaseSettings):
@@ -72,6 +74,9 @@ class Settings(BaseSettings):
     @cached_property
     def payload_keys(self) -> list[PayloadKey]:
         """SAGIR_PAYLOAD_KEYS when set; otherwise a key file made under SAGIR_HOME."""
+        # Here, not at the top: a command that seals nothing never loads the engine's SDK.
+        from starter.payload_codec import local_keys, parse_keys
+
         if self.payload_keys_text:
             return parse_keys(self.payload_keys_text)
         return local_keys(self.home / "payload-keys")

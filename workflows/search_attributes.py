@@ -10,6 +10,7 @@ from models.arrivals import ArrivalState
 from models.departures import DepartureState
 from models.parameterisation import ParamState, request_prefix
 from models.passwords import PasswordResetState
+from models.requests import Process
 from models.tickets import TicketState
 from models.training import TrainingState
 
@@ -29,7 +30,7 @@ def ticket_attributes(state: TicketState) -> list[SearchAttributePair[Any]]:
     """A ticket's search attributes: set at start by the opener, kept current by the workflow."""
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, "ticket"),
+        SearchAttributePair(PROCESS, Process.ticket.value),
         SearchAttributePair(CHANNEL, state.channel.value),
         SearchAttributePair(STATUS, state.status.value),
         SearchAttributePair(URGENT, state.urgent),
@@ -41,7 +42,7 @@ def ticket_attributes(state: TicketState) -> list[SearchAttributePair[Any]]:
 def arrival_attributes(state: ArrivalState) -> list[SearchAttributePair[Any]]:
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, "arrivee"),
+        SearchAttributePair(PROCESS, Process.arrival.value),
         SearchAttributePair(STATUS, state.status.value),
         SearchAttributePair(BREACHED, state.breached),
         SearchAttributePair(DUE, state.due),
@@ -51,7 +52,7 @@ def arrival_attributes(state: ArrivalState) -> list[SearchAttributePair[Any]]:
 def departure_attributes(state: DepartureState) -> list[SearchAttributePair[Any]]:
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, "depart"),
+        SearchAttributePair(PROCESS, Process.departure.value),
         SearchAttributePair(STATUS, state.status.value),
         SearchAttributePair(BREACHED, state.breached),
         SearchAttributePair(DUE, state.due),
@@ -63,7 +64,7 @@ def param_attributes(state: ParamState) -> list[SearchAttributePair[Any]]:
     """Parameterisation (`param`) and access (`acces`) requests."""
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, request_prefix(state.kind)),
+        SearchAttributePair(PROCESS, request_prefix(state.kind).value),
         SearchAttributePair(STATUS, state.status.value),
         SearchAttributePair(BREACHED, state.breached),
         SearchAttributePair(DUE, state.due),
@@ -73,7 +74,7 @@ def param_attributes(state: ParamState) -> list[SearchAttributePair[Any]]:
 def password_attributes(state: PasswordResetState) -> list[SearchAttributePair[Any]]:
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, "motdepasse"),
+        SearchAttributePair(PROCESS, Process.password.value),
         SearchAttributePair(STATUS, state.status.value),
     ]
 
@@ -81,6 +82,6 @@ def password_attributes(state: PasswordResetState) -> list[SearchAttributePair[A
 def training_attributes(state: TrainingState) -> list[SearchAttributePair[Any]]:
     return [
         SearchAttributePair(MO, state.mo),
-        SearchAttributePair(PROCESS, "formation"),
+        SearchAttributePair(PROCESS, Process.training.value),
         SearchAttributePair(STATUS, state.status.value),
     ]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.employee_accesses import EmployeeAccessActivities
-    from models.employee_requests import Escalation
+    from activities.notices import NoticeActivities
+    from models.requests import Escalation
     from workflows.activity_options import execute
 
 
@@ -35,7 +35,7 @@ async def watch_take_deadline(
     now = workflow.now()
     on_breach(now)
     await execute(
-        EmployeeAccessActivities.escalate,
+        NoticeActivities.escalate,
         Escalation(
             idempotency_key=f"{key}/breach",
             workflow_id=workflow_id,

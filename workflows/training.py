@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.service_calendar import CalendarActivities
     from activities.training import TrainingActivities
+    from models.requests import Process
     from models.ticket_lifecycle import SYSTEM
     from models.training import (
         CancelPlace,
@@ -46,7 +47,7 @@ class TrainingRegistrationWorkflow:
 
     @workflow.run
     async def run(self, start: StartTraining) -> TrainingState:
-        feed = AuditFeed(start.id, start.enrol.mo, "formation", lambda: self._state.steps)
+        feed = AuditFeed(start.id, start.enrol.mo, Process.training, lambda: self._state.steps)
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end
         return state

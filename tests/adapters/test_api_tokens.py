@@ -15,20 +15,20 @@ from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_tokens import SqlTokens
 from models.roles import Caller, Role
-from starter.access_control import AccessControl
-from starter.errors import InvalidInput, NotFound, Unauthenticated
+from starter.desks.errors import InvalidInput, NotFound, Unauthenticated
+from starter.desks.tokens import TokenDesk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def access(uow: UnitOfWork) -> AccessControl:
+def access(uow: UnitOfWork) -> TokenDesk:
     load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-    return AccessControl(SqlDirectory(uow), SqlSagirErp(uow), SqlTokens(uow), lambda: NOW)
+    return TokenDesk(SqlTokens(uow), SqlDirectory(uow), SqlSagirErp(uow), lambda: NOW)
 
 
 def test_token_authenticates_its_caller_and_only_its_hash_is_stored(
-    access: AccessControl, uow: UnitOfWork
+    access: TokenDesk, uow: UnitOfWork
 ) -> None:
     caller = Caller(role=Role.mo_hr, mo="MTQ", subject="rh-mtq")
     issued = access.issue(caller, "HR system of MTQ")
@@ -40,7 +40,7 @@ def test_token_authenticates_its_caller_and_only_its_hash_is_stored(
     assert repr(issued) == f"IssuedToken(id={issued.info.id!r})"
 
 
-def test_revoked_or_forged_token_is_refused(access: AccessControl) -> None:
+def test_revoked_or_forged_token_is_refused(access: TokenDesk) -> None:
     issued = access.issue(Caller(role=Role.auditor, subject="verif-1"), "")
     forged = issued.token[:-2] + ("aa" if not issued.token.endswith("aa") else "bb")
     for header in (f"Bearer {forged}", "Bearer sdk_nope.nope", "Basic abc", None, "Bearer "):
@@ -66,7 +66,7 @@ def test_revoked_or_forged_token_is_refused(access: AccessControl) -> None:
     ],
 )
 def test_token_is_issued_only_to_an_identity_that_fits_its_role(
-    access: AccessControl, caller: Caller, message: str
+    access: TokenDesk, caller: Caller, message: str
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         access.issue(caller, "")

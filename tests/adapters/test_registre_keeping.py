@@ -14,8 +14,8 @@ from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from models.registre import ChangeValidity, Declaration, RegistreAction, first_uncovered_day
 from models.sagir import Authority, AuthorityKind
-from starter.errors import InvalidInput
-from starter.registre_desk import RegistreDesk
+from starter.desks.errors import InvalidInput
+from starter.desks.registre import RegistreDesk
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 26)

@@ -15,13 +15,13 @@ from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
-from models.employee_requests import Escalation
 from models.reports import SlaLine, percentile
+from models.requests import Escalation
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
 from models.tickets import TicketRecord, TicketStatus
-from starter.errors import InvalidInput
-from starter.report_desk import ReportDesk, as_csv, as_png
+from starter.desks.errors import InvalidInput
+from starter.desks.reports import ReportDesk, as_csv, as_png
 
 
 def at(text: str) -> datetime:

@@ -1,4 +1,4 @@
-"""The HTTP API in-process (httpx on the ASGI app, same event loop) over the real desk services,
+"""The HTTP API in-process (httpx on the ASGI app, same event loop) over the real desks,
 a worker on the time-skipping server and a SQLite database with the demo data."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
 from models.roles import Caller, Role
-from starter.api import create_app
-from starter.services import DeskServices, build_services
+from starter.api.app import create_app
+from starter.desks.compose import Desks, build_desks
 from starter.settings import Settings
 from tests.payload_keys import TEST_KEYS
-from tests.workflows.employee_harness import EmployeeHarness, running_employee_desk
+from tests.workflows.desks_harness import DesksHarness, running_desks
 
 # Who holds a token in the tests: one per role; the MO's roles for MTQ.
 CALLERS = {
@@ -33,14 +33,14 @@ CALLERS = {
 @dataclass
 class Api:
     http: httpx.AsyncClient
-    services: DeskServices
-    harness: EmployeeHarness
+    desks: Desks
+    harness: DesksHarness
     tokens: dict[str, str] = field(default_factory=dict)
 
     def token_for(self, caller: Caller) -> str:
         key = caller.model_dump_json()
         if key not in self.tokens:
-            self.tokens[key] = self.services.access.issue(caller, "test").token
+            self.tokens[key] = self.desks.tokens.issue(caller, "test").token
         return self.tokens[key]
 
     async def call(
@@ -54,10 +54,10 @@ class Api:
 async def running_api(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Api]:
-    async with running_employee_desk(env, uow, task_queue) as (harness, _):
+    async with running_desks(env, uow, task_queue) as harness:
         settings = Settings().model_copy(update={"task_queue": task_queue})
-        services = build_services(settings, env.client, uow)
-        app = create_app(services, TEST_KEYS)
+        desks = build_desks(settings, env.client, uow)
+        app = create_app(desks, TEST_KEYS)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
-            yield Api(http, services, harness)
+            yield Api(http, desks, harness)

@@ -34,7 +34,7 @@ async def test_each_step_and_each_refusal_is_in_the_audit_trail_with_who_and_rol
     assert (await api.call(agent, "POST", f"/arrivals/{arrival}/take")).status_code == 200
     again = await api.call(agent, "POST", f"/arrivals/{arrival}/take")
     assert again.status_code == 409
-    entries = [e for e in api.services.audit.entries(arrival) if e.action.startswith("arrival.")]
+    entries = [e for e in api.desks.trail.entries(arrival) if e.action.startswith("arrival.")]
     assert [(e.actor, e.role, e.action, e.outcome) for e in entries] == [
         ("rh-mtq", "mo_hr", "arrival.start", Outcome.done),
         ("verif-1", "auditor", "arrival.take", Outcome.refused),
@@ -43,10 +43,10 @@ async def test_each_step_and_each_refusal_is_in_the_audit_trail_with_who_and_rol
     ]
     assert entries[-1].detail.startswith("409 ") and "already taken in charge" in entries[-1].detail
     assert [entry.mo for entry in entries if entry.outcome is Outcome.done] == ["MTQ", "MTQ"]
-    assert api.services.audit.verify() == []
+    assert api.desks.trail.verify() == []
 
 
 async def test_a_request_without_a_token_is_recorded_as_anonymous(api: Api) -> None:
     assert (await api.call(None, "POST", "/arrivals/arrivee-MTQ-45871/take")).status_code == 401
-    [entry] = api.services.audit.entries("arrivee-MTQ-45871")  # no workflow: only the request
+    [entry] = api.desks.trail.entries("arrivee-MTQ-45871")  # no workflow: only the request
     assert (entry.actor, entry.role, entry.outcome) == ("anonymous", "none", Outcome.refused)

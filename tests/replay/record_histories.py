@@ -43,13 +43,13 @@ from models.training import Basis, Enrol, Session, TrainingStatus
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
 from tests.payload_keys import TEST_CONVERTER
-from tests.workflows.employee_harness import (
+from tests.workflows.desks_harness import (
     CALENDAR,
     PartitionRefusingErp,
     arrival_request,
     departure_request,
     new_person,
-    running_employee_desk,
+    running_desks,
 )
 from tests.workflows.harness import running_desk
 from tests.workflows.test_parameterisation_workflow import TEMPLATE, param_request
@@ -121,9 +121,10 @@ async def record_employee_histories() -> None:
         load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         async with env:
             queue = f"record-{uuid.uuid4()}"
-            async with running_employee_desk(env, uow, queue) as (harness, desk):
+            async with running_desks(env, uow, queue) as harness:
+                arrivals, departures = harness.arrivals(), harness.departures()
                 today = await harness.today()
-                arrival = await desk.start_arrival(
+                arrival = await arrivals.start(
                     arrival_request(
                         "50001",
                         start_date=today + timedelta(days=9),
@@ -136,18 +137,16 @@ async def record_employee_histories() -> None:
                 reminder = CALENDAR.periods_on(CALENDAR.open_days_after(today, 1))[0].start
                 await harness.move_to(reminder + timedelta(minutes=1))
                 await harness.eventually(
-                    lambda: desk.show_arrival(arrival.id), lambda s: s.reminders == 1
+                    lambda: arrivals.show(arrival.id), lambda s: s.reminders == 1
                 )
                 harness.erp.add_person(new_person("50001"))
-                await desk.dossier_ready(arrival.id)
+                await arrivals.dossier_ready(arrival.id)
                 await harness.skip(timedelta(days=2))  # breached, escalated
-                await harness.eventually(
-                    lambda: desk.show_arrival(arrival.id), lambda s: s.breached
-                )
+                await harness.eventually(lambda: arrivals.show(arrival.id), lambda s: s.breached)
                 await harness.sync()
-                await desk.take_arrival(arrival.id, "agent-tremblay")
+                await arrivals.take(arrival.id, "agent-tremblay")
                 await harness.eventually(
-                    lambda: desk.show_arrival(arrival.id),
+                    lambda: arrivals.show(arrival.id),
                     lambda s: s.status is ArrivalStatus.prepared,
                 )
                 await harness.move_to(arrival.activate_at)
@@ -156,30 +155,31 @@ async def record_employee_histories() -> None:
                     arrival.id
                 ).fetch_history()
 
-                departure = await desk.notify_departure(
+                departure = await departures.notify(
                     departure_request(await harness.today() + timedelta(days=5))
                 )
                 await harness.skip(timedelta(days=2))
                 await harness.sync()
-                departure = await desk.notify_departure(
+                departure = await departures.notify(
                     departure_request(await harness.today() + timedelta(days=1))
                 )
-                await desk.take_departure(departure.id, "agent-roy")
+                await departures.take(departure.id, "agent-roy")
                 await harness.move_to(end_of_day(departure.departure_date))
                 await harness.eventually(
-                    lambda: desk.show_departure(departure.id),
+                    lambda: departures.show(departure.id),
                     lambda s: s.status is DepartureStatus.accesses_removed,
                 )
                 await harness.sync()
-                await desk.record_departure(departure.id, "rh-mtq")
+                await departures.record(departure.id, "rh-mtq")
                 await env.client.get_workflow_handle(departure.id).result()
                 histories["departure_lifecycle"] = await env.client.get_workflow_handle(
                     departure.id
                 ).fetch_history()
-            async with running_employee_desk(
+            async with running_desks(
                 env, uow, f"record-{uuid.uuid4()}", PartitionRefusingErp(uow)
-            ) as (harness, desk):
-                undone = await desk.start_arrival(
+            ) as harness:
+                arrivals, departures = harness.arrivals(), harness.departures()
+                undone = await arrivals.start(
                     arrival_request(
                         "10233",
                         mo="MSSS",
@@ -188,7 +188,7 @@ async def record_employee_histories() -> None:
                         partition_group="MSSS-CENTRAL",
                     )
                 )
-                await desk.take_arrival(undone.id, "agent-gagnon")
+                await arrivals.take(undone.id, "agent-gagnon")
                 await env.client.get_workflow_handle(undone.id).result()
                 histories["arrival_undone"] = await env.client.get_workflow_handle(
                     undone.id
@@ -216,8 +216,8 @@ async def record_request_histories() -> None:
         load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         async with env:
             queue = f"record-{uuid.uuid4()}"
-            async with running_employee_desk(env, uow, queue) as (harness, _):
-                desk = harness.param_desk()
+            async with running_desks(env, uow, queue) as harness:
+                desk = harness.parameterisation()
                 state = await desk.submit(param_request(ParamKind.create_responsibility))
                 await harness.skip(timedelta(days=2))  # breached, escalated
                 await harness.eventually(lambda: desk.show(state.id), lambda s: s.breached)
@@ -252,13 +252,13 @@ async def record_request_histories() -> None:
                     closed.id
                 ).fetch_history()
 
-                reset = await harness.password_desk().reset(reset_request())
+                reset = await harness.passwords().reset(reset_request())
                 histories["password_reset"] = await env.client.get_workflow_handle(
                     reset.id
                 ).fetch_history()
 
                 # Training: two registered, a third waits, a cancellation serves them.
-                training = harness.training_desk()
+                training = harness.training()
                 session = f"RF101-{(await harness.today()).year}-X"
                 SqlSga(uow).add_session(
                     Session(

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.payload_keys import TEST_CONVERTER
-from worker import WORKFLOWS, workflow_runner
+from workflows.registry import WORKFLOWS, workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -14,7 +14,7 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_tokens import SqlTokens
 from models.audit import AuditEvent, Outcome
 from models.roles import Caller, Role
-from starter.cli import main
+from starter.cli.main import main
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from starter.cli import cli
+from starter.cli.main import cli
 
 ROOT = Path(__file__).parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from starter.cli import main
+from starter.cli.main import main
 
 ARRIVAL = [
     *("arrival", "start", "--mo", "MTQ", "--employee", "45871", "--start-date", "2099-01-04"),

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.failure.v1 import Failure
-from temporalio.client import Client
 from temporalio.converter import default
 
 from adapters.database import UnitOfWork
 from models.roles import Caller, Role
-from starter.api import create_app
+from starter.api.app import create_app
 from starter.client import data_converter
+from starter.desks.compose import build_desks
 from starter.payload_codec import (
     EncryptionCodec,
     PayloadKeyError,
@@ -25,7 +24,6 @@ from starter.payload_codec import (
     new_key,
     parse_keys,
 )
-from starter.services import build_services
 from starter.settings import Settings
 from tests.payload_keys import TEST_KEYS
 
@@ -86,16 +84,16 @@ async def test_the_codec_endpoint_decodes_for_the_ui_only_for_roles_that_read_hi
     demo_uow: UnitOfWork,
 ) -> None:
     [sealed] = await EncryptionCodec(TEST_KEYS).encode(_plain(SECRET_TEXT))
-    services = build_services(Settings(), cast(Client, None), demo_uow)  # no engine needed
-    client = TestClient(create_app(services, TEST_KEYS, ["http://127.0.0.1:8233"]))
+    desks = build_desks(Settings(), None, demo_uow)  # no engine needed
+    client = TestClient(create_app(desks, TEST_KEYS, ["http://127.0.0.1:8233"]))
     body = json_format.MessageToDict(Payloads(payloads=[sealed]))
     origin = {"Origin": "http://127.0.0.1:8233"}
     assert client.post("/codec/decode", json=body, headers=origin).status_code == 401
-    hr = services.access.issue(Caller(role=Role.mo_hr, mo="MTQ", subject="rh-mtq"), "")
+    hr = desks.tokens.issue(Caller(role=Role.mo_hr, mo="MTQ", subject="rh-mtq"), "")
     refused = client.post("/codec/decode", json=body, headers={**origin, **_bearer(hr.token)})
     assert refused.status_code == 403
     assert SECRET_TEXT not in refused.text
-    auditor = services.access.issue(Caller(role=Role.auditor, subject="verif-1"), "")
+    auditor = desks.tokens.issue(Caller(role=Role.auditor, subject="verif-1"), "")
     headers = {**origin, **_bearer(auditor.token)}
     response = client.post("/codec/decode", json=body, headers=headers)
     assert response.status_code == 200
@@ -107,7 +105,7 @@ async def test_the_codec_endpoint_decodes_for_the_ui_only_for_roles_that_read_hi
     assert in_path.json() == response.json()
     assert client.post(f"/codec/{hr.token}/decode", json=body).status_code == 403
     # Every opening is in the audit trail, with who; the token in the path never is.
-    trail = services.audit.entries()
+    trail = desks.trail.entries()
     assert [(e.actor, e.action, e.outcome.value) for e in trail][-2:] == [
         ("verif-1", "payload.decode", "done"),
         ("rh-mtq", "payload.decode", "refused"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from starter.cli import main
+from starter.cli.main import main
 
 REQUEST = ("--description", "besoin", "--authorised-by", "30001", "--by", "rh-mtq")
 MAIL = ("--mo-email", "sagir@mtq.example")

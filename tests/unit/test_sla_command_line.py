@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from starter.cli import main
+from starter.cli.main import main
 
 
 def run(

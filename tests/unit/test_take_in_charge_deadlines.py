@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from models.service_calendar import MONTREAL, ServiceCalendar, quebec_holidays
-from models.sla import Channel, explain_deadline, reopen_deadline, take_in_charge_deadline
+from models.sla import Channel, explain_deadline, reopen_until, take_in_charge_deadline
 
 CALENDAR = ServiceCalendar()
 
@@ -120,13 +120,13 @@ def test_explain_lists_counted_periods_and_skipped_closures() -> None:
 
 def test_reopen_window_is_ten_open_days_after_the_return() -> None:
     # Returned Monday 2026-11-23: ten open days later is Monday 2026-12-07, until 16:30.
-    assert reopen_deadline(local("2026-11-23T10:00"), CALENDAR).isoformat() == (
+    assert reopen_until(local("2026-11-23T10:00"), CALENDAR).isoformat() == (
         "2026-12-07T16:30:00-05:00"
     )
 
 
 def test_reopen_window_skips_the_holiday_season() -> None:
-    until = reopen_deadline(local("2026-12-21T10:00"), CALENDAR)
+    until = reopen_until(local("2026-12-21T10:00"), CALENDAR)
     # Open days after Dec 21: 22, 23, 28, 29, 30, Jan 4, 5, 6, 7, 8.
     assert until.isoformat() == "2027-01-08T16:30:00-05:00"
 

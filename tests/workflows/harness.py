@@ -13,19 +13,15 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from activities.audit import AuditActivities
-from activities.service_calendar import CalendarActivities
-from activities.tickets import TicketActivities
 from adapters.database import TicketCounterRow, UnitOfWork
-from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
-from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
 from models.tickets import TicketRecord, TicketRequest, TicketState
-from starter.ticket_desk import TicketDesk
-from worker import activities_for, build_worker, employee_activities_on
+from starter.desks.engine import TemporalEngine
+from starter.desks.tickets import TicketDesk
+from worker import activities_on, build_worker
 
 CALENDAR = ServiceCalendar()
 # Tickets of every test share one test server: give each test its own block of numbers.
@@ -38,7 +34,11 @@ class Harness:
         self.records = SqlTicketRecords(uow)
         self.now = datetime.now(UTC)
         self.desk = TicketDesk(
-            env.client, task_queue, CALENDAR, SqlDirectory(uow), self.records, lambda: self.now
+            TemporalEngine(env.client, task_queue),
+            CALENDAR,
+            SqlDirectory(uow),
+            self.records,
+            lambda: self.now,
         )
         self.opened: list[str] = []
         self.first_number = next(_number_blocks) + 1
@@ -131,13 +131,7 @@ async def running_desk(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Harness]:
     harness = Harness(env, uow, task_queue)
-    activities = activities_for(
-        TicketActivities(harness.records, SqlDirectory(uow)),
-        CalendarActivities(CALENDAR),
-        employee_activities_on(uow),
-        AuditActivities(SqlAuditTrail(uow), SqlDirectory(uow), SqlRequestFacts(uow)),
-    )
-    async with build_worker(env.client, task_queue, activities):
+    async with build_worker(env.client, task_queue, activities_on(uow, CALENDAR)):
         try:
             yield harness
         finally:

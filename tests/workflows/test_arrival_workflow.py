@@ -15,59 +15,57 @@ from adapters.database import ErpWriteRow, UnitOfWork
 from models.arrivals import ArrivalState, ArrivalStatus
 from models.sagir import AccountStatus, Authority, AuthorityKind
 from models.service_calendar import MONTREAL
-from starter.employee_desk import EmployeeDesk
-from starter.errors import InvalidInput, NotFound, Refused
-from tests.workflows.employee_harness import (
+from starter.desks.arrivals import ArrivalDesk
+from starter.desks.errors import InvalidInput, NotFound, Refused
+from tests.workflows.desks_harness import (
     CALENDAR,
     DOSSIER_WAIT_OPEN_DAYS,
-    EmployeeHarness,
+    DesksHarness,
     FlakyGrantErp,
     PartitionRefusingErp,
     arrival_request,
     new_person,
-    running_employee_desk,
+    running_desks,
 )
 from workflows.keys import key_prefix
 
-Desk = tuple[EmployeeHarness, EmployeeDesk]
+Desk = tuple[DesksHarness, ArrivalDesk]
 
 
 @pytest.fixture
 async def desk(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Desk]:
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as pair:
-        yield pair
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        yield harness, harness.arrivals()
 
 
 async def start(desk: Desk, **changes: Any) -> ArrivalState:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     await harness.sync()
-    state = await employee_desk.start_arrival(arrival_request(**changes))
+    state = await arrivals.start(arrival_request(**changes))
     harness.started.append(state.id)
     return state
 
 
 async def settled(desk: Desk, workflow_id: str, status: ArrivalStatus) -> ArrivalState:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     return await harness.eventually(
-        lambda: employee_desk.show_arrival(workflow_id), lambda s: s.status is status
+        lambda: arrivals.show(workflow_id), lambda s: s.status is status
     )
 
 
 async def test_missing_dossier_is_waited_for_with_a_reminder_each_open_day_then_found(
     desk: Desk,
 ) -> None:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     state = await start(desk, employee_number="50001")
     assert state.status is ArrivalStatus.waiting_for_dossier
     first_reminder = CALENDAR.periods_on(
         CALENDAR.open_days_after(harness.now.astimezone(MONTREAL).date(), 1)
     )[0].start
     await harness.move_to(first_reminder + timedelta(minutes=1))
-    state = await harness.eventually(
-        lambda: employee_desk.show_arrival(state.id), lambda s: s.reminders == 1
-    )
+    state = await harness.eventually(lambda: arrivals.show(state.id), lambda s: s.reminders == 1)
     assert state.status is ArrivalStatus.waiting_for_dossier
     key = key_prefix(state.id, state.received_at)
     assert [m.idempotency_key for m in harness.mail.sent(f"{key}/reminder")] == [
@@ -75,13 +73,13 @@ async def test_missing_dossier_is_waited_for_with_a_reminder_each_open_day_then_
     ]
 
     harness.erp.add_person(new_person("50001"))
-    await employee_desk.dossier_ready(state.id)
+    await arrivals.dossier_ready(state.id)
     state = await settled(desk, state.id, ArrivalStatus.received)
     assert state.reminders == 1 and state.reason is None
 
 
 async def test_missing_dossier_gives_up_after_the_configured_open_days(desk: Desk) -> None:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     state = await start(desk, employee_number="50002")
     day = harness.now.astimezone(MONTREAL).date()
     last = CALENDAR.periods_on(CALENDAR.open_days_after(day, DOSSIER_WAIT_OPEN_DAYS))[0].start
@@ -115,7 +113,7 @@ async def test_employee_may_not_authorise_their_own_arrival(desk: Desk) -> None:
     assert state.reason == "authorised_by: nobody may authorise a request for themselves"
 
 
-async def add_releve(harness: EmployeeHarness, valid_from: date, valid_until: date) -> None:
+async def add_releve(harness: DesksHarness, valid_from: date, valid_until: date) -> None:
     harness.erp.add_authority(
         Authority(
             mo="MTQ",
@@ -171,7 +169,7 @@ async def test_ei_responsibility_with_an_unknown_partition_group_is_refused(desk
 async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date(
     desk: Desk,
 ) -> None:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     start_date = await harness.today() + timedelta(days=7)
     state = await start(
         desk,
@@ -181,7 +179,7 @@ async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date
         parameters={"langue": "fr"},
     )
     await settled(desk, state.id, ArrivalStatus.received)
-    await employee_desk.take_arrival(state.id, "agent-tremblay")
+    await arrivals.take(state.id, "agent-tremblay")
     await settled(desk, state.id, ArrivalStatus.prepared)
     prepared = harness.erp.access_of("MTQ", "45871")
     assert prepared.account is AccountStatus.prepared
@@ -190,7 +188,7 @@ async def test_accesses_are_prepared_before_and_active_exactly_at_the_start_date
 
     midnight = datetime.combine(start_date, time(0), MONTREAL)
     await harness.move_to(midnight - timedelta(minutes=1))
-    assert (await employee_desk.show_arrival(state.id)).status is ArrivalStatus.prepared
+    assert (await arrivals.show(state.id)).status is ArrivalStatus.prepared
     assert harness.erp.access_of("MTQ", "45871").account is AccountStatus.prepared
 
     await harness.move_to(midnight)
@@ -208,11 +206,12 @@ async def test_failure_mid_way_undoes_earlier_grants_in_reverse_order(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
     erp = PartitionRefusingErp(demo_uow)
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue, erp) as desk:
-        harness, employee_desk = desk
+    async with running_desks(time_skipping_env, demo_uow, task_queue, erp) as harness:
+        desk = (harness, harness.arrivals())
+        arrivals = desk[1]
         state = await start(desk, responsibilities=["EI-RAPPORTS-FIN"], partition_group="MTQ-DGF")
         await settled(desk, state.id, ArrivalStatus.received)
-        await employee_desk.take_arrival(state.id, "agent-tremblay")
+        await arrivals.take(state.id, "agent-tremblay")
         state = await settled(desk, state.id, ArrivalStatus.failed)
     assert state.reason == "partition MTQ-DGF failed: SAGIR refused the partition group"
     granted = [(step.kind, step.target) for step in state.granted]
@@ -230,11 +229,12 @@ async def test_a_retried_grant_activity_grants_once(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
     erp = FlakyGrantErp(demo_uow)
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue, erp) as desk:
-        harness, employee_desk = desk
+    async with running_desks(time_skipping_env, demo_uow, task_queue, erp) as harness:
+        desk = (harness, harness.arrivals())
+        arrivals = desk[1]
         state = await start(desk, responsibilities=[])
         await settled(desk, state.id, ArrivalStatus.received)
-        await employee_desk.take_arrival(state.id, "agent-tremblay")
+        await arrivals.take(state.id, "agent-tremblay")
         await settled(desk, state.id, ArrivalStatus.prepared)
     assert erp.answers == [True, False]  # the retry found its key and wrote nothing
     with demo_uow.begin() as session:
@@ -253,20 +253,20 @@ async def test_a_retried_grant_activity_grants_once(
 async def test_arrival_not_taken_in_charge_in_24_hours_is_breached_and_escalated(
     desk: Desk,
 ) -> None:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     state = await start(desk)
     await settled(desk, state.id, ArrivalStatus.received)
     await harness.move_to(state.due - timedelta(minutes=1))
-    assert not (await employee_desk.show_arrival(state.id)).breached
+    assert not (await arrivals.show(state.id)).breached
     await harness.move_to(state.due + timedelta(minutes=1))
-    await harness.eventually(lambda: employee_desk.show_arrival(state.id), lambda s: s.breached)
+    await harness.eventually(lambda: arrivals.show(state.id), lambda s: s.breached)
     await harness.eventually(
         _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
     assert harness.records.escalations_of(state.id) == [
         f"{key_prefix(state.id, state.received_at)}/breach"
     ]
-    taken = await employee_desk.take_arrival(state.id, "agent-gagnon")
+    taken = await arrivals.take(state.id, "agent-gagnon")
     assert taken.taken_by == "agent-gagnon"
 
 
@@ -283,7 +283,7 @@ def _async(read: Any) -> Any:
     return wrapped
 
 
-async def no_workflow(harness: EmployeeHarness, workflow_id: str) -> bool:
+async def no_workflow(harness: DesksHarness, workflow_id: str) -> bool:
     try:
         await harness.env.client.get_workflow_handle(workflow_id).describe()
     except RPCError as error:
@@ -305,25 +305,25 @@ async def no_workflow(harness: EmployeeHarness, workflow_id: str) -> bool:
 async def test_a_bad_arrival_is_refused_in_one_sentence_and_starts_nothing(
     desk: Desk, changes: dict[str, Any], message: str
 ) -> None:
-    harness, employee_desk = desk
+    harness, arrivals = desk
     request = arrival_request(**changes)
     with pytest.raises(InvalidInput) as refused:
-        await employee_desk.start_arrival(request)
+        await arrivals.start(request)
     assert str(refused.value).startswith(message)
     assert await no_workflow(harness, f"arrivee-{request.mo}-{request.employee_number}")
 
 
 async def test_only_an_active_ca_agent_may_take_an_arrival(desk: Desk) -> None:
-    _, employee_desk = desk
+    _, arrivals = desk
     state = await start(desk)
     with pytest.raises(InvalidInput, match="^agent: rh-mtq is not an active agent of the CA$"):
-        await employee_desk.take_arrival(state.id, "rh-mtq")
-    assert (await employee_desk.show_arrival(state.id)).taken_by is None
+        await arrivals.take(state.id, "rh-mtq")
+    assert (await arrivals.show(state.id)).taken_by is None
 
 
 async def test_a_malformed_or_unknown_arrival_id_is_refused(desk: Desk) -> None:
-    _, employee_desk = desk
+    _, arrivals = desk
     with pytest.raises(InvalidInput, match="is not an arrival id like arrivee-MTQ-45871"):
-        await employee_desk.show_arrival("depart-MTQ-45871")
+        await arrivals.show("depart-MTQ-45871")
     with pytest.raises(NotFound, match="^arrivee-MTQ-99999 does not exist$"):
-        await employee_desk.dossier_ready("arrivee-MTQ-99999")
+        await arrivals.dossier_ready("arrivee-MTQ-99999")

@@ -15,19 +15,18 @@ from adapters.sql_reports import SqlReports
 from adapters.sql_request_facts import SqlRequestFacts
 from models.arrivals import ArrivalStatus
 from models.audit import Outcome, WorkflowStep, WorkflowSteps
-from tests.workflows.employee_harness import arrival_request, new_person, running_employee_desk
+from tests.workflows.desks_harness import arrival_request, new_person, running_desks
 
 
 async def test_every_step_of_an_arrival_reaches_the_audit_trail_with_its_actor_and_role(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as (harness, desk):
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        desk = harness.arrivals()
         harness.erp.add_person(new_person("50001"))
         today = await harness.today()
-        state = await desk.start_arrival(
-            arrival_request("50001", start_date=today + timedelta(days=3))
-        )
-        await desk.take_arrival(state.id, "agent-tremblay")
+        state = await desk.start(arrival_request("50001", start_date=today + timedelta(days=3)))
+        await desk.take(state.id, "agent-tremblay")
         await harness.move_to(state.activate_at)
         final = await time_skipping_env.client.get_workflow_handle(state.id).result()
     trail = SqlAuditTrail(demo_uow)

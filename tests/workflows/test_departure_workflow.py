@@ -14,28 +14,28 @@ from adapters.database import PersonRow, UnitOfWork
 from models.departures import BirthDayMonth, DepartureState, DepartureStatus, end_of_day
 from models.sagir import AccountStatus
 from models.service_calendar import MONTREAL
-from starter.employee_desk import EmployeeDesk
-from starter.errors import InvalidInput, Refused
-from tests.workflows.employee_harness import (
-    EmployeeHarness,
+from starter.desks.departures import DepartureDesk
+from starter.desks.errors import InvalidInput, Refused
+from tests.workflows.desks_harness import (
+    DesksHarness,
     departure_request,
-    running_employee_desk,
+    running_desks,
 )
 from workflows.keys import key_prefix
 from workflows.search_attributes import LATE_NOTICE
 
-Desk = tuple[EmployeeHarness, EmployeeDesk]
+Desk = tuple[DesksHarness, DepartureDesk]
 
 
 @pytest.fixture
 async def desk(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Desk]:
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as pair:
-        yield pair
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        yield harness, harness.departures()
 
 
-def give_accesses(harness: EmployeeHarness) -> None:
+def give_accesses(harness: DesksHarness) -> None:
     """The demo employee 45871 of MTQ, active in SAGIR with a responsibility and parameters."""
     erp, now = harness.erp, harness.now
     erp.create_account("setup/account", "MTQ", "45871", now)
@@ -46,25 +46,25 @@ def give_accesses(harness: EmployeeHarness) -> None:
 
 
 async def notify(desk: Desk, departure_date: date, **changes: Any) -> DepartureState:
-    harness, employee_desk = desk
+    harness, departures = desk
     await harness.sync()
-    state = await employee_desk.notify_departure(departure_request(departure_date, **changes))
+    state = await departures.notify(departure_request(departure_date, **changes))
     harness.started.append(state.id)
     return state
 
 
 async def show(desk: Desk, workflow_id: str) -> DepartureState:
-    return await desk[1].show_departure(workflow_id)
+    return await desk[1].show(workflow_id)
 
 
 async def test_departure_recorded_at_47_hours_is_refused_and_at_48_hours_accepted(
     desk: Desk,
 ) -> None:
-    harness, employee_desk = desk
+    harness, departures = desk
     state = await notify(desk, await harness.today() + timedelta(days=10))
     await harness.skip(timedelta(hours=47))
     with pytest.raises(Refused, match="only 48 hours after the notice: from ") as refused:
-        await employee_desk.record_departure(state.id, "rh-mtq")
+        await departures.record(state.id, "rh-mtq")
     allowed_at = state.first_notice_at + timedelta(hours=48)
     local = allowed_at.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M")
     assert str(refused.value).endswith(f"from {local} (Montreal time)")
@@ -72,7 +72,7 @@ async def test_departure_recorded_at_47_hours_is_refused_and_at_48_hours_accepte
     assert harness.erp.person("MTQ", "45871").status == "active"  # type: ignore[union-attr]
 
     await harness.skip(timedelta(hours=1))
-    recorded = await employee_desk.record_departure(state.id, "rh-mtq")
+    recorded = await departures.record(state.id, "rh-mtq")
     assert recorded.recorded_by == "rh-mtq" and recorded.recorded_at is not None
     assert recorded.recorded_at >= allowed_at
     assert harness.erp.person("MTQ", "45871").status == "departed"  # type: ignore[union-attr]
@@ -175,11 +175,11 @@ async def test_a_second_notice_updates_the_first_instead_of_starting_another(
 
 
 async def test_departure_completes_once_removed_recorded_and_taken(desk: Desk) -> None:
-    harness, employee_desk = desk
+    harness, departures = desk
     state = await notify(desk, await harness.today() + timedelta(days=3), immediate=True)
-    await employee_desk.take_departure(state.id, "agent-roy")
+    await departures.take(state.id, "agent-roy")
     await harness.skip(timedelta(hours=48))
-    await employee_desk.record_departure(state.id, "rh-mtq")
+    await departures.record(state.id, "rh-mtq")
     state = await harness.eventually(
         lambda: show(desk, state.id), lambda s: s.status is DepartureStatus.completed
     )
@@ -204,12 +204,12 @@ def _read(read: Any) -> Any:
 async def test_a_bad_departure_notice_is_refused_in_one_sentence_and_starts_nothing(
     desk: Desk, changes: dict[str, Any], message: str
 ) -> None:
-    harness, employee_desk = desk
+    harness, departures = desk
     await harness.sync()
     request = departure_request(date(2099, 1, 4))
     request = request.model_copy(update=changes)
     with pytest.raises(InvalidInput) as refused:
-        await employee_desk.notify_departure(request)
+        await departures.notify(request)
     assert str(refused.value).startswith(message)
     with pytest.raises(RPCError, match="not found"):
         await harness.env.client.get_workflow_handle(
@@ -218,9 +218,9 @@ async def test_a_bad_departure_notice_is_refused_in_one_sentence_and_starts_noth
 
 
 async def test_a_malformed_departure_id_is_refused(desk: Desk) -> None:
-    _, employee_desk = desk
+    _, departures = desk
     with pytest.raises(InvalidInput, match="is not a departure id like depart-MTQ-45871"):
-        await employee_desk.record_departure("T-2026-000001", "rh-mtq")
+        await departures.record("T-2026-000001", "rh-mtq")
 
 
 async def test_second_departure_of_a_rehired_employee_is_recorded_and_escalated_again(
@@ -228,11 +228,11 @@ async def test_second_departure_of_a_rehired_employee_is_recorded_and_escalated_
 ) -> None:
     """The departure id comes back for the same employee; its writes must not be taken for
     retries of the first departure's."""
-    harness, employee_desk = desk
+    harness, departures = desk
     first = await notify(desk, await harness.today() + timedelta(days=1))  # late: escalated
-    await employee_desk.take_departure(first.id, "agent-roy")
+    await departures.take(first.id, "agent-roy")
     await harness.skip(timedelta(hours=48))
-    await employee_desk.record_departure(first.id, "rh-mtq")
+    await departures.record(first.id, "rh-mtq")
     await harness.eventually(
         lambda: show(desk, first.id), lambda s: s.status is DepartureStatus.completed
     )
@@ -241,9 +241,9 @@ async def test_second_departure_of_a_rehired_employee_is_recorded_and_escalated_
         session.get(PersonRow, ("MTQ", "45871")).status = "active"  # type: ignore[union-attr]
     second = await notify(desk, await harness.today() + timedelta(days=1))
     assert second.id == first.id
-    await employee_desk.take_departure(second.id, "agent-roy")
+    await departures.take(second.id, "agent-roy")
     await harness.skip(timedelta(hours=48))
-    await employee_desk.record_departure(second.id, "rh-mtq")
+    await departures.record(second.id, "rh-mtq")
     with harness.uow.begin() as session:
         row = session.get(PersonRow, ("MTQ", "45871"))
         assert row is not None

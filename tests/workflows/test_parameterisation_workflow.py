@@ -29,17 +29,17 @@ from models.parameterisation import (
 )
 from models.sagir import Authority, AuthorityKind, Module
 from models.service_calendar import MONTREAL
-from starter.errors import InvalidInput, Refused
-from starter.parameterisation_desk import ParameterisationDesk
-from tests.workflows.employee_harness import (
+from starter.desks.errors import InvalidInput, Refused
+from starter.desks.parameterisation import ParameterisationDesk
+from tests.workflows.desks_harness import (
     ANSWER_WAIT_OPEN_DAYS,
     CALENDAR,
-    EmployeeHarness,
+    DesksHarness,
     FlakyGrantErp,
-    running_employee_desk,
+    running_desks,
 )
 
-Desk = tuple[EmployeeHarness, ParameterisationDesk]
+Desk = tuple[DesksHarness, ParameterisationDesk]
 USER = "52310"  # the demo employee with an active SAGIR account (MTQ)
 
 
@@ -47,8 +47,8 @@ USER = "52310"  # the demo employee with an active SAGIR account (MTQ)
 async def desk(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Desk]:
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as (harness, _):
-        yield harness, harness.param_desk()
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        yield harness, harness.parameterisation()
 
 
 def param_request(kind: ParamKind = ParamKind.access, **changes: Any) -> ParamRequest:
@@ -127,7 +127,7 @@ def erp_write_count(uow: UnitOfWork, prefix: str = "") -> int:
         )
 
 
-async def assert_not_started(harness: EmployeeHarness, workflow_id: str) -> None:
+async def assert_not_started(harness: DesksHarness, workflow_id: str) -> None:
     with pytest.raises(RPCError) as missing:
         await harness.env.client.get_workflow_handle(workflow_id).describe()
     assert missing.value.status is RPCStatusCode.NOT_FOUND
@@ -390,9 +390,8 @@ async def test_a_retried_apply_activity_changes_sagir_once(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
     erp = FlakyGrantErp(demo_uow)
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue, erp) as pair:
-        harness = pair[0]
-        desk = (harness, harness.param_desk())
+    async with running_desks(time_skipping_env, demo_uow, task_queue, erp) as harness:
+        desk = (harness, harness.parameterisation())
         state = await submit(desk, param_request())
         applied = await through_quality_check(desk, state)
     assert erp.answers == [True, False]  # the retry found its key and wrote nothing

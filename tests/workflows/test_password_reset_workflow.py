@@ -15,12 +15,12 @@ from adapters.database import UnitOfWork, UserPasswordRow
 from adapters.sql_sagir_erp import SqlSagirErp
 from models.departures import BIRTH_MISMATCH, BirthDayMonth
 from models.passwords import PasswordResetRequest, PasswordResetState, PasswordStatus
-from starter.errors import InvalidInput
-from starter.password_desk import PasswordDesk
-from tests.workflows.employee_harness import EmployeeHarness, running_employee_desk
+from starter.desks.errors import InvalidInput
+from starter.desks.passwords import PasswordDesk
+from tests.workflows.desks_harness import DesksHarness, running_desks
 from tests.workflows.test_personal_data import opened_text
 
-Desk = tuple[EmployeeHarness, PasswordDesk]
+Desk = tuple[DesksHarness, PasswordDesk]
 USER = "52310"  # the demo employee with an active account, born 9 August
 SECRETS = iter(f"Temp-{n:04d}-secret" for n in range(1000))
 
@@ -33,10 +33,10 @@ def next_secret() -> str:
 async def desk(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Desk]:
-    async with running_employee_desk(
+    async with running_desks(
         time_skipping_env, demo_uow, task_queue, make_secret=next_secret
-    ) as (harness, _):
-        yield harness, harness.password_desk()
+    ) as harness:
+        yield harness, harness.passwords()
 
 
 def reset_request(day: int = 9, month: int = 8, **changes: Any) -> PasswordResetRequest:
@@ -58,7 +58,7 @@ async def reset(desk: Desk, request: PasswordResetRequest) -> PasswordResetState
     return state
 
 
-def mailed_secret(harness: EmployeeHarness, workflow_id: str) -> str:
+def mailed_secret(harness: DesksHarness, workflow_id: str) -> str:
     [mail] = harness.mail.sent(f"{workflow_id}/reset/mail")
     assert mail.to == "annie.morin@mtq.example"
     return mail.body.split(": ")[1].split("\n")[0]
@@ -118,10 +118,10 @@ async def test_a_retried_reset_mails_one_password_the_one_sagir_holds(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> None:
     erp = LosingResetErp(demo_uow)
-    async with running_employee_desk(
+    async with running_desks(
         time_skipping_env, demo_uow, task_queue, erp, make_secret=next_secret
-    ) as (harness, _):
-        state = await reset((harness, harness.password_desk()), reset_request())
+    ) as harness:
+        state = await reset((harness, harness.passwords()), reset_request())
     assert [key.rsplit("/", 1)[1] for key in erp.keys] == ["attempt-1", "attempt-2"]
     secret = mailed_secret(harness, state.id)  # exactly one mail
     assert erp.password_matches("MTQ", USER, secret)

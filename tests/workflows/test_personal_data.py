@@ -17,11 +17,11 @@ from adapters.database import UnitOfWork
 from models.arrivals import ArrivalStatus
 from models.departures import DepartureStatus
 from tests.payload_keys import TEST_CONVERTER
-from tests.workflows.employee_harness import (
+from tests.workflows.desks_harness import (
     arrival_request,
     departure_request,
     new_person,
-    running_employee_desk,
+    running_desks,
 )
 
 PERSONAL = [
@@ -65,28 +65,26 @@ async def test_engine_history_of_arrivals_and_departures_holds_no_personal_data_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as pair:
-        harness, desk = pair
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        arrivals, departures = harness.arrivals(), harness.departures()
         today = await harness.today()
         harness.erp.add_person(new_person("50001"))
-        arrival = await desk.start_arrival(
+        arrival = await arrivals.start(
             arrival_request("50001", start_date=today + timedelta(days=3))
         )
-        refused = await desk.start_arrival(
-            arrival_request("10233", mo="MSSS", authorised_by="99999")
-        )
-        departure = await desk.notify_departure(departure_request(today + timedelta(days=1)))
+        refused = await arrivals.start(arrival_request("10233", mo="MSSS", authorised_by="99999"))
+        departure = await departures.notify(departure_request(today + timedelta(days=1)))
         harness.started += [arrival.id, refused.id, departure.id]
-        await desk.take_arrival(arrival.id, "agent-tremblay")
+        await arrivals.take(arrival.id, "agent-tremblay")
         await harness.move_to(arrival.activate_at)
         await harness.eventually(
-            lambda: desk.show_arrival(arrival.id), lambda s: s.status is ArrivalStatus.active
+            lambda: arrivals.show(arrival.id), lambda s: s.status is ArrivalStatus.active
         )
         await harness.eventually(
-            lambda: desk.show_arrival(refused.id), lambda s: s.status is ArrivalStatus.refused
+            lambda: arrivals.show(refused.id), lambda s: s.status is ArrivalStatus.refused
         )
         await harness.eventually(
-            lambda: desk.show_departure(departure.id),
+            lambda: departures.show(departure.id),
             lambda s: s.status is DepartureStatus.accesses_removed,
         )
         client = time_skipping_env.client

@@ -21,7 +21,7 @@ from models.tickets import (
     TicketRequest,
     TicketStatus,
 )
-from starter.errors import InvalidInput, NotFound, Refused
+from starter.desks.errors import InvalidInput, NotFound, Refused
 from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.harness import CALENDAR, Harness, running_desk
 

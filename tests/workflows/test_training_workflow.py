@@ -23,11 +23,11 @@ from models.training import (
     TrainingStatus,
     training_id,
 )
-from starter.errors import InvalidInput, NotFound
-from starter.training_desk import TrainingDesk
-from tests.workflows.employee_harness import EmployeeHarness, running_employee_desk
+from starter.desks.errors import InvalidInput, NotFound
+from starter.desks.training import TrainingDesk
+from tests.workflows.desks_harness import DesksHarness, running_desks
 
-Desk = tuple[EmployeeHarness, TrainingDesk]
+Desk = tuple[DesksHarness, TrainingDesk]
 SESSION = "RF101-2099-01"
 
 
@@ -35,7 +35,7 @@ SESSION = "RF101-2099-01"
 async def desk(
     time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Desk]:
-    async with running_employee_desk(time_skipping_env, demo_uow, task_queue) as (harness, _):
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
         today = await harness.today()
         SqlSga(demo_uow).add_session(
             Session(
@@ -47,7 +47,7 @@ async def desk(
         )
         for number in ("60001", "60002", "60003", "60004"):
             harness.erp.add_person(participant(number))
-        yield harness, harness.training_desk()
+        yield harness, harness.training()
 
 
 def participant(number: str) -> Person:
@@ -90,7 +90,7 @@ async def settled(desk: Desk, workflow_id: str, status: TrainingStatus) -> Train
     )
 
 
-async def mails_to(harness: EmployeeHarness, number: str, count: int = 1) -> list[str]:
+async def mails_to(harness: DesksHarness, number: str, count: int = 1) -> list[str]:
     """The mails to a participant, once `count` of them are out (activities run in real time)."""
 
     async def read() -> list[str]:

@@ -1,0 +1,94 @@
+"""What every request shares: which process it is, its step record, taking in charge,
+escalations, notices, which employee."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.tickets import ActorCode, Contract
+
+
+class Process(StrEnum):
+    """The desk's processes, by the name the engine's `Process` search attribute gives them
+    (French, as the workflow ids: `arrivee-MTQ-45871`)."""
+
+    ticket = "ticket"
+    arrival = "arrivee"
+    departure = "depart"
+    parameterisation = "param"
+    access = "acces"
+    password = "motdepasse"
+    training = "formation"
+
+
+class StepLog(Contract):
+    """One thing that happened to a request: what, who, when (and why, for refusals)."""
+
+    kind: str
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+class Record(BaseModel):
+    """A workflow's state as it reports it: mutable inside the workflow, plain data outside,
+    with every step it took."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    steps: list[StepLog] = Field(default_factory=list)
+
+    def log(self, kind: str, actor: str, at: datetime, note: str | None = None) -> None:
+        self.steps = [*self.steps, StepLog(kind=kind, actor=actor, at=at, note=note)]
+
+
+class TakeRequest(Contract):
+    agent: ActorCode
+
+
+class Escalation(Contract):
+    """An escalation to the CA supervisors, once per key."""
+
+    idempotency_key: str
+    workflow_id: str
+    mo: str
+    reason: str
+    at: datetime
+
+
+class Recipient(StrEnum):
+    employee = "employee"  # at the work email of the dossier personne
+    manager = "manager"  # at the manager's email given in the request
+    hr = "hr"  # at the MO's HR email given in the request
+
+
+class Notice(Contract):
+    """A message to send through the mail port. The activity reads names and addresses from the
+    dossier personne itself, so they never travel through the history."""
+
+    idempotency_key: str
+    mo: str
+    employee_number: str
+    to: Recipient
+    manager_email: str | None = None
+    hr_email: str | None = None
+    subject: str
+    body: str
+
+
+class EmployeeRef(Contract):
+    """Which employee (no personal data)."""
+
+    mo: str
+    employee_number: str
+
+
+class KeyedEmployeeStep(Contract):
+    """A write about one employee under an idempotency key (workflow id + step)."""
+
+    idempotency_key: str
+    mo: str
+    employee_number: str

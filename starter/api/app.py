@@ -1,0 +1,92 @@
+"""The HTTP API's app factory (FastAPI; OpenAPI at /openapi.json, docs at /docs): every router
+over the guarded desks, the error mapping, the audit trail's middleware and the codec. Every
+route authenticates its caller by bearer token and applies the roles matrix in the desks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from temporalio.client import Client
+
+from starter.api import (
+    arrivals,
+    auditor,
+    departures,
+    parameterisation,
+    passwords,
+    registre,
+    reports,
+    tickets,
+    training,
+)
+from starter.api.codec import add_codec_routes
+from starter.api.errors import add_error_handlers
+from starter.api.trail import record_requests
+from starter.client import reach_engine
+from starter.desks.compose import Desks, build_desks
+from starter.payload_codec import EncryptionCodec, PayloadKey
+from starter.settings import Settings
+
+
+def create_app(desks: Desks, keys: Sequence[PayloadKey], ui_origins: Sequence[str] = ()) -> FastAPI:
+    app = FastAPI(
+        title="sagir-desk",
+        version="0.2.0",
+        description="The Centre d'assistance SAGIR: tickets, arrivals, departures, "
+        "parameterisation and access requests, password help, training, the registre "
+        "d'autorité. Authenticate with `Authorization: Bearer <token>` "
+        "(`sagir-desk token create`).",
+    )
+    app.state.desks = desks
+    # The UI's page calls the codec from the browser: only the UI's own origin may.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(ui_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "OPTIONS"],
+        allow_headers=["Content-Type", "X-Namespace", "Authorization"],
+    )
+    add_error_handlers(app)
+    record_requests(app, desks)
+    for module in (
+        tickets,
+        arrivals,
+        departures,
+        parameterisation,
+        passwords,
+        registre,
+        training,
+        reports,
+        auditor,
+    ):
+        app.include_router(module.router)
+    add_codec_routes(app, EncryptionCodec(keys))
+    return app
+
+
+def build_app(settings: Settings, client: Client, ui_origins: Sequence[str] = ()) -> FastAPI:
+    """The app on the settings' database (brought to the newest schema) and an engine client."""
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.schema import migrate
+
+    uow = UnitOfWork(make_engine(settings.database_url))
+    migrate(uow.engine)
+    return create_app(build_desks(settings, client, uow), settings.payload_keys, ui_origins)
+
+
+def serve(settings: Settings) -> None:
+    """`sagir-desk api`: the HTTP API alone, on an engine and a database already running."""
+    import uvicorn
+
+    async def run() -> None:
+        app = build_app(settings, await reach_engine(settings), ())
+        # No access log: a codec path holds a token; the audit trail records the requests.
+        config = uvicorn.Config(
+            app, host=settings.api_host, port=settings.api_port, access_log=False
+        )
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(run())

@@ -1,0 +1,39 @@
+"""Arrivals over HTTP: the MO's HR starts them, agents take them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from models.arrivals import ArrivalRequest, ArrivalState
+from models.roles import Action
+from starter.api.deps import GuardDep, allow
+from starter.desks.engine import RequestSummary
+
+router = APIRouter(tags=["arrivals"])
+
+
+@router.post("/arrivals", status_code=201, dependencies=[allow(Action.arrival_start)])
+async def start_arrival(body: ArrivalRequest, guard: GuardDep) -> ArrivalState:
+    return await guard.arrivals.start(body)
+
+
+@router.get("/arrivals", dependencies=[allow(Action.arrival_read)])
+async def list_arrivals(guard: GuardDep, mo: str | None = None) -> list[RequestSummary]:
+    return await guard.arrivals.list(mo=mo)
+
+
+@router.get("/arrivals/{arrival_id}", dependencies=[allow(Action.arrival_read)])
+async def show_arrival(arrival_id: str, guard: GuardDep) -> ArrivalState:
+    return await guard.arrivals.show(arrival_id)
+
+
+@router.post("/arrivals/{arrival_id}/take", dependencies=[allow(Action.arrival_take)])
+async def take_arrival(arrival_id: str, guard: GuardDep) -> ArrivalState:
+    return await guard.arrivals.take(arrival_id, guard.caller.subject)
+
+
+@router.post(
+    "/arrivals/{arrival_id}/dossier-ready", dependencies=[allow(Action.arrival_dossier_ready)]
+)
+async def dossier_ready(arrival_id: str, guard: GuardDep) -> ArrivalState:
+    return await guard.arrivals.dossier_ready(arrival_id)

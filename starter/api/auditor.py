@@ -1,0 +1,66 @@
+"""The auditor's tools over HTTP: timelines, the workflows found by filters, replays, the audit
+trail and its check. Auditors read everything and change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from models.audit import AuditEntry, ChainBreak
+from models.roles import Action
+from starter.api.deps import GuardDep, allow
+from starter.desks.auditor import ReplayVerdict, TimelineEvent, WorkflowFound, timeline_csv
+
+router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[allow(Action.audit_read)])
+
+
+@router.get("/history/{workflow_id}", response_model=list[TimelineEvent])
+async def history(
+    workflow_id: str, guard: GuardDep, format: Literal["json", "csv"] = "json"
+) -> object:
+    """A workflow's history as a timeline, its sealed payloads opened."""
+    timeline = await guard.auditor.history(workflow_id)
+    if format == "csv":
+        return Response(timeline_csv(timeline), media_type="text/csv")
+    return timeline
+
+
+@router.get("/workflows")
+async def workflows(
+    guard: GuardDep,
+    mo: str | None = None,
+    process: str | None = None,
+    status: str | None = None,
+    breached: bool | None = None,
+    late_notice: bool | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[WorkflowFound]:
+    return await guard.auditor.find(
+        mo=mo,
+        process=process,
+        status=status,
+        breached=breached,
+        late_notice=late_notice,
+        since=since,
+        until=until,
+    )
+
+
+@router.get("/replay/{workflow_id}")
+async def replay(workflow_id: str, guard: GuardDep) -> ReplayVerdict:
+    """Replay the stored history on the current code: the same decisions, or what differs."""
+    return await guard.auditor.replay(workflow_id)
+
+
+@router.get("/trail")
+async def trail(guard: GuardDep, record: str | None = None) -> list[AuditEntry]:
+    return guard.auditor.entries(record)
+
+
+@router.get("/trail/verify")
+async def verify(guard: GuardDep) -> list[ChainBreak]:
+    """Every break in the audit trail's chain (none: intact)."""
+    return guard.auditor.verify()

@@ -1,0 +1,68 @@
+"""The payload codec the Temporal UI calls to show decoded payloads (`/codec/decode`,
+`/codec/encode`), for callers who may read histories: the token comes in the Authorization
+header (the UI with single sign-on passes its access token), or in the path, for a person who
+sets the UI's data encoder to `/codec/<token>` in their own browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+
+from models.roles import Action, Caller
+from starter.api.deps import current_caller, desks
+from starter.desks.access import authorize
+from starter.desks.errors import InvalidInput
+from starter.payload_codec import EncryptionCodec, PayloadKeyError
+
+
+def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
+    async def header_caller(
+        request: Request,
+        caller: Caller = Depends(current_caller),  # noqa: B008
+    ) -> None:
+        request.state.action = Action.payload_decode
+        authorize(caller, Action.payload_decode)
+
+    def path_caller(request: Request, token: str) -> None:
+        caller = desks(request).tokens.authenticate(f"Bearer {token}")
+        request.state.caller = caller  # for the audit trail
+        request.state.action = Action.payload_decode
+        authorize(caller, Action.payload_decode)
+
+    async def decode(request: Request) -> dict[str, Any]:
+        payloads = await _payloads(request)
+        try:
+            decoded = await codec.decode(payloads.payloads)
+        except PayloadKeyError as error:
+            raise InvalidInput(str(error)) from None
+        return _json(Payloads(payloads=decoded))
+
+    async def encode(request: Request) -> dict[str, Any]:
+        payloads = await _payloads(request)
+        return _json(Payloads(payloads=await codec.encode(payloads.payloads)))
+
+    for path, check in (("/codec", header_caller), ("/codec/{token}", path_caller)):
+        for name, handler in (("decode", decode), ("encode", encode)):
+            app.add_api_route(
+                f"{path}/{name}",
+                handler,
+                methods=["POST"],
+                tags=["codec"],
+                dependencies=[Depends(check)],
+                summary=f"{name.capitalize()} payloads for the Temporal UI",
+            )
+
+
+async def _payloads(request: Request) -> Payloads:
+    body = await request.body()
+    try:
+        return json_format.Parse(body, Payloads())
+    except json_format.ParseError:
+        raise InvalidInput("body: must be a JSON object with a 'payloads' list") from None
+
+
+def _json(payloads: Payloads) -> dict[str, Any]:
+    return json_format.MessageToDict(payloads)

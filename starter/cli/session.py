@@ -1,0 +1,177 @@
+"""What a command needs before it can act: the settings, the engine's client and the database,
+and the desks as the holder of SAGIR_TOKEN may use them (checked exactly as the HTTP API checks
+its callers). Each failure to reach something is one clear line.
+
+A command that may change something is declared with `cls=Changing`: what it did, or the
+refusal it met, goes to the audit trail, as the API's requests do. Everything heavy (the
+engine's SDK, SQLAlchemy) is imported when a command runs, never when the command line starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from starter.desks.errors import DeskError, InvalidInput, Unauthenticated, Unavailable
+
+if TYPE_CHECKING:
+    from adapters.database import UnitOfWork
+    from starter.desks.compose import Desks, GuardedDesks
+    from starter.settings import Settings
+
+Desk = TypeVar("Desk")
+T = TypeVar("T")
+
+
+class Changing(click.Command):
+    """A command that may change something: it goes to the audit trail, refusals included.
+    Its record is its first argument (a workflow id, a line), else the id of what it made."""
+
+
+def settings() -> Settings:
+    """The settings; a bad value in the environment is one sentence (exit code 2)."""
+    from pydantic import ValidationError
+
+    from starter.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidInput(f"configuration: {error.errors()[0]['msg']}") from None
+
+
+def run(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]]) -> T:
+    """Run one action on the guarded desk `pick` chooses, as the holder of SAGIR_TOKEN, on fresh
+    connections to the engine and the database, and close them."""
+    return _as_token_holder(pick, action, engine=True)
+
+
+def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], T]) -> T:
+    """`run` for a desk that needs only the database (the registre, the trail, the reports)."""
+
+    async def settled(desk: Desk) -> T:
+        return action(desk)
+
+    return _as_token_holder(pick, settled, engine=False)
+
+
+def _as_token_holder(
+    pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]], engine: bool
+) -> T:
+    config = settings()
+    if not config.token:
+        raise Unauthenticated(
+            "SAGIR_TOKEN: set it to your token (`sagir-desk token create`); the command line "
+            "acts as its holder"
+        )
+    token = config.token
+
+    async def act(desks: Desks) -> T:
+        guarded = desks.authenticate(f"Bearer {token}")
+        try:
+            result = await action(pick(guarded))
+        except DeskError as refused:
+            _record(desks, guarded, "refused", str(refused), None)
+            raise
+        _record(desks, guarded, "done", "", result)
+        return result
+
+    return asyncio.run(_with_desks(config, engine, act))
+
+
+def administer(action: Callable[[Desks], T]) -> T:
+    """The desk's own administration (tokens), on its own machine: the database only, no token."""
+
+    async def act(desks: Desks) -> T:
+        return action(desks)
+
+    return asyncio.run(_with_desks(settings(), False, act))
+
+
+def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork, bool]:
+    """The database at the newest schema; with `demo`, the demo data loaded when it is empty
+    (whether it was loaded now)."""
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.demo_data import load_demo_data
+    from adapters.schema import migrate
+    from adapters.sql_directory import SqlDirectory
+    from adapters.sql_sagir_erp import SqlSagirErp
+    from adapters.sql_sga import SqlSga
+
+    uow = UnitOfWork(make_engine(config.database_url))
+    migrate(uow.engine)
+    loaded = demo and load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    return uow, loaded
+
+
+def demo_directory() -> tuple[list[str], list[str]]:
+    """The demo data's MOs and agents (`code (role)`), for `sagir-desk dev`'s banner."""
+    from adapters.demo_data import AGENTS, MOS
+
+    return [mo.code for mo in MOS], [f"{a.code} ({a.role.value})" for a in AGENTS]
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _with_desks(config: Settings, engine: bool, act: Callable[[Desks], Awaitable[T]]) -> T:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from temporalio.service import RPCError
+
+    from adapters.database import UnitOfWork, make_engine
+    from starter.client import reach_engine
+    from starter.desks.compose import build_desks
+
+    client = await reach_engine(config) if engine else None
+    uow = UnitOfWork(make_engine(config.database_url))
+    try:
+        return await act(build_desks(config, client, uow))
+    except (OperationalError, ProgrammingError):
+        raise Unavailable(
+            f"the database {shown_url(config.database_url)} is not ready; run `sagir-desk dev` "
+            "or `sagir-desk migrate` first"
+        ) from None
+    except RPCError as error:
+        raise Unavailable(f"the Temporal engine refused the call: {error.message}") from None
+    finally:
+        uow.engine.dispose()
+
+
+def _record(desks: Desks, guarded: GuardedDesks, outcome: str, detail: str, result: object) -> None:
+    """A `Changing` command in the audit trail: who (the token's holder), what, on which
+    record, and how it ended."""
+    from models.audit import AuditEvent, Outcome
+
+    context = click.get_current_context(silent=True)
+    if context is None or not isinstance(context.command, Changing):
+        return
+    record = next(
+        (
+            str(context.params[param.name])
+            for param in context.command.params
+            if isinstance(param, click.Argument) and param.name and context.params.get(param.name)
+        ),
+        None,
+    )
+    record = record or str(getattr(result, "id", "") or context.command_path)
+    caller = guarded.caller
+    desks.trail.append(
+        AuditEvent(
+            at=datetime.now(UTC),
+            workflow_id=record[:120],
+            mo=getattr(result, "mo", None) or caller.mo,
+            actor=caller.subject,
+            role=caller.role.value,
+            action=f"cli {context.command_path.removeprefix('sagir-desk ')}"[:60],
+            outcome=Outcome(outcome),
+            detail=detail[:400],
+        )
+    )

@@ -1,0 +1,214 @@
+"""The auditor's tools: a workflow's history as a readable timeline with its payloads opened,
+the workflows found by MO, process, status, breach, late notice and dates (the engine's
+visibility), a replay of a stored history against the current code, and the audit trail with
+the check of its chain. Auditors (and the CA) read; nobody changes anything here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from google.protobuf import json_format
+from pydantic import BaseModel
+from temporalio.api.common.v1 import Payload
+from temporalio.client import WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
+
+from adapters.ports import AuditTrail
+from models.audit import AuditEntry, ChainBreak
+from models.requests import Process
+from models.roles import Action, Caller
+from starter.desks.access import authorize
+from starter.desks.engine import TemporalEngine, visibility_query
+from starter.desks.errors import InvalidInput, NotFound
+from workflows.registry import WORKFLOWS, workflow_runner
+
+WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,119}$")
+
+
+class TimelineEvent(BaseModel):
+    """One event of a workflow's history, its payloads opened."""
+
+    event_id: int
+    at: datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+class WorkflowFound(BaseModel):
+    id: str
+    process: str
+    mo: str
+    status: str
+    breached: bool
+    late_notice: bool
+    started_at: datetime | None
+    closed_at: datetime | None
+
+
+class ReplayVerdict(BaseModel):
+    id: str
+    events: int
+    same_decisions: bool
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditorDesk:
+    engine: TemporalEngine
+    trail: AuditTrail
+
+    async def history(self, workflow_id: str) -> list[TimelineEvent]:
+        history = await self._fetch(workflow_id)
+        codec = self.engine.client.data_converter.payload_codec
+        timeline = []
+        for event in history.events:
+            raw = json_format.MessageToDict(event)
+            payloads: list[tuple[dict[str, Any], Payload]] = []
+            _collect_payloads(raw, payloads)
+            opened = [payload for _, payload in payloads]
+            if codec is not None and opened:
+                opened = list(await codec.decode(opened))
+            for (node, _), payload in zip(payloads, opened, strict=True):
+                node.clear()
+                node["value"] = _readable(payload)
+            kind = str(raw.pop("eventType", "")).removeprefix("EVENT_TYPE_").lower()
+            at = event.event_time.ToDatetime().replace(tzinfo=UTC)
+            detail = {
+                name: value
+                for name, value in raw.items()
+                if name.endswith("Attributes") and isinstance(value, dict)
+            }
+            timeline.append(
+                TimelineEvent(
+                    event_id=event.event_id,
+                    at=at,
+                    kind=kind,
+                    detail=next(iter(detail.values()), {}),
+                )
+            )
+        return timeline
+
+    async def find(
+        self,
+        mo: str | None = None,
+        process: str | None = None,
+        status: str | None = None,
+        breached: bool | None = None,
+        late_notice: bool | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 500,
+    ) -> list[WorkflowFound]:
+        query = visibility_query(
+            _process(process), mo, status, breached, late_notice, since=since, until=until
+        )
+        found = await self.engine.list(query, limit)
+        return [WorkflowFound.model_validate(item, from_attributes=True) for item in found]
+
+    async def replay(self, workflow_id: str) -> ReplayVerdict:
+        """Replay the stored history on the current workflow code: does it still lead to the
+        same decisions?"""
+        history = await self._fetch(workflow_id)
+        replayer = Replayer(
+            workflows=WORKFLOWS,
+            data_converter=self.engine.client.data_converter,
+            workflow_runner=workflow_runner(),
+        )
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        failure = result.replay_failure
+        return ReplayVerdict(
+            id=workflow_id,
+            events=len(history.events),
+            same_decisions=failure is None,
+            problem=None if failure is None else str(failure),
+        )
+
+    async def _fetch(self, workflow_id: str) -> WorkflowHistory:
+        if not WORKFLOW_ID.match(workflow_id):
+            raise InvalidInput(f"id: {workflow_id!r} is not a workflow id")
+        try:
+            return await self.engine.client.get_workflow_handle(workflow_id).fetch_history()
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound(f"{workflow_id} does not exist") from None
+            raise
+
+    def entries(self, record: str | None = None) -> list[AuditEntry]:
+        return self.trail.entries(record)
+
+    def verify(self) -> list[ChainBreak]:
+        return self.trail.verify()
+
+
+@dataclass(frozen=True)
+class GuardedAuditor:
+    desk: AuditorDesk
+    caller: Caller
+
+    async def history(self, workflow_id: str) -> list[TimelineEvent]:
+        authorize(self.caller, Action.audit_read)
+        return await self.desk.history(workflow_id)
+
+    async def find(self, **filters: Any) -> list[WorkflowFound]:
+        authorize(self.caller, Action.audit_read)
+        return await self.desk.find(**filters)
+
+    async def replay(self, workflow_id: str) -> ReplayVerdict:
+        authorize(self.caller, Action.audit_read)
+        return await self.desk.replay(workflow_id)
+
+    def entries(self, record: str | None = None) -> list[AuditEntry]:
+        authorize(self.caller, Action.audit_read)
+        return self.desk.entries(record)
+
+    def verify(self) -> list[ChainBreak]:
+        authorize(self.caller, Action.audit_read)
+        return self.desk.verify()
+
+
+def _process(name: str | None) -> Process | None:
+    if name is None:
+        return None
+    try:
+        return Process(name)
+    except ValueError:
+        names = ", ".join(process.value for process in Process)
+        raise InvalidInput(f"process: {name!r} is not one of {names}") from None
+
+
+def timeline_csv(timeline: list[TimelineEvent]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["event_id", "at", "kind", "detail"])
+    for event in timeline:
+        detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True, default=str)
+        writer.writerow([event.event_id, event.at.isoformat(), event.kind, detail])
+    return out.getvalue()
+
+
+def _collect_payloads(node: Any, found: list[tuple[dict[str, Any], Payload]]) -> None:
+    if isinstance(node, dict):
+        if "data" in node and "metadata" in node and isinstance(node["metadata"], dict):
+            found.append((node, json_format.ParseDict(node, Payload())))
+            return
+        for value in node.values():
+            _collect_payloads(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_payloads(value, found)
+
+
+def _readable(payload: Payload) -> Any:
+    """A payload as the auditor reads it: JSON when it is JSON, else its text."""
+    text = payload.data.decode(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,106 @@
+"""The one place the doors' desks are built: every desk on one engine client and one database,
+and, for a caller, every desk in its guarded form (each guarded desk wraps its own desk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from temporalio.client import Client
+
+from adapters.database import UnitOfWork
+from adapters.ports import AuditTrail
+from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_counters import SqlCounters
+from adapters.sql_directory import SqlDirectory
+from adapters.sql_reports import SqlReports
+from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
+from adapters.sql_ticket_records import SqlTicketRecords
+from adapters.sql_tokens import SqlTokens
+from models.roles import Caller
+from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
+from starter.desks.auditor import AuditorDesk, GuardedAuditor
+from starter.desks.departures import DepartureDesk, GuardedDepartures
+from starter.desks.engine import TemporalEngine
+from starter.desks.parameterisation import GuardedParameterisation, ParameterisationDesk
+from starter.desks.passwords import GuardedPasswords, PasswordDesk
+from starter.desks.registre import GuardedRegistre, RegistreDesk
+from starter.desks.reports import GuardedReports, ReportDesk
+from starter.desks.tickets import GuardedTickets, TicketDesk
+from starter.desks.tokens import TokenDesk
+from starter.desks.training import GuardedTraining, TrainingDesk
+from starter.settings import Settings
+
+
+@dataclass(frozen=True)
+class GuardedDesks:
+    """Every desk as one caller may use it."""
+
+    caller: Caller
+    tickets: GuardedTickets
+    arrivals: GuardedArrivals
+    departures: GuardedDepartures
+    parameterisation: GuardedParameterisation
+    passwords: GuardedPasswords
+    training: GuardedTraining
+    registre: GuardedRegistre
+    reports: GuardedReports
+    auditor: GuardedAuditor
+
+
+@dataclass(frozen=True)
+class Desks:
+    tokens: TokenDesk
+    tickets: TicketDesk
+    arrivals: ArrivalDesk
+    departures: DepartureDesk
+    parameterisation: ParameterisationDesk
+    passwords: PasswordDesk
+    training: TrainingDesk
+    registre: RegistreDesk
+    reports: ReportDesk
+    auditor: AuditorDesk
+    # Where the doors record what their callers asked, and how it ended.
+    trail: AuditTrail
+
+    def as_caller(self, caller: Caller) -> GuardedDesks:
+        return GuardedDesks(
+            caller=caller,
+            tickets=GuardedTickets(self.tickets, caller),
+            arrivals=GuardedArrivals(self.arrivals, caller),
+            departures=GuardedDepartures(self.departures, caller),
+            parameterisation=GuardedParameterisation(self.parameterisation, caller),
+            passwords=GuardedPasswords(self.passwords, caller),
+            training=GuardedTraining(self.training, caller),
+            registre=GuardedRegistre(self.registre, caller),
+            reports=GuardedReports(self.reports, caller),
+            auditor=GuardedAuditor(self.auditor, caller),
+        )
+
+    def authenticate(self, authorization: str | None) -> GuardedDesks:
+        """Every desk as the holder of an `Authorization: Bearer <token>` header may use it."""
+        return self.as_caller(self.tokens.authenticate(authorization))
+
+
+def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> Desks:
+    """Every desk on the database; the engine's `client` is None for a command that needs only
+    the database (it fails clearly if it reaches for the engine)."""
+    directory, erp, counters = SqlDirectory(uow), SqlSagirErp(uow), SqlCounters(uow)
+    engine = TemporalEngine(client, settings.task_queue)
+    calendar = settings.calendar
+    trail = SqlAuditTrail(uow)
+    return Desks(
+        tokens=TokenDesk(SqlTokens(uow), directory, erp),
+        tickets=TicketDesk(engine, calendar, directory, SqlTicketRecords(uow)),
+        arrivals=ArrivalDesk(engine, calendar, directory, settings.dossier_wait_open_days),
+        departures=DepartureDesk(engine, calendar, directory, erp),
+        parameterisation=ParameterisationDesk(
+            engine, calendar, directory, erp, counters, settings.answer_wait_open_days
+        ),
+        passwords=PasswordDesk(engine, directory, erp, counters),
+        training=TrainingDesk(engine, directory, erp, SqlSga(uow)),
+        registre=RegistreDesk(directory, erp),
+        reports=ReportDesk(SqlReports(uow), calendar),
+        auditor=AuditorDesk(engine, trail),
+        trail=trail,
+    )

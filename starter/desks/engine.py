@@ -1,0 +1,213 @@
+"""How every desk speaks to the Temporal engine: start a workflow (or say it already runs), read
+its state, send it a step whose refusal becomes the caller's one sentence, and find workflows
+through the engine's visibility. `Engine` is the port the desks depend on; `TemporalEngine` is
+the engine itself, and the desks' unit tests put a fake in its place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, Protocol, cast
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.requests import Process
+from starter.desks.errors import AlreadyRunning, InvalidInput, NotFound, Refused, Unavailable
+from workflows import search_attributes as sa
+
+WorkflowMethod = Callable[..., Any]
+
+
+class Listed(BaseModel):
+    """One workflow as the engine's visibility lists it: its search attributes, never personal
+    data. Each desk's summary takes the fields it shows."""
+
+    id: str
+    process: str = ""
+    mo: str = ""
+    channel: str = ""
+    status: str = ""
+    urgent: bool = False
+    breached: bool = False
+    late_notice: bool = False
+    due: datetime | None = None
+    started_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class RequestSummary(BaseModel):
+    """One line of a list of arrivals, departures, parameterisation or access requests."""
+
+    id: str
+    mo: str
+    status: str
+    breached: bool
+    late_notice: bool
+    due: datetime | None
+
+
+class Engine(Protocol):
+    async def start(
+        self,
+        run: WorkflowMethod,
+        argument: Any,
+        workflow_id: str,
+        attributes: list[SearchAttributePair[Any]],
+        again: bool = True,
+    ) -> None:
+        """Start a workflow; `AlreadyRunning` if one with this id runs. `again`: whether the id
+        may be started anew once its workflow has finished."""
+
+    async def state(self, workflow: type, workflow_id: str) -> Any:
+        """The workflow's state (its `state` query; its result once it has completed: the same
+        final state); `NotFound`."""
+
+    async def step(self, update: WorkflowMethod, argument: Any, workflow_id: str) -> Any:
+        """Send one step (an update); its validator's refusal is `Refused`, in its words."""
+
+    async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None: ...
+
+    async def result(self, workflow: type, workflow_id: str) -> Any:
+        """Wait for the workflow's end and return its result."""
+
+    async def list(self, query: str | None, limit: int) -> list[Listed]: ...
+
+
+class TemporalEngine:
+    def __init__(self, client: Client | None, task_queue: str) -> None:
+        self._client = client
+        self.task_queue = task_queue
+
+    @property
+    def client(self) -> Client:
+        """The engine's client; a command that needs only the database has none."""
+        if self._client is None:
+            raise Unavailable("this command was given no connection to the Temporal engine")
+        return self._client
+
+    async def start(
+        self,
+        run: WorkflowMethod,
+        argument: Any,
+        workflow_id: str,
+        attributes: list[SearchAttributePair[Any]],
+        again: bool = True,
+    ) -> None:
+        try:
+            await self.client.start_workflow(
+                run,
+                argument,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_reuse_policy=(
+                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                    if again
+                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
+                ),
+                search_attributes=TypedSearchAttributes(attributes),
+            )
+        except WorkflowAlreadyStartedError:
+            raise AlreadyRunning(workflow_id) from None
+
+    async def state(self, workflow: type, workflow_id: str) -> Any:
+        handle = self._handle(workflow, workflow_id)
+        try:
+            return await handle.query(workflow.state)  # type: ignore[attr-defined]
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound(f"{workflow_id} does not exist") from None
+            # A completed workflow whose query cannot be answered (the time-skipping test
+            # server answers none): its result is the same final state.
+            if (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED:
+                return await handle.result()
+            raise
+
+    async def step(self, update: WorkflowMethod, argument: Any, workflow_id: str) -> Any:
+        try:
+            handle = self.client.get_workflow_handle(workflow_id)
+            return await handle.execute_update(cast(Any, update), argument)
+        except WorkflowUpdateFailedError as failed:
+            raise Refused(refusal_reason(failed)) from None
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound(f"{workflow_id} does not exist or is finished") from None
+            raise
+
+    async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None:
+        await self.client.get_workflow_handle(workflow_id).signal(signal)
+
+    async def result(self, workflow: type, workflow_id: str) -> Any:
+        return await self._handle(workflow, workflow_id).result()
+
+    async def list(self, query: str | None, limit: int) -> list[Listed]:
+        found = []
+        async for execution in self.client.list_workflows(query, limit=limit):
+            attrs = execution.typed_search_attributes
+            found.append(
+                Listed(
+                    id=execution.id,
+                    process=attrs.get(sa.PROCESS) or "",
+                    mo=attrs.get(sa.MO) or "",
+                    channel=attrs.get(sa.CHANNEL) or "",
+                    status=attrs.get(sa.STATUS) or "",
+                    urgent=bool(attrs.get(sa.URGENT)),
+                    breached=bool(attrs.get(sa.BREACHED)),
+                    late_notice=bool(attrs.get(sa.LATE_NOTICE)),
+                    due=attrs.get(sa.DUE),
+                    started_at=execution.start_time,
+                    closed_at=execution.close_time,
+                )
+            )
+        return sorted(found, key=lambda item: item.id)
+
+    def _handle(self, workflow: type, workflow_id: str) -> WorkflowHandle[Any, Any]:
+        """A handle whose result is read as the workflow's `run` returns it."""
+        return self.client.get_workflow_handle_for(workflow.run, workflow_id)  # type: ignore[attr-defined]
+
+
+def refusal_reason(failed: WorkflowUpdateFailedError) -> str:
+    """The refusal's own sentence, as the workflow's validator or handler wrote it."""
+    cause = failed.cause
+    return getattr(cause, "message", None) or str(cause or failed)
+
+
+def visibility_query(
+    process: Process | None = None,
+    mo: str | None = None,
+    status: str | None = None,
+    breached: bool | None = None,
+    late_notice: bool | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> str | None:
+    """The search attributes' clauses joined by AND (None: every workflow), each value checked
+    before it goes into the query's text."""
+    clauses = []
+    if process is not None:
+        clauses.append(f"{sa.PROCESS.name} = '{Process(process).value}'")
+    if mo is not None:
+        if not mo.isalnum():
+            raise InvalidInput(f"mo: {mo!r} is not an MO code")
+        clauses.append(f"{sa.MO.name} = '{mo}'")
+    if status is not None:
+        if not status.replace("_", "").isalnum():
+            raise InvalidInput(f"status: {status!r} is not a status")
+        clauses.append(f"{sa.STATUS.name} = '{status}'")
+    if breached is not None:
+        clauses.append(f"{sa.BREACHED.name} = {str(breached).lower()}")
+    if late_notice is not None:
+        clauses.append(f"{sa.LATE_NOTICE.name} = {str(late_notice).lower()}")
+    if since is not None:
+        clauses.append(f"StartTime >= '{since.isoformat()}T00:00:00Z'")
+    if until is not None:
+        clauses.append(f"StartTime < '{until.isoformat()}T23:59:59Z'")
+    return " AND ".join(clauses) or None

@@ -1,0 +1,209 @@
+"""Tickets: opening them and acting on them, the one path the command line, the API and the
+console take. The desk checks what the workflow cannot (the MO and the agents exist, the receipt
+is not in the future), computes the take-in-charge deadline once, and speaks to the workflows;
+its guarded form applies the roles: an MO user opens and reads their own tickets, a DGGIR pilot
+reads and brings back the ones forwarded to them, the CA works them all."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from adapters.ports import Directory, TicketRecords
+from models import ticket_lifecycle as lifecycle
+from models.requests import Process
+from models.roles import Action, Caller, Role
+from models.service_calendar import ServiceCalendar
+from models.sla import check_urgency, take_in_charge_deadline
+from models.tickets import (
+    TICKET_ID_PATTERN,
+    OpenTicket,
+    TicketRequest,
+    TicketState,
+    TicketStatus,
+    ticket_number,
+)
+from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
+from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.clock import Clock, utc_now
+from starter.desks.engine import Engine, visibility_query
+from starter.desks.errors import InvalidInput, NotFound
+from workflows.search_attributes import ticket_attributes
+from workflows.tickets import TicketWorkflow
+
+# Steps only a CA agent (or supervisor) may take; the others may come from a client or a pilot.
+AGENT_STEPS = {
+    "take",
+    "forward",
+    "ask_client",
+    "propose",
+    "check_quality",
+    "return_to_client",
+    "close",
+}
+STEP_ACTIONS = {
+    **{name: Action.ticket_work for name in AGENT_STEPS},
+    "bring_back": Action.ticket_back,
+    "record_answer": Action.ticket_answer,
+    "reopen": Action.ticket_reopen,
+}
+LIMIT = 200
+
+
+class TicketSummary(BaseModel):
+    """One line of `ticket list` and `queue`, read from the engine's visibility."""
+
+    id: str
+    mo: str
+    channel: str
+    status: str
+    urgent: bool
+    breached: bool
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketDesk:
+    engine: Engine
+    calendar: ServiceCalendar
+    directory: Directory
+    records: TicketRecords
+    clock: Clock = utc_now
+
+    async def open(self, request: TicketRequest) -> TicketState:
+        """Check the request, compute its deadline once, and start its workflow."""
+        now = self.clock()
+        received = request.received_at or now
+        if received > now:
+            raise InvalidInput(
+                f"received_at: {received.isoformat()} is in the future; a request cannot be "
+                "received later than now"
+            )
+        require_mo(self.directory, request.mo)
+        try:
+            check_urgency(request.channel, request.urgent)
+        except ValueError as error:
+            raise InvalidInput(f"urgent: {error}") from None
+        due = take_in_charge_deadline(request.channel, received, self.calendar)
+        number = ticket_number(received.year, self.records.next_ticket_number(received.year))
+        ticket = OpenTicket(
+            ticket_id=number,
+            **request.model_dump(exclude={"received_at"}),
+            received_at=received,
+            due=due,
+        )
+        state = lifecycle.open_ticket(ticket)
+        # A ticket number is never given twice, even after its ticket has closed.
+        await self.engine.start(
+            TicketWorkflow.run, ticket, number, ticket_attributes(state), again=False
+        )
+        return state
+
+    async def show(self, ticket_id: str) -> TicketState:
+        state: TicketState = await self.engine.state(TicketWorkflow, _checked(ticket_id))
+        return state
+
+    async def act(self, step_name: str, ticket_id: str, step: Any) -> TicketState:
+        """Send one step (an update of TicketWorkflow) and return the state after it."""
+        if step_name not in STEP_ACTIONS:
+            raise InvalidInput(f"step: {step_name} is not a step of a ticket")
+        actor = getattr(step, "agent", None)
+        if step_name in AGENT_STEPS and actor is not None:
+            require_agent(self.directory, actor)
+        update = getattr(TicketWorkflow, step_name)
+        state: TicketState = await self.engine.step(update, step, _checked(ticket_id))
+        return state
+
+    async def list(
+        self,
+        mo: str | None = None,
+        status: TicketStatus | None = None,
+        breached: bool | None = None,
+        limit: int = LIMIT,
+    ) -> list[TicketSummary]:
+        status_value = None if status is None else TicketStatus(status).value
+        query = visibility_query(Process.ticket, mo, status_value, breached)
+        found = await self.engine.list(query, limit)
+        return [TicketSummary.model_validate(item, from_attributes=True) for item in found]
+
+    async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
+        """Tickets not yet taken in charge, in the order agents serve them: urgent first, then
+        the earliest deadline."""
+        waiting = await self.list(mo=mo, status=TicketStatus.received)
+        far = datetime.max.replace(tzinfo=UTC)
+        return sorted(waiting, key=lambda t: (not t.urgent, t.due or far, t.id))
+
+
+@dataclass(frozen=True)
+class GuardedTickets:
+    desk: TicketDesk
+    caller: Caller
+
+    async def open(self, request: TicketRequest) -> TicketState:
+        caller = self.caller
+        authorize(caller, Action.ticket_open)
+        own_mo(caller, request.mo)
+        if caller.role is Role.mo_user:
+            acting_as_self(caller, "requester", request.requester)
+        return await self.desk.open(request)
+
+    async def show(self, ticket_id: str, action: Action = Action.ticket_read) -> TicketState:
+        """The ticket, if the caller may see it: its MO's users see their own, a DGGIR pilot the
+        ones forwarded to them; any other answers 404 as if it did not exist."""
+        caller = self.caller
+        authorize(caller, action)
+        state = await self.desk.show(ticket_id)
+        hidden = (
+            not caller.sees(state.mo)
+            or (caller.role is Role.mo_user and state.requester != caller.subject)
+            or (caller.role is Role.dggir_pilot and state.forwarded_to != caller.subject)
+        )
+        if hidden:
+            raise NotFound(f"{ticket_id} does not exist")
+        return state
+
+    async def act(self, step_name: str, ticket_id: str, step: Any) -> TicketState:
+        action = STEP_ACTIONS.get(step_name)
+        if action is None:
+            raise InvalidInput(f"step: {step_name} is not a step of a ticket")
+        await self.show(ticket_id, action)
+        actor_field = "agent" if hasattr(step, "agent") else "by"
+        acting_as_self(self.caller, actor_field, getattr(step, actor_field))
+        return await self.desk.act(step_name, ticket_id, step)
+
+    async def list(
+        self,
+        mo: str | None = None,
+        status: TicketStatus | None = None,
+        breached: bool | None = None,
+        limit: int = LIMIT,
+    ) -> builtins.list[TicketSummary]:
+        caller = self.caller
+        authorize(caller, Action.ticket_read)
+        show, scope = listing_scope(caller, mo)
+        if not show:
+            return []
+        found = await self.desk.list(scope, status, breached, limit)
+        if caller.role not in (Role.mo_user, Role.dggir_pilot):
+            return found
+        # Their own tickets only: the engine's visibility does not know the requester.
+        mine = []
+        for summary in found:
+            try:
+                await self.show(summary.id)
+            except NotFound:
+                continue
+            mine.append(summary)
+        return mine
+
+    async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
+        authorize(self.caller, Action.queue_read)
+        return await self.desk.queue(mo)
+
+
+def _checked(ticket_id: str) -> str:
+    return checked_id(TICKET_ID_PATTERN, ticket_id, "a ticket number", "T-2026-000123")

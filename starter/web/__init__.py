@@ -1,1 +1,0 @@
-"""The HTTP API's routes, one module per domain; `starter/api.py` assembles them."""

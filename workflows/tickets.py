@@ -1,0 +1,273 @@
+"""The ticket workflow: one durable workflow per support ticket, its id the ticket number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.service_calendar import CalendarActivities
+    from activities.tickets import TicketActivities
+    from models import ticket_lifecycle as lifecycle
+    from models.requests import Process
+    from models.ticket_lifecycle import StepRefused
+    from models.tickets import (
+        AskClient,
+        BreachEscalation,
+        BringBack,
+        CheckQuality,
+        CloseTicket,
+        ForwardTicket,
+        OpenTicket,
+        ProposeSolution,
+        RecordAnswer,
+        ReopenTicket,
+        ReopenUntilRequest,
+        ReturnToClient,
+        TakeTicket,
+        TicketRecord,
+        TicketState,
+        TicketStatus,
+    )
+    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.audit_feed import AuditFeed
+    from workflows.search_attributes import ticket_attributes
+
+Step = TypeVar("Step")
+
+
+@workflow.defn
+class TicketWorkflow:
+    """One support ticket, from receipt to closure (RULES.md "Ticket lifecycle").
+
+    Updates (each validated; a refused step is answered with the reason and changes nothing):
+    `take`, `forward`, `bring_back`, `ask_client`, `record_answer`, `propose`, `check_quality`,
+    `return_to_client`, `close`, `reopen`. Each returns the ticket's state after the step.
+    Queries: `state`. Signals: none.
+    Timers: the take-in-charge deadline (the ticket is marked breached and escalated to the CA
+    supervisors once, and can still be taken), and the end of the reopen window (a returned
+    ticket nobody reopened is closed; the workflow ends there).
+    """
+
+    @workflow.init
+    def __init__(self, ticket: OpenTicket) -> None:
+        self._state = lifecycle.open_ticket(ticket)
+        self._recorded_version = 0
+        self._busy = False
+
+    @workflow.run
+    async def run(self, ticket: OpenTicket) -> TicketState:
+        feed = AuditFeed(ticket.ticket_id, ticket.mo, Process.ticket, lambda: self._state.steps)
+        state = await self._run(ticket)
+        await feed.close()  # every step in the audit trail before the end
+        return state
+
+    async def _run(self, ticket: OpenTicket) -> TicketState:
+        while True:
+            await self._record()
+            if self._finished():
+                break
+            deadline = self._next_deadline()
+            if deadline is None:
+                await workflow.wait_condition(self._has_news)
+                continue
+            remaining = deadline - workflow.now()
+            if remaining > timedelta(0):
+                try:
+                    await workflow.wait_condition(self._has_news, timeout=remaining)
+                    continue
+                except TimeoutError:
+                    pass
+            await self._on_deadline()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    @workflow.query
+    def state(self) -> TicketState:
+        return self._state
+
+    # --- the agents' steps ---------------------------------------------------------------
+
+    @workflow.update
+    def take(self, step: TakeTicket) -> TicketState:
+        return self._apply(lifecycle.take, step)
+
+    @take.validator
+    def _validate_take(self, step: TakeTicket) -> None:
+        self._validate(lifecycle.take, step)
+
+    @workflow.update
+    def forward(self, step: ForwardTicket) -> TicketState:
+        return self._apply(lifecycle.forward, step)
+
+    @forward.validator
+    def _validate_forward(self, step: ForwardTicket) -> None:
+        self._validate(lifecycle.forward, step)
+
+    @workflow.update
+    def bring_back(self, step: BringBack) -> TicketState:
+        return self._apply(lifecycle.bring_back, step)
+
+    @bring_back.validator
+    def _validate_bring_back(self, step: BringBack) -> None:
+        self._validate(lifecycle.bring_back, step)
+
+    @workflow.update
+    def ask_client(self, step: AskClient) -> TicketState:
+        return self._apply(lifecycle.ask_client, step)
+
+    @ask_client.validator
+    def _validate_ask_client(self, step: AskClient) -> None:
+        self._validate(lifecycle.ask_client, step)
+
+    @workflow.update
+    def record_answer(self, step: RecordAnswer) -> TicketState:
+        return self._apply(lifecycle.record_answer, step)
+
+    @record_answer.validator
+    def _validate_record_answer(self, step: RecordAnswer) -> None:
+        self._validate(lifecycle.record_answer, step)
+
+    @workflow.update
+    def propose(self, step: ProposeSolution) -> TicketState:
+        return self._apply(lifecycle.propose, step)
+
+    @propose.validator
+    def _validate_propose(self, step: ProposeSolution) -> None:
+        self._validate(lifecycle.propose, step)
+
+    @workflow.update
+    def check_quality(self, step: CheckQuality) -> TicketState:
+        return self._apply(lifecycle.check_quality, step)
+
+    @check_quality.validator
+    def _validate_check_quality(self, step: CheckQuality) -> None:
+        self._validate(lifecycle.check_quality, step)
+
+    @workflow.update
+    async def return_to_client(self, step: ReturnToClient) -> TicketState:
+        # The reopen window is counted in open days, which needs the holiday list: a local
+        # activity computes it so the answer is kept in the history.
+        self._busy = True
+        try:
+            now = workflow.now()
+            reopen_until = await workflow.execute_local_activity_method(
+                CalendarActivities.reopen_until,
+                ReopenUntilRequest(returned_at=now),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            )
+            return self._commit(
+                _refusal_as_failure(
+                    lifecycle.return_to_client, self._state, step, now, reopen_until
+                )
+            )
+        finally:
+            self._busy = False
+
+    @return_to_client.validator
+    def _validate_return_to_client(self, step: ReturnToClient) -> None:
+        self._refuse_while_busy()
+        lifecycle.return_to_client(self._state, step, workflow.now(), None)
+
+    @workflow.update
+    def close(self, step: CloseTicket) -> TicketState:
+        return self._apply(lifecycle.close, step)
+
+    @close.validator
+    def _validate_close(self, step: CloseTicket) -> None:
+        self._validate(lifecycle.close, step)
+
+    @workflow.update
+    def reopen(self, step: ReopenTicket) -> TicketState:
+        return self._apply(lifecycle.reopen, step)
+
+    @reopen.validator
+    def _validate_reopen(self, step: ReopenTicket) -> None:
+        self._validate(lifecycle.reopen, step)
+
+    # --- orchestration ---------------------------------------------------------------------
+
+    def _validate(
+        self, transition: Callable[[TicketState, Step, datetime], TicketState], step: Step
+    ) -> None:
+        # A StepRefused raised here rejects the update before it reaches the history.
+        self._refuse_while_busy()
+        transition(self._state, step, workflow.now())
+
+    def _apply(
+        self, transition: Callable[[TicketState, Step, datetime], TicketState], step: Step
+    ) -> TicketState:
+        return self._commit(_refusal_as_failure(transition, self._state, step, workflow.now()))
+
+    def _refuse_while_busy(self) -> None:
+        if self._busy:
+            raise StepRefused(
+                f"ticket {self._state.id} is recording another step; try again in a moment"
+            )
+
+    def _commit(self, state: TicketState) -> TicketState:
+        self._state = state
+        workflow.upsert_search_attributes(
+            [pair.key.value_set(pair.value) for pair in ticket_attributes(state)]
+        )
+        return state
+
+    def _has_news(self) -> bool:
+        return self._state.version != self._recorded_version
+
+    async def _record(self) -> None:
+        while self._has_news():
+            snapshot = TicketRecord.of(self._state)
+            await workflow.execute_activity_method(
+                TicketActivities.record_ticket,
+                snapshot,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            self._recorded_version = snapshot.version
+
+    def _next_deadline(self) -> datetime | None:
+        state = self._state
+        if state.taken_at is None and not state.breached:
+            return state.due
+        if state.status in (TicketStatus.returned, TicketStatus.closed):
+            return state.reopen_until
+        return None
+
+    def _finished(self) -> bool:
+        state = self._state
+        if state.status is not TicketStatus.closed:
+            return False
+        return state.reopen_until is None or workflow.now() >= state.reopen_until
+
+    async def _on_deadline(self) -> None:
+        now = workflow.now()
+        state = self._state
+        if lifecycle.breach_is_due(state, now):
+            self._commit(lifecycle.breach(state, now))
+            await workflow.execute_activity_method(
+                TicketActivities.escalate_breach,
+                BreachEscalation(
+                    idempotency_key=f"{state.id}/breach",
+                    ticket_id=state.id,
+                    mo=state.mo,
+                    due=state.due,
+                    breached_at=now,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        elif state.status is TicketStatus.returned:
+            self._commit(lifecycle.close_when_window_ends(state, now))
+
+
+def _refusal_as_failure(transition: Callable[..., TicketState], *args: Any) -> TicketState:
+    """In a handler (a race the validator could not see): fail the update, not the workflow."""
+    try:
+        return transition(*args)
+    except StepRefused as refused:
+        raise ApplicationError(str(refused), type="StepRefused", non_retryable=True) from None
