@@ -21,4 +21,5 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) bench/cli_startup.py
 	$(PY) bench/ticket_throughput.py
