@@ -122,7 +122,8 @@ async def run_worker(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("temporalio").setLevel(logging.WARNING)
+    for chatty in ("temporalio", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     asyncio.run(run_worker(Settings()))
 
 

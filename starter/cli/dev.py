@@ -213,10 +213,10 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
         " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
         "  sagir-desk queue",
-        "Ctrl-C stops everything",
     ]
     if settings.temporal_address != "localhost:7233":
         lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")
+    lines.append("Ctrl-C stops everything")
     print("\n".join(lines), flush=True)
 
 
