@@ -143,7 +143,12 @@ class TemporalEngine:
             raise
 
     async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None:
-        await self.client.get_workflow_handle(workflow_id).signal(signal)
+        try:
+            await self.client.get_workflow_handle(workflow_id).signal(signal)
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise NotFound(f"{workflow_id} does not exist or is finished") from None
+            raise
 
     async def result(self, workflow: type, workflow_id: str) -> Any:
         return await self._handle(workflow, workflow_id).result()

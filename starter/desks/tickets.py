@@ -17,7 +17,7 @@ from adapters.ports import Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.requests import Process
 from models.roles import Action, Caller, Role
-from models.service_calendar import ServiceCalendar
+from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import check_urgency, take_in_charge_deadline
 from models.tickets import (
     TICKET_ID_PATTERN,
@@ -89,7 +89,8 @@ class TicketDesk:
         except ValueError as error:
             raise InvalidInput(f"urgent: {error}") from None
         due = take_in_charge_deadline(request.channel, received, self.calendar)
-        number = ticket_number(received.year, self.records.next_ticket_number(received.year))
+        year = received.astimezone(MONTREAL).year  # the service's year, not UTC's
+        number = ticket_number(year, self.records.next_ticket_number(year))
         ticket = OpenTicket(
             ticket_id=number,
             **request.model_dump(exclude={"received_at"}),

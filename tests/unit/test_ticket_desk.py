@@ -172,6 +172,16 @@ async def test_ticket_numbers_follow_each_other_within_a_year_and_start_again_ea
     ]
 
 
+async def test_a_ticket_received_on_new_years_eve_in_montreal_takes_that_years_number(
+    desk: TicketDesk,
+) -> None:
+    """19:30 on December 31 in Montreal is already January 1 in UTC: the year is Montreal's."""
+    evening = replace(desk, clock=clock_at(local("2027-01-02T09:00")))
+    state = await evening.open(request(received_at=local("2026-12-31T19:30")))
+
+    assert state.id == "T-2026-000001"
+
+
 async def test_a_ticket_number_is_never_started_twice_even_after_its_ticket_closed(
     desk: TicketDesk, engine: FakeEngine
 ) -> None:
