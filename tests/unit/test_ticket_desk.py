@@ -4,7 +4,7 @@ computes once, the numbers it gives, the queue's order, and who may open and rea
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -177,7 +177,8 @@ async def test_a_ticket_received_on_new_years_eve_in_montreal_takes_that_years_n
 ) -> None:
     """19:30 on December 31 in Montreal is already January 1 in UTC: the year is Montreal's."""
     evening = replace(desk, clock=clock_at(local("2027-01-02T09:00")))
-    state = await evening.open(request(received_at=local("2026-12-31T19:30")))
+    received = local("2026-12-31T19:30").astimezone(UTC)  # as the API and the clock give it
+    state = await evening.open(request(received_at=received))
 
     assert state.id == "T-2026-000001"
 
