@@ -177,10 +177,11 @@ class UserPasswordRow(Base):
     reset_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class RequestCounterRow(Base):
-    """The last number handed out in a series of request ids (e.g. `param-MTQ-2026`)."""
+class CounterRow(Base):
+    """The last number handed out in a series: ticket numbers (`T-2026`), request ids
+    (`param-MTQ-2026`)."""
 
-    __tablename__ = "request_counters"
+    __tablename__ = "counters"
     series: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
 
@@ -372,14 +373,6 @@ class TicketStepRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class TicketCounterRow(Base):
-    """The last ticket number handed out in a year."""
-
-    __tablename__ = "ticket_counters"
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class EscalationRow(Base):

@@ -63,17 +63,11 @@ class FakeDirectory:
 
 
 class FakeTicketRecords:
-    """TicketRecords (and Escalations): the ticket projection, one number series per year, and
-    escalations once per key."""
+    """TicketRecords (and Escalations): the ticket projection and escalations once per key."""
 
     def __init__(self) -> None:
-        self._last_numbers: dict[int, int] = {}
         self._tickets: dict[str, TicketRecord] = {}
         self._escalations: dict[str, tuple[Escalation, list[str]]] = {}
-
-    def next_ticket_number(self, year: int) -> int:
-        self._last_numbers[year] = self._last_numbers.get(year, 0) + 1
-        return self._last_numbers[year]
 
     def record(self, ticket: TicketRecord) -> None:
         """Keep the newest version; steps are kept by number, without their notes (the SQL

@@ -29,8 +29,6 @@ from models.training import Cancellation, Course, Enrol, Enrolment, Session, Ses
 class TicketRecords(Protocol):
     """The desk's own records of tickets, and the escalations they caused."""
 
-    def next_ticket_number(self, year: int) -> int: ...
-
     def record(self, ticket: TicketRecord) -> None:
         """Store the ticket as of `ticket.version`; an older or repeated version changes nothing."""
 

@@ -1,13 +1,12 @@
-"""TicketRecords on SQLAlchemy: the ticket projection, ticket numbers and escalations."""
+"""TicketRecords on SQLAlchemy: the ticket projection and the escalations."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.database import (
     EscalationRow,
-    TicketCounterRow,
     TicketRow,
     TicketStepRow,
     UnitOfWork,
@@ -19,26 +18,6 @@ from models.tickets import BreachEscalation, Step, TicketRecord
 class SqlTicketRecords:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-
-    def next_ticket_number(self, year: int) -> int:
-        # An UPDATE ... RETURNING takes the row lock, so two desks never get the same number.
-        for _ in range(3):
-            with self._uow.begin() as session:
-                bumped = session.execute(
-                    update(TicketCounterRow)
-                    .where(TicketCounterRow.year == year)
-                    .values(last_number=TicketCounterRow.last_number + 1)
-                    .returning(TicketCounterRow.last_number)
-                ).scalar_one_or_none()
-                if bumped is not None:
-                    return bumped
-            try:
-                with self._uow.begin() as session:
-                    session.add(TicketCounterRow(year=year, last_number=1))
-                return 1
-            except IntegrityError:
-                continue  # another desk created the year's counter first: bump it instead
-        raise RuntimeError(f"could not allocate a ticket number for {year}")
 
     def record(self, ticket: TicketRecord) -> None:
         with self._uow.begin() as session:

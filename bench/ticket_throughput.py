@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.database import UnitOfWork, make_engine  # noqa: E402
 from adapters.demo_data import load_demo_data  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
+from adapters.sql_counters import SqlCounters  # noqa: E402
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp  # noqa: E402
 from adapters.sql_ticket_records import SqlTicketRecords  # noqa: E402
@@ -164,6 +165,7 @@ async def main() -> None:
                 ServiceCalendar(),
                 SqlDirectory(uow),
                 SqlTicketRecords(uow),
+                SqlCounters(uow),
             )
             async with both:
                 await lifecycles(desk, 20, args.concurrency)  # warm-up

@@ -91,7 +91,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
     trail = SqlAuditTrail(uow)
     return Desks(
         tokens=TokenDesk(SqlTokens(uow), directory, erp),
-        tickets=TicketDesk(engine, calendar, directory, SqlTicketRecords(uow)),
+        tickets=TicketDesk(engine, calendar, directory, SqlTicketRecords(uow), counters),
         arrivals=ArrivalDesk(engine, calendar, directory, settings.dossier_wait_open_days),
         departures=DepartureDesk(engine, calendar, directory, erp),
         parameterisation=ParameterisationDesk(

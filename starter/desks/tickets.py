@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from adapters.ports import Directory, TicketRecords
+from adapters.ports import Counters, Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.requests import Process
 from models.roles import Action, Caller, Role
@@ -72,6 +72,7 @@ class TicketDesk:
     calendar: ServiceCalendar
     directory: Directory
     records: TicketRecords
+    counters: Counters
     clock: Clock = utc_now
 
     async def open(self, request: TicketRequest) -> TicketState:
@@ -90,7 +91,7 @@ class TicketDesk:
             raise InvalidInput(f"urgent: {error}") from None
         due = take_in_charge_deadline(request.channel, received, self.calendar)
         year = received.astimezone(MONTREAL).year  # the service's year, not UTC's
-        number = ticket_number(year, self.records.next_ticket_number(year))
+        number = ticket_number(year, self.counters.next_number(f"T-{year}"))
         ticket = OpenTicket(
             ticket_id=number,
             **request.model_dump(exclude={"received_at"}),

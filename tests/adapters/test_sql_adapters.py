@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.database import UnitOfWork
 from adapters.demo_data import load_demo_data
+from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -43,9 +44,9 @@ def record(version: int, status: TicketStatus = TicketStatus.received) -> Ticket
 
 
 def test_ticket_numbers_are_sequential_and_unique_per_year(uow: UnitOfWork) -> None:
-    records = SqlTicketRecords(uow)
-    assert [records.next_ticket_number(2026) for _ in range(3)] == [1, 2, 3]
-    assert records.next_ticket_number(2027) == 1
+    counters = SqlCounters(uow)
+    assert [counters.next_number("T-2026") for _ in range(3)] == [1, 2, 3]
+    assert counters.next_number("T-2027") == 1
 
 
 def test_projection_keeps_the_newest_version_and_ignores_repeats(uow: UnitOfWork) -> None:

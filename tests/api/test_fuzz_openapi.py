@@ -24,10 +24,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import (
     ApiTokenRow,
+    CounterRow,
     RegistreChangeRow,
     RegistrePersonRow,
-    RequestCounterRow,
-    TicketCounterRow,
     UnitOfWork,
 )
 from tests.api.api_harness import CALLERS, Api, running_api
@@ -40,8 +39,7 @@ from tests.api.test_roles_matrix import (
 
 # What a request writes itself, before any workflow runs (activities write the rest later).
 SYNCHRONOUS = (
-    RequestCounterRow,
-    TicketCounterRow,
+    CounterRow,
     RegistrePersonRow,
     RegistreChangeRow,
     ApiTokenRow,

@@ -102,9 +102,9 @@ def test_an_older_or_repeated_version_of_a_ticket_changes_nothing() -> None:
     assert (kept.version, kept.assignee, len(kept.steps)) == (2, "agent-tremblay", 2)
 
 
-def test_ticket_numbers_are_counted_per_year() -> None:
-    records = FakeTicketRecords()
-    numbers = [records.next_ticket_number(year) for year in (2026, 2026, 2027, 2026)]
+def test_numbers_are_counted_per_series() -> None:
+    counters = FakeCounters()
+    numbers = [counters.next_number(series) for series in ("T-2026", "T-2026", "T-2027", "T-2026")]
     assert numbers == [1, 2, 1, 3]
 
 

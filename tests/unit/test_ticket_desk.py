@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.demo_data import AGENTS, MOS
-from adapters.fakes import FakeDirectory, FakeTicketRecords
+from adapters.fakes import FakeCounters, FakeDirectory, FakeTicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.directory import Agent, AgentRole
 from models.roles import Caller, Role
@@ -68,7 +68,9 @@ def engine() -> FakeEngine:
 @pytest.fixture
 def desk(engine: FakeEngine) -> TicketDesk:
     directory = FakeDirectory(MOS, [*AGENTS, RETIRED])
-    return TicketDesk(engine, CALENDAR, directory, FakeTicketRecords(), clock_at(TUESDAY_NOON))
+    return TicketDesk(
+        engine, CALENDAR, directory, FakeTicketRecords(), FakeCounters(), clock_at(TUESDAY_NOON)
+    )
 
 
 def opened_input(engine: FakeEngine) -> OpenTicket:

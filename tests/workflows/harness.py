@@ -13,7 +13,8 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import TicketCounterRow, UnitOfWork
+from adapters.database import CounterRow, UnitOfWork
+from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.service_calendar import MONTREAL, ServiceCalendar
@@ -38,6 +39,7 @@ class Harness:
             CALENDAR,
             SqlDirectory(uow),
             self.records,
+            SqlCounters(uow),
             lambda: self.now,
         )
         self.opened: list[str] = []
@@ -45,7 +47,7 @@ class Harness:
         block = self.first_number - 1
         with uow.begin() as session:
             for year in range(2026, 2032):
-                session.merge(TicketCounterRow(year=year, last_number=block))
+                session.merge(CounterRow(series=f"T-{year}", last_number=block))
 
     async def move_to(self, local: datetime) -> None:
         """Skip the test server's clock forward to `local` (Montreal time)."""
