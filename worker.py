@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -24,6 +25,7 @@ from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
+from adapters.file_checkpoints import FileCheckpoints
 from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import SagirErp
 from adapters.schema import migrate
@@ -33,8 +35,9 @@ from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
+from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
-from starter.client import connect, register_search_attributes
+from starter.client import connect, ensure_schedules, register_search_attributes
 from starter.settings import Settings
 from workflows.registry import WORKFLOWS, workflow_runner
 
@@ -54,8 +57,10 @@ def activities_for(*instances: object) -> list[Callable[..., Any]]:
 def activities_on(
     uow: UnitOfWork,
     calendar: ServiceCalendar,
+    audit_keys: SealKeys,
     erp: SagirErp | None = None,
     make_secret: Callable[[], str] = temporary_secret,
+    checkpoint_file: Path | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
     (one that fails on cue) or a known temporary secret."""
@@ -76,7 +81,12 @@ def activities_on(
         ParameterisationActivities(erp, mailer),
         PasswordActivities(erp, mailer, make_secret),
         TrainingActivities(sga, erp, mailer),
-        AuditActivities(SqlAuditTrail(uow), directory, SqlRequestFacts(uow)),
+        AuditActivities(
+            SqlAuditTrail(uow, audit_keys),
+            directory,
+            SqlRequestFacts(uow),
+            FileCheckpoints(checkpoint_file) if checkpoint_file else None,
+        ),
     )
 
 
@@ -105,7 +115,10 @@ async def run_worker(settings: Settings) -> None:
     migrate(uow.engine)
     client = await connect(settings)
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
-    worker = build_worker(client, settings.task_queue, activities_on(uow, settings.calendar))
+    await ensure_schedules(client, settings)  # idempotent too
+    worker = build_worker(
+        client, settings.task_queue, activities_on(uow, settings.calendar, settings.audit_keys)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

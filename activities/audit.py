@@ -1,4 +1,5 @@
-"""The audit trail's activity: the steps a workflow logged, each appended once."""
+"""The audit trail's activities: the steps a workflow logged, each appended once; and the
+trail's checkpoint, read from the database and kept outside it."""
 
 from __future__ import annotations
 
@@ -6,16 +7,32 @@ from datetime import datetime
 
 from temporalio import activity
 
-from adapters.ports import AuditTrail, Directory, RequestFacts
-from models.audit import AuditEvent, Outcome, WorkflowSteps
+from adapters.ports import AuditTrail, Checkpoints, Directory, RequestFacts
+from models.audit import AuditEvent, Checkpoint, Outcome, WorkflowSteps
 from models.ticket_lifecycle import SYSTEM
 
 
 class AuditActivities:
-    def __init__(self, trail: AuditTrail, directory: Directory, facts: RequestFacts) -> None:
+    def __init__(
+        self,
+        trail: AuditTrail,
+        directory: Directory,
+        facts: RequestFacts,
+        checkpoints: Checkpoints | None = None,
+    ) -> None:
         self._trail = trail
         self._directory = directory
         self._facts = facts
+        self._checkpoints = checkpoints
+
+    @activity.defn
+    def checkpoint_trail(self) -> Checkpoint:
+        """The trail's newest entry now: returned into the engine's history, and kept in the
+        checkpoint file too when there is one."""
+        checkpoint = self._trail.head()
+        if self._checkpoints is not None:
+            self._checkpoints.record(checkpoint)
+        return checkpoint
 
     @activity.defn
     def append_steps(self, batch: WorkflowSteps) -> int:

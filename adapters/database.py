@@ -295,7 +295,7 @@ class ApiTokenRow(Base):
 
 
 class AuditRow(Base):
-    """One entry of the audit trail; `hash` chains it to the entry before (models/audit.py)."""
+    """One entry of the audit trail, sealed and chained to the one before (models/audit.py)."""
 
     __tablename__ = "audit_trail"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -308,7 +308,9 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(String(400))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # the seal: HMAC-SHA256 under `key_id`
+    # The audit key that sealed it (configuration, never here); none: written before keys.
+    key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # For a workflow's step: `<workflow id>/<run id>/<number>`, so a retried append adds nothing.
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 

@@ -9,11 +9,20 @@ import builtins
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from models.audit import GENESIS, AuditEntry, AuditEvent, ChainBreak, chained, verify_chain
+from models.audit import (
+    GENESIS,
+    AuditEntry,
+    AuditEvent,
+    ChainBreak,
+    Checkpoint,
+    SealKeys,
+    seal,
+    verify_chain,
+)
 from models.directory import Agent, Mo, Person
 from models.mail import Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
@@ -34,6 +43,8 @@ from models.tickets import BreachEscalation, TicketRecord
 from models.tokens import TOKEN_PREFIX, IssuedToken, TokenInfo
 
 Who = tuple[str, str]  # (MO, employee number)
+# An audit key for tests: a fake's, not a secret.
+FAKE_AUDIT_KEYS = SealKeys.of([("fake-audit", b"fake audit key of 32 bytes, ok!!")])
 
 
 class FakeDirectory:
@@ -126,10 +137,11 @@ class FakeCounters:
 
 
 class FakeAuditTrail:
-    """The AuditTrail: entries chained by hash in a list, once per source key; `verify`
-    recomputes the chain with the same functions as the SQL trail."""
+    """The AuditTrail: entries sealed and chained in a list, once per source key; `verify`
+    checks the chain with the same functions as the SQL trail."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: SealKeys = FAKE_AUDIT_KEYS) -> None:
+        self._keys = keys
         self._entries: list[AuditEntry] = []
         self._source_keys: set[str] = set()
         self._head: tuple[int, str] = (0, GENESIS)
@@ -140,7 +152,7 @@ class FakeAuditTrail:
                 return None
             self._source_keys.add(source_key)
         seq, prev_hash = self._head
-        entry = chained(seq + 1, event, prev_hash)
+        entry = seal(self._keys, seq + 1, event, prev_hash, source_key)
         self._entries.append(entry)
         self._head = (entry.seq, entry.hash)
         return entry
@@ -148,8 +160,25 @@ class FakeAuditTrail:
     def entries(self, workflow_id: str | None = None) -> list[AuditEntry]:
         return [e for e in self._entries if workflow_id in (None, e.workflow_id)]
 
-    def verify(self) -> list[ChainBreak]:
-        return verify_chain(sorted(self._entries, key=lambda e: e.seq), *self._head)
+    def head(self) -> Checkpoint:
+        return Checkpoint(seq=self._head[0], hash=self._head[1], at=datetime.now(UTC))
+
+    def verify(self, checkpoints: Sequence[Checkpoint] = ()) -> list[ChainBreak]:
+        entries = sorted(self._entries, key=lambda e: e.seq)
+        return verify_chain(entries, *self._head, self._keys, checkpoints)
+
+
+class FakeCheckpoints:
+    """Checkpoints: kept in a list, newest last."""
+
+    def __init__(self) -> None:
+        self.kept: list[Checkpoint] = []
+
+    def record(self, checkpoint: Checkpoint) -> None:
+        self.kept.append(checkpoint)
+
+    def latest(self, count: int) -> list[Checkpoint]:
+        return self.kept[-count:][::-1]
 
 
 class FakeRequestFacts:

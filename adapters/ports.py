@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from models.audit import AuditEntry, AuditEvent, ChainBreak
+from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint
 from models.directory import Agent, Mo, Person
 from models.mail import Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
@@ -213,8 +214,21 @@ class AuditTrail(Protocol):
 
     def entries(self, workflow_id: str | None = None) -> list[AuditEntry]: ...
 
-    def verify(self) -> list[ChainBreak]:
-        """Every break in the chain: an entry altered, removed or reordered (none: intact)."""
+    def head(self) -> Checkpoint:
+        """The chain's newest entry now, to be kept outside the database."""
+
+    def verify(self, checkpoints: Sequence[Checkpoint] = ()) -> list[ChainBreak]:
+        """Every break in the trail: an entry altered, removed or reordered, and the chain
+        against the checkpoints kept outside the database (none: intact)."""
+
+
+class Checkpoints(Protocol):
+    """Where the audit trail's checkpoints are kept, outside the desk's database."""
+
+    def record(self, checkpoint: Checkpoint) -> None: ...
+
+    def latest(self, count: int) -> list[Checkpoint]:
+        """The newest `count` checkpoints."""
 
 
 class RequestFacts(Protocol):

@@ -1,23 +1,36 @@
-"""The audit trail in the desk's database: appended in order under a lock on its head, never
-updated; `verify` recomputes the chain."""
+"""The audit trail in the desk's database: appended in order under a lock on its head, each entry
+sealed with the configured audit key, never updated; `verify` checks every seal and link, and the
+chain against the checkpoints kept outside the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.database import AuditHeadRow, AuditRow, UnitOfWork
-from models.audit import GENESIS, AuditEntry, AuditEvent, ChainBreak, Outcome, chained, verify_chain
+from models.audit import (
+    GENESIS,
+    AuditEntry,
+    AuditEvent,
+    ChainBreak,
+    Checkpoint,
+    Outcome,
+    SealKeys,
+    seal,
+    verify_chain,
+)
 
 APPEND_ATTEMPTS = 20
 
 
 class SqlAuditTrail:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, keys: SealKeys) -> None:
         self._uow = uow
+        self._keys = keys
 
     def append(self, event: AuditEvent, source_key: str | None = None) -> AuditEntry | None:
         """Append `event`; with a `source_key` already in the trail, append nothing (None).
@@ -47,7 +60,7 @@ class SqlAuditTrail:
             if head is None:
                 head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
                 session.add(head)
-            entry = chained(head.seq + 1, event, head.hash)
+            entry = seal(self._keys, head.seq + 1, event, head.hash, source_key)
             session.add(
                 AuditRow(
                     seq=entry.seq,
@@ -61,6 +74,7 @@ class SqlAuditTrail:
                     detail=entry.detail,
                     prev_hash=entry.prev_hash,
                     hash=entry.hash,
+                    key_id=entry.key_id,
                     source_key=source_key,
                 )
             )
@@ -71,11 +85,20 @@ class SqlAuditTrail:
         with self._uow.begin() as session:
             return list(self._entries(session, workflow_id))
 
-    def verify(self) -> list[ChainBreak]:
+    def head(self) -> Checkpoint:
+        """The chain's newest entry, as a checkpoint to keep outside the database."""
+        with self._uow.begin() as session:
+            head = session.get(AuditHeadRow, 1)
+            seq, hash_ = (0, GENESIS) if head is None else (head.seq, head.hash)
+            return Checkpoint(seq=seq, hash=hash_, at=datetime.now(UTC))
+
+    def verify(self, checkpoints: Sequence[Checkpoint] = ()) -> list[ChainBreak]:
         with self._uow.begin() as session:
             head = session.get(AuditHeadRow, 1)
             head_seq, head_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
-            return verify_chain(self._entries(session, None), head_seq, head_hash)
+            return verify_chain(
+                self._entries(session, None), head_seq, head_hash, self._keys, checkpoints
+            )
 
     @staticmethod
     def _entries(session: Session, workflow_id: str | None) -> Iterator[AuditEntry]:
@@ -95,4 +118,6 @@ class SqlAuditTrail:
                 detail=row.detail,
                 prev_hash=row.prev_hash,
                 hash=row.hash,
+                key_id=row.key_id,
+                source_key=row.source_key,
             )

@@ -45,7 +45,8 @@ from models.tickets import (  # noqa: E402
 from starter.client import data_converter, register_search_attributes  # noqa: E402
 from starter.desks.engine import TemporalEngine  # noqa: E402
 from starter.desks.tickets import TicketDesk  # noqa: E402
-from starter.payload_codec import new_key  # noqa: E402
+from starter.keys import new_key  # noqa: E402
+from starter.settings import Settings  # noqa: E402
 from worker import activities_on, build_worker  # noqa: E402
 from workflows.registry import WORKFLOWS  # noqa: E402
 
@@ -157,7 +158,7 @@ async def main() -> None:
             both = build_worker(
                 env.client,
                 queue,
-                [*activities_on(uow, ServiceCalendar()), noop_step],
+                [*activities_on(uow, ServiceCalendar(), Settings().audit_keys), noop_step],
                 workflows=[*WORKFLOWS, MinimalFiveStep],
             )
             desk = TicketDesk(

@@ -5,25 +5,37 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import timedelta
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.desks.errors import Unavailable
-from starter.payload_codec import EncryptionCodec, PayloadKey
+from starter.keys import Key
+from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
 from workflows import search_attributes
+from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
 
 
-def data_converter(keys: Sequence[PayloadKey]) -> DataConverter:
+def data_converter(keys: Sequence[Key]) -> DataConverter:
     """pydantic payloads, sealed by the codec; failures' messages and stack traces are moved
     into encoded attributes so they are sealed too."""
     return dataclasses.replace(
@@ -77,3 +89,25 @@ async def register_search_attributes(client: Client) -> None:
 
 def _indexed_type(kind: SearchAttributeIndexedValueType) -> int:
     return int(kind)
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """The desk's Schedules (Temporal's, not cron): the audit trail's checkpoint every
+    SAGIR_AUDIT_CHECKPOINT_MINUTES. Creating one that exists changes nothing, so every worker
+    may call this when it starts."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            AuditCheckpointWorkflow.run, id="audit-checkpoint", task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.checkpoint_minutes))]
+        ),
+        # One checkpoint at a time; one missed while the engine was down is not made up.
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)
+        ),
+    )
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        pass

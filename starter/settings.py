@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
-
-if TYPE_CHECKING:
-    from starter.payload_codec import PayloadKey
+from starter.keys import Key, local_keys, parse_keys
 
 
 class Settings(BaseSettings):
@@ -31,7 +30,20 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_API_HOST")
     # Who the command line acts as: a token of `sagir-desk token create`.
     token: str | None = Field(default=None, validation_alias="SAGIR_TOKEN", repr=False)
-    payload_keys_text: str | None = Field(default=None, validation_alias="SAGIR_PAYLOAD_KEYS")
+    payload_keys_text: str | None = Field(
+        default=None, validation_alias="SAGIR_PAYLOAD_KEYS", repr=False
+    )
+    audit_keys_text: str | None = Field(
+        default=None, validation_alias="SAGIR_AUDIT_KEYS", repr=False
+    )
+    # Where the audit trail's checkpoints are written besides the engine (a file the database's
+    # administrators cannot write, in production); default under SAGIR_HOME.
+    audit_checkpoint_file: Path | None = Field(
+        default=None, validation_alias="SAGIR_AUDIT_CHECKPOINT_FILE"
+    )
+    checkpoint_minutes: int = Field(
+        default=15, ge=1, le=1440, validation_alias="SAGIR_AUDIT_CHECKPOINT_MINUTES"
+    )
     dossier_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"
     )
@@ -72,14 +84,26 @@ class Settings(BaseSettings):
         return self.ui_port if self.ui_port is not None else self.temporal_port + 1000
 
     @cached_property
-    def payload_keys(self) -> list[PayloadKey]:
+    def payload_keys(self) -> list[Key]:
         """SAGIR_PAYLOAD_KEYS when set; otherwise a key file made under SAGIR_HOME."""
-        # Here, not at the top: a command that seals nothing never loads the engine's SDK.
-        from starter.payload_codec import local_keys, parse_keys
-
         if self.payload_keys_text:
             return parse_keys(self.payload_keys_text)
         return local_keys(self.home / "payload-keys")
+
+    @property
+    def checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_file or self.home / "audit-checkpoints.jsonl"
+
+    @cached_property
+    def audit_keys(self) -> SealKeys:
+        """SAGIR_AUDIT_KEYS when set; otherwise a key file made under SAGIR_HOME. Never in the
+        database: whoever can write the trail's table cannot seal an entry."""
+        setting = "SAGIR_AUDIT_KEYS"
+        if self.audit_keys_text:
+            keys = parse_keys(self.audit_keys_text, setting)
+        else:
+            keys = local_keys(self.home / "audit-keys", setting)
+        return SealKeys.of([(key.key_id, key.secret) for key in keys])
 
     @cached_property
     def calendar(self) -> ServiceCalendar:

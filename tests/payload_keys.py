@@ -1,8 +1,14 @@
-"""The payload key of the test suite and of the recorded histories (a test secret, not a real
-one: production keys come from SAGIR_PAYLOAD_KEYS or the key file under SAGIR_HOME)."""
+"""The payload key of the test suite and of the recorded histories, and its audit key (test
+secrets, not real ones: production keys come from SAGIR_PAYLOAD_KEYS and SAGIR_AUDIT_KEYS, or the
+key files under SAGIR_HOME)."""
 
+from models.audit import SealKeys
 from starter.client import data_converter
-from starter.payload_codec import parse_keys
+from starter.keys import parse_keys
 
 TEST_KEYS = parse_keys("test-2026:" + "dGVzdC1rZXktb2Ytc2FnaXItZGVzay0zMi1ieXRlcyE=")
 TEST_CONVERTER = data_converter(TEST_KEYS)
+TEST_AUDIT_KEYS_TEXT = "test-audit-2026:dGVzdCBhdWRpdCBrZXkgb2YgdGhlIHNhZ2lyIGRlc2s="
+TEST_AUDIT_KEYS = SealKeys.of(
+    [(key.key_id, key.secret) for key in parse_keys(TEST_AUDIT_KEYS_TEXT, "SAGIR_AUDIT_KEYS")]
+)

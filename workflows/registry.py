@@ -6,6 +6,7 @@ from __future__ import annotations
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from workflows.arrivals import ArrivalWorkflow
+from workflows.audit_checkpoints import AuditCheckpointWorkflow
 from workflows.departures import DepartureWorkflow
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.passwords import PasswordResetWorkflow
@@ -19,6 +20,7 @@ WORKFLOWS: list[type] = [
     ParameterisationWorkflow,
     PasswordResetWorkflow,
     TrainingRegistrationWorkflow,
+    AuditCheckpointWorkflow,
 ]
 
 

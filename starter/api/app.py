@@ -27,11 +27,12 @@ from starter.api.errors import add_error_handlers
 from starter.api.trail import record_requests
 from starter.client import reach_engine
 from starter.desks.compose import Desks, build_desks
-from starter.payload_codec import EncryptionCodec, PayloadKey
+from starter.keys import Key
+from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
 
 
-def create_app(desks: Desks, keys: Sequence[PayloadKey], ui_origins: Sequence[str] = ()) -> FastAPI:
+def create_app(desks: Desks, keys: Sequence[Key], ui_origins: Sequence[str] = ()) -> FastAPI:
     app = FastAPI(
         title="sagir-desk",
         version="0.2.0",

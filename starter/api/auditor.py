@@ -8,10 +8,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from models.audit import AuditEntry, ChainBreak
+from models.audit import AuditEntry
 from models.roles import Action
 from starter.api.deps import GuardDep, allow
-from starter.desks.auditor import ReplayVerdict, TimelineEvent, WorkflowFound, timeline_csv
+from starter.desks.auditor import (
+    ReplayVerdict,
+    TimelineEvent,
+    Verification,
+    WorkflowFound,
+    timeline_csv,
+)
 
 router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[allow(Action.audit_read)])
 
@@ -61,6 +67,7 @@ async def trail(guard: GuardDep, record: str | None = None) -> list[AuditEntry]:
 
 
 @router.get("/trail/verify")
-async def verify(guard: GuardDep) -> list[ChainBreak]:
-    """Every break in the audit trail's chain (none: intact)."""
-    return guard.auditor.verify()
+async def verify(guard: GuardDep) -> Verification:
+    """Every break in the audit trail (none: intact): seals, links, and the chain against the
+    checkpoints kept outside the database."""
+    return await guard.auditor.verify()

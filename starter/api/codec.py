@@ -15,7 +15,8 @@ from models.roles import Action, Caller
 from starter.api.deps import current_caller, desks
 from starter.desks.access import authorize
 from starter.desks.errors import InvalidInput
-from starter.payload_codec import EncryptionCodec, PayloadKeyError
+from starter.keys import BadKey
+from starter.payload_codec import EncryptionCodec
 
 
 def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
@@ -36,7 +37,7 @@ def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
         payloads = await _payloads(request)
         try:
             decoded = await codec.decode(payloads.payloads)
-        except PayloadKeyError as error:
+        except BadKey as error:
             raise InvalidInput(str(error)) from None
         return _json(Payloads(payloads=decoded))
 

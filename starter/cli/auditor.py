@@ -17,7 +17,7 @@ from starter.cli import session
 from starter.cli.output import json_option, parse_date, print_model, print_models
 
 if TYPE_CHECKING:
-    from starter.desks.auditor import GuardedAuditor
+    from starter.desks.auditor import GuardedAuditor, Verification
 
 T = TypeVar("T")
 
@@ -32,17 +32,37 @@ def audit() -> None:
 @audit.command("verify")
 @json_option
 def audit_verify(as_json: bool) -> None:
-    """Check the whole chain; exit code 3 when an entry was altered, removed or reordered."""
-    breaks, count = _with_trail(lambda auditor: (auditor.verify(), len(auditor.entries())))
+    """Check every entry's seal and link, and the chain against its checkpoints outside the
+    database; exit code 3 when anything was altered, removed, reordered, cut back or wiped."""
+    verification = session.run(
+        lambda desks: desks.auditor, lambda auditor: auditor.verify(), engine_optional=True
+    )
     if as_json:
-        print_models(breaks)
-    elif breaks:
-        for found in breaks:
+        print_model(verification)
+    elif verification.breaks:
+        for found in verification.breaks:
             click.echo(f"entry {found.seq}: {found.problem}")
     else:
-        click.echo(f"audit trail intact: {count} entries, each linked to the one before")
-    if breaks:
+        click.echo(
+            f"audit trail intact: {verification.entries} entries, each sealed and linked to the "
+            "one before"
+        )
+        click.echo(f"checked against {_checkpoints(verification)}")
+    for unread in verification.unread:
+        click.echo(f"not read: {unread}", err=True)
+    if verification.breaks:
         sys.exit(EXIT_TAMPERED)
+
+
+def _checkpoints(verification: Verification) -> str:
+    count = len(verification.checkpoints)
+    if not count:
+        return "no checkpoint yet (one is kept now)"
+    newest = max(verification.checkpoints, key=lambda checkpoint: checkpoint.at)
+    return (
+        f"{count} checkpoint{'s' if count > 1 else ''} kept outside the database, the newest "
+        f"{local_text(newest.at)} at entry {newest.seq}"
+    )
 
 
 @audit.command("trail")

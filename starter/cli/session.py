@@ -44,10 +44,15 @@ def settings() -> Settings:
         raise InvalidInput(f"configuration: {error.errors()[0]['msg']}") from None
 
 
-def run(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]]) -> T:
+def run(
+    pick: Callable[[GuardedDesks], Desk],
+    action: Callable[[Desk], Awaitable[T]],
+    engine_optional: bool = False,
+) -> T:
     """Run one action on the guarded desk `pick` chooses, as the holder of SAGIR_TOKEN, on fresh
-    connections to the engine and the database, and close them."""
-    return _as_token_holder(pick, action, engine=True)
+    connections to the engine and the database, and close them. With `engine_optional`, an
+    engine that cannot be reached leaves the desk without one (it says what it could not do)."""
+    return _as_token_holder(pick, action, engine=True, engine_optional=engine_optional)
 
 
 def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], T]) -> T:
@@ -60,7 +65,10 @@ def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk
 
 
 def _as_token_holder(
-    pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]], engine: bool
+    pick: Callable[[GuardedDesks], Desk],
+    action: Callable[[Desk], Awaitable[T]],
+    engine: bool,
+    engine_optional: bool = False,
 ) -> T:
     config = settings()
     if not config.token:
@@ -80,7 +88,7 @@ def _as_token_holder(
         _record(desks, guarded, "done", "", result)
         return result
 
-    return asyncio.run(_with_desks(config, engine, act))
+    return asyncio.run(_with_desks(config, engine, act, engine_optional))
 
 
 def administer(action: Callable[[Desks], T]) -> T:
@@ -122,7 +130,12 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def _with_desks(config: Settings, engine: bool, act: Callable[[Desks], Awaitable[T]]) -> T:
+async def _with_desks(
+    config: Settings,
+    engine: bool,
+    act: Callable[[Desks], Awaitable[T]],
+    engine_optional: bool = False,
+) -> T:
     from sqlalchemy.exc import OperationalError, ProgrammingError
     from temporalio.service import RPCError
 
@@ -130,7 +143,13 @@ async def _with_desks(config: Settings, engine: bool, act: Callable[[Desks], Awa
     from starter.client import reach_engine
     from starter.desks.compose import build_desks
 
-    client = await reach_engine(config) if engine else None
+    client = None
+    if engine:
+        try:
+            client = await reach_engine(config)
+        except Unavailable:
+            if not engine_optional:
+                raise
     uow = UnitOfWork(make_engine(config.database_url))
     try:
         return await act(build_desks(config, client, uow))

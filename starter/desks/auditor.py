@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,13 +21,14 @@ from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
-from adapters.ports import AuditTrail
-from models.audit import AuditEntry, ChainBreak
+from adapters.ports import AuditTrail, Checkpoints
+from models.audit import AuditEntry, ChainBreak, Checkpoint
 from models.requests import Process
 from models.roles import Action, Caller
 from starter.desks.access import authorize
 from starter.desks.engine import TemporalEngine, visibility_query
-from starter.desks.errors import InvalidInput, NotFound
+from starter.desks.errors import InvalidInput, NotFound, Unavailable
+from workflows.audit_checkpoints import AuditCheckpointWorkflow
 from workflows.registry import WORKFLOWS, workflow_runner
 
 WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,119}$")
@@ -52,6 +54,20 @@ class WorkflowFound(BaseModel):
     closed_at: datetime | None
 
 
+class Verification(BaseModel):
+    """What `audit verify` found: every break (none: intact), how many entries, the checkpoints
+    the trail was checked against, and any place checkpoints could not be read from."""
+
+    entries: int
+    breaks: list[ChainBreak]
+    checkpoints: list[Checkpoint]
+    unread: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+
 class ReplayVerdict(BaseModel):
     id: str
     events: int
@@ -59,10 +75,16 @@ class ReplayVerdict(BaseModel):
     problem: str | None = None
 
 
+# How many of the newest checkpoints of each place a verification reads: each one covers the
+# whole chain up to it, so the newest few are enough; a few more catch a tampered newest one.
+CHECKPOINTS_READ = 10
+
+
 @dataclass(frozen=True)
 class AuditorDesk:
     engine: TemporalEngine
     trail: AuditTrail
+    checkpoints: Checkpoints | None = None
 
     async def history(self, workflow_id: str) -> list[TimelineEvent]:
         history = await self._fetch(workflow_id)
@@ -143,8 +165,50 @@ class AuditorDesk:
     def entries(self, record: str | None = None) -> list[AuditEntry]:
         return self.trail.entries(record)
 
-    def verify(self) -> list[ChainBreak]:
-        return self.trail.verify()
+    async def verify(self) -> Verification:
+        """Check every seal and link, and the chain against the newest checkpoints kept outside
+        the database (the engine's, the file's). An intact trail is checkpointed again."""
+        found: list[Checkpoint] = []
+        unread: list[str] = []
+        if self.checkpoints is not None:
+            found += self.checkpoints.latest(CHECKPOINTS_READ)
+        try:
+            found += await self._engine_checkpoints()
+        except (Unavailable, RPCError) as error:
+            unread.append(f"the engine's checkpoints: {_reason(error)}")
+        breaks = self.trail.verify(found)
+        if not breaks:
+            await self._checkpoint_now(unread)
+        return Verification(
+            entries=len(self.trail.entries()), breaks=breaks, checkpoints=found, unread=unread
+        )
+
+    async def _engine_checkpoints(self) -> list[Checkpoint]:
+        client = self.engine.client
+        query = (
+            f"WorkflowType = '{AuditCheckpointWorkflow.__name__}' AND ExecutionStatus = 'Completed'"
+        )
+        found = []
+        async for execution in client.list_workflows(query, limit=CHECKPOINTS_READ):
+            handle = client.get_workflow_handle_for(
+                AuditCheckpointWorkflow.run, execution.id, run_id=execution.run_id
+            )
+            checkpoint = await handle.result()
+            found.append(checkpoint.model_copy(update={"where": f"engine, {execution.id}"}))
+        return found
+
+    async def _checkpoint_now(self, unread: list[str]) -> None:
+        """A checkpoint of the trail as verified: in the engine (its workflow also writes the
+        file), or straight into the file when the engine cannot be reached."""
+        try:
+            await self.engine.client.start_workflow(
+                AuditCheckpointWorkflow.run,
+                id=f"audit-checkpoint-verify-{uuid.uuid4().hex[:12]}",
+                task_queue=self.engine.task_queue,
+            )
+        except (Unavailable, RPCError):
+            if self.checkpoints is not None:
+                self.checkpoints.record(self.trail.head())
 
 
 @dataclass(frozen=True)
@@ -168,9 +232,9 @@ class GuardedAuditor:
         authorize(self.caller, Action.audit_read)
         return self.desk.entries(record)
 
-    def verify(self) -> list[ChainBreak]:
+    async def verify(self) -> Verification:
         authorize(self.caller, Action.audit_read)
-        return self.desk.verify()
+        return await self.desk.verify()
 
 
 def _process(name: str | None) -> Process | None:
@@ -212,3 +276,7 @@ def _readable(payload: Payload) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _reason(error: Exception) -> str:
+    return error.message if isinstance(error, RPCError) else str(error)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from adapters.database import UnitOfWork
+from adapters.file_checkpoints import FileCheckpoints
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
@@ -88,7 +89,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
     directory, erp, counters = SqlDirectory(uow), SqlSagirErp(uow), SqlCounters(uow)
     engine = TemporalEngine(client, settings.task_queue)
     calendar = settings.calendar
-    trail = SqlAuditTrail(uow)
+    trail = SqlAuditTrail(uow, settings.audit_keys)
     return Desks(
         tokens=TokenDesk(SqlTokens(uow), directory, erp),
         tickets=TicketDesk(engine, calendar, directory, SqlTicketRecords(uow), counters),
@@ -101,6 +102,6 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         training=TrainingDesk(engine, directory, erp, SqlSga(uow)),
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
-        auditor=AuditorDesk(engine, trail),
+        auditor=AuditorDesk(engine, trail, FileCheckpoints(settings.checkpoint_file)),
         trail=trail,
     )

@@ -11,13 +11,14 @@ from sqlalchemy import delete, update
 from adapters.database import AuditRow, UnitOfWork
 from adapters.sql_audit import SqlAuditTrail
 from models.audit import AuditEvent, Outcome
+from tests.payload_keys import TEST_AUDIT_KEYS
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def trail(uow: UnitOfWork) -> SqlAuditTrail:
-    trail = SqlAuditTrail(uow)
+    trail = SqlAuditTrail(uow, TEST_AUDIT_KEYS)
     for n, (action, outcome) in enumerate(
         [
             ("arrival.start", Outcome.done),
@@ -71,7 +72,9 @@ def test_a_removed_entry_is_detected(trail: SqlAuditTrail, uow: UnitOfWork) -> N
 def test_the_newest_entry_removed_is_detected(trail: SqlAuditTrail, uow: UnitOfWork) -> None:
     with uow.begin() as session:
         session.execute(delete(AuditRow).where(AuditRow.seq == 5))
-    assert [b.problem for b in trail.verify()] == ["the chain ends at 4 but its head is at 5"]
+    assert [b.problem for b in trail.verify()] == [
+        "the newest entries removed: the head says 5, the chain ends at 4"
+    ]
 
 
 def test_reordered_entries_are_detected(trail: SqlAuditTrail, uow: UnitOfWork) -> None:

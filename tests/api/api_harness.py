@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
@@ -15,7 +16,7 @@ from models.roles import Caller, Role
 from starter.api.app import create_app
 from starter.desks.compose import Desks, build_desks
 from starter.settings import Settings
-from tests.payload_keys import TEST_KEYS
+from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS
 from tests.workflows.desks_harness import DesksHarness, running_desks
 
 # Who holds a token in the tests: one per role; the MO's roles for MTQ.
@@ -35,6 +36,7 @@ class Api:
     http: httpx.AsyncClient
     desks: Desks
     harness: DesksHarness
+    settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
 
     def token_for(self, caller: Caller) -> str:
@@ -55,9 +57,16 @@ async def running_api(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Api]:
     async with running_desks(env, uow, task_queue) as harness:
-        settings = Settings().model_copy(update={"task_queue": task_queue})
+        beside_the_database = Path(str(uow.engine.url.database)).parent
+        settings = Settings().model_copy(
+            update={
+                "task_queue": task_queue,
+                "audit_keys_text": TEST_AUDIT_KEYS_TEXT,
+                "audit_checkpoint_file": beside_the_database / "audit-checkpoints.jsonl",
+            }
+        )
         desks = build_desks(settings, env.client, uow)
         app = create_app(desks, TEST_KEYS)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
-            yield Api(http, desks, harness)
+            yield Api(http, desks, harness, settings)

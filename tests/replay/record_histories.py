@@ -54,6 +54,7 @@ from tests.workflows.desks_harness import (
 from tests.workflows.harness import running_desk
 from tests.workflows.test_parameterisation_workflow import TEMPLATE, param_request
 from tests.workflows.test_password_reset_workflow import reset_request
+from workflows.audit_checkpoints import AuditCheckpointWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -304,13 +305,36 @@ async def record_request_histories() -> None:
         print(f"recorded {len(history.events)} events of {name}")
 
 
+async def record_audit_checkpoint() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        queue = f"record-{uuid.uuid4()}"
+        async with env, running_desks(env, uow, queue):
+            handle = await env.client.start_workflow(
+                AuditCheckpointWorkflow.run, id="audit-checkpoint-recorded", task_queue=queue
+            )
+            await handle.result()
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "audit_checkpoint.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of the audit checkpoint")
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "employee": record_employee_histories,
     "request": record_request_histories,
+    "audit": record_audit_checkpoint,
 }
 
 if __name__ == "__main__":
-    # python -m tests.replay.record_histories [ticket] [employee] [request]  (default: request)
+    # python -m tests.replay.record_histories [ticket] [employee] [request] [audit]
+    # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

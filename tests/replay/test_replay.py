@@ -98,6 +98,12 @@ async def test_training_registration_histories_replay_on_current_code() -> None:
     assert len(cancelled.events) > 10
 
 
+async def test_audit_checkpoint_history_replays_on_current_code() -> None:
+    # The trail's head read by its activity and kept as the workflow's result.
+    history = await replays("audit_checkpoint.json")
+    assert len(history.events) > 5
+
+
 def test_every_workflow_type_has_a_recorded_history() -> None:
     recorded = {
         json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"][

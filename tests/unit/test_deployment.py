@@ -40,6 +40,7 @@ def test_the_desk_services_share_one_database_engine_and_key_and_run_real_comman
         assert environment["SAGIR_DATABASE_URL"].endswith("@postgresql:5432/sagir"), name
         assert environment["TEMPORAL_ADDRESS"] == "temporal:7233", name
         assert environment["SAGIR_PAYLOAD_KEYS"].startswith("${SAGIR_PAYLOAD_KEYS"), name
+        assert environment["SAGIR_AUDIT_KEYS"].startswith("${SAGIR_AUDIT_KEYS"), name
         [command] = service["command"]
         assert CliRunner().invoke(cli, [command, "--help"]).exit_code == 0, name
     assert services["temporal"]["environment"]["POSTGRES_SEEDS"] == "postgresql"

@@ -16,16 +16,10 @@ from models.roles import Caller, Role
 from starter.api.app import create_app
 from starter.client import data_converter
 from starter.desks.compose import build_desks
-from starter.payload_codec import (
-    EncryptionCodec,
-    PayloadKeyError,
-    format_keys,
-    local_keys,
-    new_key,
-    parse_keys,
-)
+from starter.keys import BadKey, format_keys, local_keys, new_key, parse_keys
+from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from tests.payload_keys import TEST_KEYS
+from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS
 
 SECRET_TEXT = "Tremblay born 14-03 marie.tremblay@mtq.gouv.qc.ca"
 
@@ -59,17 +53,17 @@ async def test_a_rotated_key_still_opens_old_payloads() -> None:
 
 async def test_a_payload_sealed_by_an_unknown_key_is_refused_by_name() -> None:
     [sealed] = await EncryptionCodec([new_key()]).encode(_plain(SECRET_TEXT))
-    with pytest.raises(PayloadKeyError, match="not configured"):
+    with pytest.raises(BadKey, match="not configured"):
         await EncryptionCodec([new_key()]).decode([sealed])
 
 
 def test_malformed_keys_are_refused_with_the_rule() -> None:
-    with pytest.raises(PayloadKeyError, match="32 bytes"):
+    with pytest.raises(BadKey, match="32 bytes"):
         parse_keys("k1:c2hvcnQ=")
-    with pytest.raises(PayloadKeyError, match="key-id:base64"):
+    with pytest.raises(BadKey, match="key-id:base64"):
         parse_keys("no-separator")
     key = new_key()
-    with pytest.raises(PayloadKeyError, match="twice"):
+    with pytest.raises(BadKey, match="twice"):
         parse_keys(format_keys([key, key]))
 
 
@@ -84,7 +78,8 @@ async def test_the_codec_endpoint_decodes_for_the_ui_only_for_roles_that_read_hi
     demo_uow: UnitOfWork,
 ) -> None:
     [sealed] = await EncryptionCodec(TEST_KEYS).encode(_plain(SECRET_TEXT))
-    desks = build_desks(Settings(), None, demo_uow)  # no engine needed
+    settings = Settings().model_copy(update={"audit_keys_text": TEST_AUDIT_KEYS_TEXT})
+    desks = build_desks(settings, None, demo_uow)  # no engine needed
     client = TestClient(create_app(desks, TEST_KEYS, ["http://127.0.0.1:8233"]))
     body = json_format.MessageToDict(Payloads(payloads=[sealed]))
     origin = {"Origin": "http://127.0.0.1:8233"}

@@ -33,6 +33,7 @@ from starter.desks.engine import TemporalEngine
 from starter.desks.parameterisation import ParameterisationDesk
 from starter.desks.passwords import PasswordDesk
 from starter.desks.training import TrainingDesk
+from tests.payload_keys import TEST_AUDIT_KEYS
 from worker import activities_on, build_worker
 
 CALENDAR = ServiceCalendar()
@@ -200,7 +201,7 @@ async def running_desks(
     erp = erp or SqlSagirErp(uow)
     harness = DesksHarness(env, uow, erp)
     await harness.sync()
-    activities = activities_on(uow, CALENDAR, erp, make_secret)
+    activities = activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, erp, make_secret)
     async with build_worker(env.client, task_queue, activities):
         harness.task_queue = task_queue
         try:

@@ -22,6 +22,7 @@ from models.sla import Channel
 from models.tickets import TicketRecord, TicketRequest, TicketState
 from starter.desks.engine import TemporalEngine
 from starter.desks.tickets import TicketDesk
+from tests.payload_keys import TEST_AUDIT_KEYS
 from worker import activities_on, build_worker
 
 CALENDAR = ServiceCalendar()
@@ -133,7 +134,7 @@ async def running_desk(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Harness]:
     harness = Harness(env, uow, task_queue)
-    async with build_worker(env.client, task_queue, activities_on(uow, CALENDAR)):
+    async with build_worker(env.client, task_queue, activities_on(uow, CALENDAR, TEST_AUDIT_KEYS)):
         try:
             yield harness
         finally:

@@ -15,6 +15,7 @@ from adapters.sql_reports import SqlReports
 from adapters.sql_request_facts import SqlRequestFacts
 from models.arrivals import ArrivalStatus
 from models.audit import Outcome, WorkflowStep, WorkflowSteps
+from tests.payload_keys import TEST_AUDIT_KEYS
 from tests.workflows.desks_harness import arrival_request, new_person, running_desks
 
 
@@ -29,7 +30,7 @@ async def test_every_step_of_an_arrival_reaches_the_audit_trail_with_its_actor_a
         await desk.take(state.id, "agent-tremblay")
         await harness.move_to(state.activate_at)
         final = await time_skipping_env.client.get_workflow_handle(state.id).result()
-    trail = SqlAuditTrail(demo_uow)
+    trail = SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS)
     entries = trail.entries(state.id)
     logged = [(step["kind"], step["actor"]) for step in final["steps"]]
     assert [(e.action.removeprefix("arrivee."), e.actor) for e in entries] == logged
@@ -51,7 +52,7 @@ async def test_every_step_of_an_arrival_reaches_the_audit_trail_with_its_actor_a
 
 def test_a_retried_append_adds_each_step_once(demo_uow: UnitOfWork) -> None:
     activities = AuditActivities(
-        SqlAuditTrail(demo_uow), SqlDirectory(demo_uow), SqlRequestFacts(demo_uow)
+        SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS), SqlDirectory(demo_uow), SqlRequestFacts(demo_uow)
     )
     at = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     batch = WorkflowSteps(
@@ -67,7 +68,7 @@ def test_a_retried_append_adds_each_step_once(demo_uow: UnitOfWork) -> None:
     )
     assert activities.append_steps(batch) == 2
     assert activities.append_steps(batch) == 0  # the retry finds every key
-    entries = SqlAuditTrail(demo_uow).entries("depart-MTQ-52310")
+    entries = SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS).entries("depart-MTQ-52310")
     assert [(e.action, e.outcome, e.detail) for e in entries] == [
         ("depart.notice", Outcome.done, ""),
         ("depart.refused", Outcome.refused, "birth day and month"),
