@@ -9,7 +9,7 @@ from pydantic import EmailStr, Field
 
 from models.requests import Record
 from models.sagir import EmployeeNumber, GroupName, ResponsibilityCode
-from models.tickets import ActorCode, Contract, Instant, MoCode
+from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate
 
 PARAMETER_NAME = r"^[a-z][a-z0-9_.-]{0,59}$"
 
@@ -23,7 +23,7 @@ class ArrivalRequest(Contract):
 
     mo: MoCode
     employee_number: EmployeeNumber
-    start_date: date
+    start_date: ServiceDate
     responsibilities: list[ResponsibilityCode] = Field(default_factory=list, max_length=40)
     partition_group: GroupName | None = None
     parameters: dict[str, str] = Field(default_factory=dict, max_length=40)

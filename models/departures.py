@@ -10,7 +10,7 @@ from pydantic import Field
 from models.requests import Record
 from models.sagir import EmployeeNumber
 from models.service_calendar import MONTREAL
-from models.tickets import ActorCode, Contract, Instant, MoCode
+from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate
 
 RECORD_DELAY = timedelta(hours=48)
 BIRTH_MISMATCH = "birth day and month: they do not match the dossier personne of the employee"
@@ -43,7 +43,7 @@ class DepartureRequest(Contract):
 
     mo: MoCode
     employee_number: EmployeeNumber
-    departure_date: date
+    departure_date: ServiceDate
     birth: BirthDayMonth
     immediate: bool = False
     notified_by: ActorCode

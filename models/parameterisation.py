@@ -31,7 +31,7 @@ from models.sagir import (
     RuleRefused,
     check_authoriser,
 )
-from models.tickets import ActorCode, Contract, Instant, MoCode, Text
+from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate, Text
 
 TransactionCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9_]{2,20}$")
@@ -86,8 +86,8 @@ class ApprovalPowers(Contract):
     scope: PowerScope
     scope_code: ScopeCode
     amount_limit: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: ServiceDate
+    valid_until: ServiceDate | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:

@@ -11,7 +11,7 @@ from typing import Self
 from pydantic import model_validator
 
 from models.sagir import Authority, AuthorityKind, EmployeeNumber, RuleRefused
-from models.tickets import ActorCode, Contract, MoCode
+from models.tickets import ActorCode, Contract, MoCode, ServiceDate
 
 
 class RegistreLine(Authority):
@@ -25,8 +25,8 @@ class Declaration(Contract):
     employee_number: EmployeeNumber
     kind: AuthorityKind
     releve_of: EmployeeNumber | None = None
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: ServiceDate
+    valid_until: ServiceDate | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -59,8 +59,8 @@ class ChangeValidity(Contract):
     """New validity dates for a line (`end` is a change of `valid_until` to the last day)."""
 
     line_id: int
-    valid_from: date | None = None  # unchanged when None
-    valid_until: date | None = None
+    valid_from: ServiceDate | None = None  # unchanged when None
+    valid_until: ServiceDate | None = None
     open_ended: bool = False  # clear `valid_until`
     by: ActorCode
 

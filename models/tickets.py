@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -20,9 +20,21 @@ def ticket_number(year: int, sequence: int) -> str:
     return f"T-{year:04d}-{sequence:06d}"
 
 
+# The years the service's calendar and every date a person gives may fall in: outside them a
+# date is a typing error (0001, 9999), refused in one sentence before anything is computed.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+D = TypeVar("D", date, datetime)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must carry a UTC offset")
+    return value
+
+
+def _in_service_years(value: D) -> D:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must fall between the years {FIRST_YEAR} and {LAST_YEAR}")
     return value
 
 
@@ -32,7 +44,8 @@ ActorCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]
 MoCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MO_CODE_PATTERN)]
-Instant = Annotated[datetime, AfterValidator(_aware)]
+Instant = Annotated[datetime, AfterValidator(_aware), AfterValidator(_in_service_years)]
+ServiceDate = Annotated[date, AfterValidator(_in_service_years)]
 
 
 class Contract(BaseModel):

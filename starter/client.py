@@ -25,7 +25,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from starter.desks.errors import Unavailable
 from starter.keys import Key
@@ -45,18 +45,25 @@ def data_converter(keys: Sequence[Key]) -> DataConverter:
     )
 
 
-async def connect(settings: Settings) -> Client:
+# A person waits at the doors: a call to an engine that is down gives up within a second or
+# two (the caller gets a 503 or exit code 1), where a worker's client keeps trying for longer.
+IMPATIENT = RetryConfig(max_elapsed_time_millis=1200, max_retries=4, max_interval_millis=400)
+
+
+async def connect(settings: Settings, retry: RetryConfig | None = None) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings.payload_keys),
+        retry_config=retry,
     )
 
 
 async def reach_engine(settings: Settings) -> Client:
-    """`connect`, or one sentence saying the engine cannot be reached."""
+    """The doors' client (`connect`, impatient), or one sentence saying the engine cannot be
+    reached."""
     try:
-        return await connect(settings)
+        return await connect(settings, IMPATIENT)
     except RuntimeError:
         raise Unavailable(
             f"cannot reach the Temporal engine at {settings.temporal_address}; "

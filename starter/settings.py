@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     checkpoint_minutes: int = Field(
         default=15, ge=1, le=1440, validation_alias="SAGIR_AUDIT_CHECKPOINT_MINUTES"
     )
+    # How far back an agent may date a ticket's receipt (a voicemail heard late, say).
+    max_receipt_age_days: int = Field(
+        default=30, ge=1, le=365, validation_alias="SAGIR_MAX_RECEIPT_AGE_DAYS"
+    )
     dossier_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"
     )

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from models.arrivals import ArrivalRequest, ArrivalState
 from models.roles import Action
-from starter.api.deps import GuardDep, allow
+from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.engine import RequestSummary
 
-router = APIRouter(tags=["arrivals"])
+router = APIRouter(tags=["arrivals"], route_class=GuardedRoute)
 
 
 @router.post("/arrivals", status_code=201, dependencies=[allow(Action.arrival_start)])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 
 from models.audit import AuditEntry
 from models.roles import Action
-from starter.api.deps import GuardDep, allow
+from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.auditor import (
     ReplayVerdict,
     TimelineEvent,
@@ -19,7 +19,12 @@ from starter.desks.auditor import (
     timeline_csv,
 )
 
-router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[allow(Action.audit_read)])
+router = APIRouter(
+    prefix="/audit",
+    tags=["audit"],
+    dependencies=[allow(Action.audit_read)],
+    route_class=GuardedRoute,
+)
 
 
 @router.get("/history/{workflow_id}", response_model=list[TimelineEvent])

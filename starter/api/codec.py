@@ -6,6 +6,7 @@ sets the UI's data encoder to `/codec/<token>` in their own browser."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from google.protobuf import json_format
@@ -34,6 +35,7 @@ def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
         authorize(caller, Action.payload_decode)
 
     async def decode(request: Request) -> dict[str, Any]:
+        request.state.record = _shown_workflow(request)  # the trail says what was opened
         payloads = await _payloads(request)
         try:
             decoded = await codec.decode(payloads.payloads)
@@ -63,6 +65,17 @@ async def _payloads(request: Request) -> Payloads:
         return json_format.Parse(body, Payloads())
     except json_format.ParseError:
         raise InvalidInput("body: must be a JSON object with a 'payloads' list") from None
+
+
+def _shown_workflow(request: Request) -> str:
+    """The workflow whose payloads the Temporal UI asks to open: its page's address (the
+    Referer, `.../namespaces/<ns>/workflows/<id>/<run>/...`) names it."""
+    parts = urlsplit(request.headers.get("referer", "")).path.split("/")
+    if "workflows" in parts and parts.index("workflows") + 1 < len(parts):
+        found = unquote(parts[parts.index("workflows") + 1])
+        if found:
+            return found
+    return "temporal-ui"  # a page that names no workflow (a list of them)
 
 
 def _json(payloads: Payloads) -> dict[str, Any]:

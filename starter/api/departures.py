@@ -7,10 +7,10 @@ from fastapi import APIRouter
 
 from models.departures import DepartureRequest, DepartureState
 from models.roles import Action
-from starter.api.deps import GuardDep, allow
+from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.engine import RequestSummary
 
-router = APIRouter(tags=["departures"])
+router = APIRouter(tags=["departures"], route_class=GuardedRoute)
 
 
 @router.post("/departures", status_code=201, dependencies=[allow(Action.departure_notify)])

@@ -4,10 +4,13 @@ actor is the caller, never a field anyone could fill in)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, create_model
+from starlette.responses import Response
 
 from models.roles import Action, Caller
 from starter.desks.access import authorize
@@ -20,12 +23,19 @@ def desks(request: Request) -> Desks:
     return found
 
 
+def authenticate(request: Request) -> Caller:
+    """The caller behind the request's bearer token (401 otherwise), kept for the audit trail."""
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is None:
+        known = desks(request).tokens.authenticate(request.headers.get("authorization"))
+        request.state.caller = known
+    return known
+
+
 async def current_caller(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Caller:
-    caller = desks(request).tokens.authenticate(authorization)
-    request.state.caller = caller  # for the audit trail
-    return caller
+    return authenticate(request)
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -39,14 +49,38 @@ GuardDep = Annotated[GuardedDesks, Depends(guarded)]
 
 
 def allow(action: Action) -> Any:
-    """A route's dependency: the caller's role may take `action` (401/403 before the body is
-    even read, so a caller who may not act learns nothing from validation errors)."""
+    """A route's dependency: the caller's role may take `action`. `GuardedRoute` checks it
+    before the body is even read."""
 
     async def check(request: Request, caller: CallerDep) -> None:
         request.state.action = action  # for the audit trail
         authorize(caller, action)
 
+    check.action = action  # type: ignore[attr-defined]
     return Depends(check)
+
+
+class GuardedRoute(APIRoute):
+    """A route that authenticates its caller and applies its `allow(action)` before FastAPI
+    reads the body: a caller without a token, or whose role may not act, gets 401 or 403, never
+    a validation error about a body they should not have sent."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        actions = [
+            action
+            for dependency in self.dependencies
+            if (action := getattr(dependency.dependency, "action", None)) is not None
+        ]
+
+        async def guarded(request: Request) -> Response:
+            caller = authenticate(request)
+            for action in actions:
+                request.state.action = action
+                authorize(caller, action)
+            return await handler(request)
+
+        return guarded
 
 
 def body_without(model: type[BaseModel], *actor_fields: str) -> type[BaseModel]:

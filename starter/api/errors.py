@@ -4,9 +4,12 @@ allow), 422, or 503 when the engine or the database cannot be reached."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from starter.desks.errors import (
     DeskError,
@@ -18,6 +21,9 @@ from starter.desks.errors import (
     Unavailable,
     one_sentence,
 )
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 STATUS = {
     Unauthenticated: 401,
@@ -41,4 +47,23 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Unavailable)
     async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=503)
+        return _unavailable(str(error))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, _error: OperationalError) -> JSONResponse:
+        return _unavailable("the desk's database is not answering; try again in a moment")
+
+    @app.exception_handler(Exception)
+    async def failed(_request: Request, _error: Exception) -> JSONResponse:
+        # The trail's middleware has recorded the request as failed; the log has the cause.
+        log.exception("request failed")
+        return JSONResponse(
+            {"detail": "the desk failed to do this; it is recorded, and nothing half-done"},
+            status_code=500,
+        )
+
+
+def _unavailable(detail: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )

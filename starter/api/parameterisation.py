@@ -17,10 +17,10 @@ from models.parameterisation import (
 )
 from models.requests import Process
 from models.roles import Action
-from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
 from starter.desks.engine import RequestSummary
 
-router = APIRouter(tags=["parameterisation and access"])
+router = APIRouter(tags=["parameterisation and access"], route_class=GuardedRoute)
 
 AskBody = body_without(AskClient, "agent")
 AnswerBody = body_without(ClientAnswer, "by")

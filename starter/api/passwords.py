@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from models.passwords import PasswordResetRequest, PasswordResetState
 from models.roles import Action
-from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
 
-router = APIRouter(tags=["password help"])
+router = APIRouter(tags=["password help"], route_class=GuardedRoute)
 ResetBody = body_without(PasswordResetRequest, "agent")
 
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
 from models.roles import Action
-from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
 from starter.desks.errors import InvalidInput
 
-router = APIRouter(tags=["registre d'autorité"])
+router = APIRouter(tags=["registre d'autorité"], route_class=GuardedRoute)
 
 ChangeBody = body_without(ChangeValidity, "by", "line_id")
 

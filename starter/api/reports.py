@@ -6,10 +6,15 @@ from fastapi import APIRouter, Response
 
 from models.reports import SlaLine
 from models.roles import Action
-from starter.api.deps import GuardDep, allow
+from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.reports import as_csv, as_png
 
-router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[allow(Action.report_read)])
+router = APIRouter(
+    prefix="/reports",
+    tags=["reports"],
+    dependencies=[allow(Action.report_read)],
+    route_class=GuardedRoute,
+)
 
 
 @router.get("/sla")

@@ -21,11 +21,11 @@ from models.tickets import (
     TicketState,
     TicketStatus,
 )
-from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
 from starter.desks.compose import GuardedDesks
 from starter.desks.tickets import TicketSummary
 
-router = APIRouter(tags=["tickets"])
+router = APIRouter(tags=["tickets"], route_class=GuardedRoute)
 
 ForwardBody = body_without(ForwardTicket, "agent")
 AskBody = body_without(AskClient, "agent")

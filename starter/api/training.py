@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from models.roles import Action
 from models.training import Enrol, Enrolment, SessionView, TrainingState
-from starter.api.deps import GuardDep, allow, body_without, with_actor
+from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
 
-router = APIRouter(prefix="/training", tags=["training"])
+router = APIRouter(prefix="/training", tags=["training"], route_class=GuardedRoute)
 EnrolBody = body_without(Enrol, "by")
 
 

@@ -10,6 +10,7 @@ engine's SDK, SQLAlchemy) is imported when a command runs, never when the comman
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -84,6 +85,12 @@ def _as_token_holder(
             result = await action(pick(guarded))
         except DeskError as refused:
             _record(desks, guarded, "refused", str(refused), None)
+            raise
+        except Exception as error:
+            # The desk's own failure (the engine gone, a bug): in the trail as failed, when the
+            # trail itself can still be written; the error is what the person sees either way.
+            with contextlib.suppress(Exception):
+                _record(desks, guarded, "failed", type(error).__name__, None)
             raise
         _record(desks, guarded, "done", "", result)
         return result

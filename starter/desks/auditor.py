@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from adapters.ports import AuditTrail, Checkpoints
-from models.audit import AuditEntry, ChainBreak, Checkpoint
+from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, Outcome
 from models.requests import Process
 from models.roles import Action, Caller
 from starter.desks.access import authorize
@@ -190,10 +190,10 @@ class AuditorDesk:
         )
         found = []
         async for execution in client.list_workflows(query, limit=CHECKPOINTS_READ):
-            handle = client.get_workflow_handle_for(
-                AuditCheckpointWorkflow.run, execution.id, run_id=execution.run_id
+            handle = client.get_workflow_handle(
+                execution.id, run_id=execution.run_id, result_type=Checkpoint
             )
-            checkpoint = await handle.result()
+            checkpoint: Checkpoint = await handle.result()
             found.append(checkpoint.model_copy(update={"where": f"engine, {execution.id}"}))
         return found
 
@@ -217,8 +217,22 @@ class GuardedAuditor:
     caller: Caller
 
     async def history(self, workflow_id: str) -> list[TimelineEvent]:
+        """The timeline, its sealed payloads opened: the opening is in the trail, with who."""
         authorize(self.caller, Action.audit_read)
-        return await self.desk.history(workflow_id)
+        timeline = await self.desk.history(workflow_id)
+        self.desk.trail.append(
+            AuditEvent(
+                at=datetime.now(UTC),
+                workflow_id=workflow_id,
+                mo=None,
+                actor=self.caller.subject,
+                role=self.caller.role.value,
+                action=Action.payload_decode.value,
+                outcome=Outcome.done,
+                detail=f"history of {len(timeline)} events read with its payloads opened",
+            )
+        )
+        return timeline
 
     async def find(self, **filters: Any) -> list[WorkflowFound]:
         authorize(self.caller, Action.audit_read)

@@ -4,6 +4,7 @@ and, for a caller, every desk in its guarded form (each guarded desk wraps its o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio.client import Client
 
@@ -92,7 +93,14 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
     trail = SqlAuditTrail(uow, settings.audit_keys)
     return Desks(
         tokens=TokenDesk(SqlTokens(uow), directory, erp),
-        tickets=TicketDesk(engine, calendar, directory, SqlTicketRecords(uow), counters),
+        tickets=TicketDesk(
+            engine,
+            calendar,
+            directory,
+            SqlTicketRecords(uow),
+            counters,
+            max_receipt_age=timedelta(days=settings.max_receipt_age_days),
+        ),
         arrivals=ArrivalDesk(engine, calendar, directory, settings.dossier_wait_open_days),
         departures=DepartureDesk(engine, calendar, directory, erp),
         parameterisation=ParameterisationDesk(

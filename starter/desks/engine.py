@@ -5,6 +5,7 @@ the engine itself, and the desks' unit tests put a fake in its place."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Protocol, cast
@@ -117,6 +118,10 @@ class TemporalEngine:
             )
         except WorkflowAlreadyStartedError:
             raise AlreadyRunning(workflow_id) from None
+        except RPCError as error:
+            if (down := unreachable(error)) is not None:
+                raise down from None
+            raise
 
     async def state(self, workflow: type, workflow_id: str) -> Any:
         handle = self._handle(workflow, workflow_id)
@@ -125,6 +130,8 @@ class TemporalEngine:
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist") from None
+            if (down := unreachable(error)) is not None:
+                raise down from None
             # A completed workflow whose query cannot be answered (the time-skipping test
             # server answers none): its result is the same final state.
             if (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED:
@@ -140,6 +147,8 @@ class TemporalEngine:
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist or is finished") from None
+            if (down := unreachable(error)) is not None:
+                raise down from None
             raise
 
     async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None:
@@ -148,12 +157,22 @@ class TemporalEngine:
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist or is finished") from None
+            if (down := unreachable(error)) is not None:
+                raise down from None
             raise
 
     async def result(self, workflow: type, workflow_id: str) -> Any:
         return await self._handle(workflow, workflow_id).result()
 
     async def list(self, query: str | None, limit: int) -> list[Listed]:
+        try:
+            return await self._list(query, limit)
+        except RPCError as error:
+            if (down := unreachable(error)) is not None:
+                raise down from None
+            raise
+
+    async def _list(self, query: str | None, limit: int) -> builtins.list[Listed]:
         found = []
         async for execution in self.client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes
@@ -177,6 +196,19 @@ class TemporalEngine:
     def _handle(self, workflow: type, workflow_id: str) -> WorkflowHandle[Any, Any]:
         """A handle whose result is read as the workflow's `run` returns it."""
         return self.client.get_workflow_handle_for(workflow.run, workflow_id)  # type: ignore[attr-defined]
+
+
+# What an engine that is down or overloaded answers: not the caller's doing.
+_UNREACHABLE = frozenset(
+    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+)
+
+
+def unreachable(error: RPCError) -> Unavailable | None:
+    """The engine's error as `Unavailable` when it says the engine cannot answer now."""
+    if error.status in _UNREACHABLE:
+        return Unavailable("the Temporal engine is not answering; try again in a moment")
+    return None
 
 
 def refusal_reason(failed: WorkflowUpdateFailedError) -> str:

@@ -12,6 +12,7 @@ from adapters.ports import Reports
 from models.reports import SlaLine, sla_report
 from models.roles import Action, Caller
 from models.service_calendar import ServiceCalendar
+from models.tickets import FIRST_YEAR, LAST_YEAR
 from starter.desks.access import authorize
 from starter.desks.errors import InvalidInput
 
@@ -106,6 +107,10 @@ def as_png(lines: list[SlaLine]) -> bytes:
 def check_month(month: str | None) -> None:
     if month is not None and not _is_month(month):
         raise InvalidInput(f"month: {month!r} is not a month like 2026-11")
+    if month is not None and not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
+        raise InvalidInput(
+            f"month: {month!r} must fall between the years {FIRST_YEAR} and {LAST_YEAR}"
+        )
 
 
 def _is_month(text: str) -> bool:

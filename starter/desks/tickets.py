@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,7 +18,7 @@ from models import ticket_lifecycle as lifecycle
 from models.requests import Process
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
-from models.sla import check_urgency, take_in_charge_deadline
+from models.sla import Channel, check_urgency, take_in_charge_deadline
 from models.tickets import (
     TICKET_ID_PATTERN,
     OpenTicket,
@@ -31,7 +31,7 @@ from starter.desks.access import acting_as_self, authorize, listing_scope, own_m
 from starter.desks.checks import checked_id, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine, visibility_query
-from starter.desks.errors import InvalidInput, NotFound
+from starter.desks.errors import Forbidden, InvalidInput, NotFound
 from workflows.search_attributes import ticket_attributes
 from workflows.tickets import TicketWorkflow
 
@@ -74,6 +74,8 @@ class TicketDesk:
     records: TicketRecords
     counters: Counters
     clock: Clock = utc_now
+    # How far back a receipt time may be given (a voicemail heard late, a fax found on Monday).
+    max_receipt_age: timedelta = timedelta(days=30)
 
     async def open(self, request: TicketRequest) -> TicketState:
         """Check the request, compute its deadline once, and start its workflow."""
@@ -83,6 +85,11 @@ class TicketDesk:
             raise InvalidInput(
                 f"received_at: {received.isoformat()} is in the future; a request cannot be "
                 "received later than now"
+            )
+        if received < now - self.max_receipt_age:
+            raise InvalidInput(
+                f"received_at: {received.isoformat()} is more than "
+                f"{self.max_receipt_age.days} days ago (SAGIR_MAX_RECEIPT_AGE_DAYS)"
             )
         require_mo(self.directory, request.mo)
         try:
@@ -151,6 +158,7 @@ class GuardedTickets:
         own_mo(caller, request.mo)
         if caller.role is Role.mo_user:
             acting_as_self(caller, "requester", request.requester)
+            _as_the_outil_requete(request)
         return await self.desk.open(request)
 
     async def show(self, ticket_id: str, action: Action = Action.ticket_read) -> TicketState:
@@ -205,6 +213,17 @@ class GuardedTickets:
     async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
         authorize(self.caller, Action.queue_read)
         return await self.desk.queue(mo)
+
+
+def _as_the_outil_requete(request: TicketRequest) -> None:
+    """An MO user's request comes through the Outil Requête: channel web, received now, not
+    urgent. Only the CA, who takes calls, faxes and voicemail, sets those (no queue jumping)."""
+    if request.channel is not Channel.web:
+        raise Forbidden("channel: an MO user's request comes through the Outil Requête (web)")
+    if request.urgent:
+        raise Forbidden("urgent: only the CA marks a request urgent")
+    if request.received_at is not None:
+        raise Forbidden("received_at: only the CA gives a receipt time; yours is now")
 
 
 def _checked(ticket_id: str) -> str:

@@ -52,21 +52,28 @@ class Api:
         return await self.http.request(method, path, json=json, headers=headers)
 
 
+def harness_settings(uow: UnitOfWork, task_queue: str) -> Settings:
+    """The settings of a test's desks: its task queue, the test audit key, the checkpoint file
+    beside its database (never under the working folder)."""
+    beside_the_database = Path(str(uow.engine.url.database)).parent
+    return Settings().model_copy(
+        update={
+            "task_queue": task_queue,
+            "audit_keys_text": TEST_AUDIT_KEYS_TEXT,
+            "audit_checkpoint_file": beside_the_database / "audit-checkpoints.jsonl",
+        }
+    )
+
+
 @asynccontextmanager
 async def running_api(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Api]:
     async with running_desks(env, uow, task_queue) as harness:
-        beside_the_database = Path(str(uow.engine.url.database)).parent
-        settings = Settings().model_copy(
-            update={
-                "task_queue": task_queue,
-                "audit_keys_text": TEST_AUDIT_KEYS_TEXT,
-                "audit_checkpoint_file": beside_the_database / "audit-checkpoints.jsonl",
-            }
-        )
+        settings = harness_settings(uow, task_queue)
         desks = build_desks(settings, env.client, uow)
         app = create_app(desks, TEST_KEYS)
-        transport = httpx.ASGITransport(app=app)
+        # As a server answers: a failure is a 500 response (and a log), not an exception here.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
             yield Api(http, desks, harness, settings)

@@ -20,8 +20,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+async def start_local_engine() -> WorkflowEnvironment:
+    """A dev server of the test's own, its search attributes registered."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=installed_binary("temporal"),
         data_converter=TEST_CONVERTER,
@@ -30,5 +30,10 @@ async def local_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_log_level="error",
     )
     await register_search_attributes(env.client)
-    async with env:
+    return env
+
+
+@pytest.fixture
+async def local_env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await start_local_engine() as env:
         yield env

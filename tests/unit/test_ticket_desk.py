@@ -47,6 +47,11 @@ def clock_at(now: datetime) -> Clock:
     return lambda: now
 
 
+def outil_requete(**changes: Any) -> TicketRequest:
+    """A request as an MO user sends it: through the web request tool, received now."""
+    return request(**{"channel": Channel.web, "received_at": None, **changes})
+
+
 def request(**changes: Any) -> TicketRequest:
     fields: dict[str, Any] = {
         "mo": "MTQ",
@@ -298,7 +303,7 @@ async def test_an_mo_user_cannot_open_a_ticket_for_another_mo(
     user = guarded(desk, Role.mo_user, "u-mtq-1", mo="MTQ")
 
     with pytest.raises(Forbidden, match=r"^mo: you act for MTQ, not MSSS$"):
-        await user.open(request(mo="MSSS"))
+        await user.open(outil_requete(mo="MSSS"))
 
     assert engine.calls == []
 
@@ -309,10 +314,27 @@ async def test_an_mo_user_cannot_open_a_ticket_under_someone_elses_name(
     user = guarded(desk, Role.mo_user, "u-mtq-1", mo="MTQ")
 
     with pytest.raises(Forbidden, match=r"^requester: u-mtq-2 is not you \(u-mtq-1\)"):
-        await user.open(request(requester="u-mtq-2"))
+        await user.open(outil_requete(requester="u-mtq-2"))
 
     assert engine.calls == []
-    assert (await user.open(request(requester="u-mtq-1"))).requester == "u-mtq-1"
+    assert (await user.open(outil_requete(requester="u-mtq-1"))).requester == "u-mtq-1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"channel": Channel.phone}, "channel"),
+        ({"urgent": True, "channel": Channel.phone}, "channel"),
+        ({"received_at": local("2026-11-24T11:00")}, "received_at"),
+    ],
+)
+async def test_an_mo_users_request_is_always_web_received_now_and_not_urgent(
+    desk: TicketDesk, engine: FakeEngine, changes: dict[str, Any], field: str
+) -> None:
+    user = guarded(desk, Role.mo_user, "u-mtq-1", mo="MTQ")
+    with pytest.raises(Forbidden, match=rf"^{field}: "):
+        await user.open(outil_requete(**changes))
+    assert engine.calls == []
 
 
 async def test_a_ticket_an_mo_user_may_not_read_answers_as_if_it_did_not_exist(
