@@ -29,6 +29,7 @@ from adapters.file_checkpoints import FileCheckpoints
 from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import SagirErp
 from adapters.schema import migrate
+from adapters.sealed_mail import MailKeys
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_request_facts import SqlRequestFacts
@@ -58,6 +59,7 @@ def activities_on(
     uow: UnitOfWork,
     calendar: ServiceCalendar,
     audit_keys: SealKeys,
+    mail_keys: MailKeys,
     erp: SagirErp | None = None,
     make_secret: Callable[[], str] = temporary_secret,
     checkpoint_file: Path | None = None,
@@ -67,7 +69,7 @@ def activities_on(
     erp = erp or SqlSagirErp(uow)
     directory, mailer, sga, records = (
         SqlDirectory(uow),
-        OutboxMailer(uow),
+        OutboxMailer(uow, mail_keys),
         SqlSga(uow),
         SqlTicketRecords(uow),
     )
@@ -116,9 +118,10 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
     await ensure_schedules(client, settings)  # idempotent too
-    worker = build_worker(
-        client, settings.task_queue, activities_on(uow, settings.calendar, settings.audit_keys)
-    )
+    # The payload keys seal the mails that hold a secret, as they seal the engine's payloads.
+    mail_keys = MailKeys.of([(key.key_id, key.secret) for key in settings.payload_keys])
+    activities = activities_on(uow, settings.calendar, settings.audit_keys, mail_keys)
+    worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

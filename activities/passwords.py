@@ -66,6 +66,7 @@ class PasswordActivities:
                     f"{secret}\nChangez-le à la prochaine connexion / change it when you next "
                     "sign in."
                 ),
+                secret=True,  # the mail port seals it at rest and removes it once delivered
             ),
             info.current_attempt_scheduled_time,
         )

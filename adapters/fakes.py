@@ -305,10 +305,12 @@ def _digest(secret: str) -> str:
 
 
 class FakeMailer:
-    """The Mailer: an outbox in a dict, once per idempotency key."""
+    """The Mailer: an outbox in a dict, once per idempotency key. Memory only, so nothing to
+    seal; a secret body is still removed once delivered, as the outbox does."""
 
     def __init__(self) -> None:
         self._outbox: dict[str, tuple[datetime, Mail]] = {}
+        self._removed: set[str] = set()  # secret bodies removed after delivery
 
     def send(self, mail: Mail, at: datetime) -> bool:
         if mail.idempotency_key in self._outbox:
@@ -319,6 +321,15 @@ class FakeMailer:
     def sent(self, key_prefix: str = "") -> list[Mail]:
         queued = sorted((at, key) for key, (at, _) in self._outbox.items())
         return [self._outbox[key][1] for _, key in queued if key.startswith(key_prefix)]
+
+    def delivered(self, idempotency_key: str) -> bool:
+        queued = self._outbox.get(idempotency_key)
+        if queued is None or not queued[1].secret or idempotency_key in self._removed:
+            return False
+        at, mail = queued
+        self._outbox[idempotency_key] = (at, mail.model_copy(update={"body": ""}))
+        self._removed.add(idempotency_key)
+        return True
 
 
 class FakeSagirErp:

@@ -1,21 +1,30 @@
 """The mail port's local adapter: messages go to the `outbox` table, once per idempotency key.
 
 A relay (or a person, locally) sends what is there; the desk never blocks on a mail server.
+
+A mail that holds a secret (the temporary password of a reset) is stored sealed with the payload
+keys (adapters/sealed_mail.py) and its body removed once the relay reports it delivered, so the
+secret is never in the database in clear. Sealed rather than a one-time link in the mail: no web
+page exists yet to serve such a link, and a link would need a secret store of its own, with its
+expiry and its own at-rest protection; the payload keys already exist, rotate and are kept out of
+the database.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapters.database import OutboxRow, UnitOfWork
+from adapters.sealed_mail import REMOVED, SEALED, MailKeys, MailSeal
 from models.mail import Mail
 
 
 class OutboxMailer:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, keys: MailKeys) -> None:
         self._uow = uow
+        self._seal = MailSeal(keys)
 
     def send(self, mail: Mail, at: datetime) -> bool:
         """Queue `mail`; False when a mail with its key was already queued."""
@@ -27,13 +36,14 @@ class OutboxMailer:
                     idempotency_key=mail.idempotency_key,
                     to_address=mail.to,
                     subject=mail.subject,
-                    body=mail.body,
+                    body=self._seal.stored(mail),
                     created_at=at,
                 )
             )
             return True
 
     def sent(self, key_prefix: str = "") -> list[Mail]:
+        """The queued mails, secret bodies opened (`UnreadableMail` if their key is gone)."""
         with self._uow.begin() as session:
             rows = session.scalars(
                 select(OutboxRow)
@@ -41,11 +51,22 @@ class OutboxMailer:
                 .order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
             )
             return [
-                Mail(
-                    idempotency_key=row.idempotency_key,
-                    to=row.to_address,
-                    subject=row.subject,
-                    body=row.body,
-                )
+                self._seal.opened(row.idempotency_key, row.to_address, row.subject, row.body)
                 for row in rows
             ]
+
+    def delivered(self, idempotency_key: str) -> bool:
+        """Remove the sealed body of a delivered mail; the row stays (address, subject, key), so
+        the mail still counts as sent and a retried step does not send it again."""
+        with self._uow.begin() as session:
+            # One conditional UPDATE: two relays reporting the same delivery remove it once.
+            removed = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.idempotency_key == idempotency_key,
+                    OutboxRow.body.startswith(SEALED, autoescape=True),
+                )
+                .values(body=REMOVED)
+                .returning(OutboxRow.idempotency_key)
+            ).first()
+            return removed is not None

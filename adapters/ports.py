@@ -168,7 +168,12 @@ class Mailer(Protocol):
         """Queue a mail once per key; False when it was already queued."""
 
     def sent(self, key_prefix: str = "") -> list[Mail]:
-        """The mails queued under keys starting with `key_prefix`."""
+        """The mails queued under keys starting with `key_prefix`, as they were sent (a secret
+        body opened; empty once delivered)."""
+
+    def delivered(self, idempotency_key: str) -> bool:
+        """The relay delivered the mail: a body holding a secret is removed, the rest of the mail
+        kept. True when a body was removed now (False for a plain mail, or one removed before)."""
 
 
 class Sga(Protocol):

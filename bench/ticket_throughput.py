@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.database import UnitOfWork, make_engine  # noqa: E402
 from adapters.demo_data import load_demo_data  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
+from adapters.sealed_mail import MailKeys  # noqa: E402
 from adapters.sql_counters import SqlCounters  # noqa: E402
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp  # noqa: E402
@@ -143,9 +144,10 @@ async def main() -> None:
     args = parser.parse_args()
 
     temporal = Path(sys.executable).parent / "temporal"
+    payload_key = new_key()  # one run's key: nothing it seals outlives the run
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal),
-        data_converter=data_converter([new_key()]),
+        data_converter=data_converter([payload_key]),
         dev_server_extra_args=["--log-level", "error"],
     )
     async with env:
@@ -158,7 +160,15 @@ async def main() -> None:
             both = build_worker(
                 env.client,
                 queue,
-                [*activities_on(uow, ServiceCalendar(), Settings().audit_keys), noop_step],
+                [
+                    *activities_on(
+                        uow,
+                        ServiceCalendar(),
+                        Settings().audit_keys,
+                        MailKeys.of([(payload_key.key_id, payload_key.secret)]),
+                    ),
+                    noop_step,
+                ],
                 workflows=[*WORKFLOWS, MinimalFiveStep],
             )
             desk = TicketDesk(

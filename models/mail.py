@@ -10,8 +10,16 @@ class Mail(Contract):
     to: str
     subject: str
     body: str
+    # The body holds a secret (a temporary password): the mail port keeps it sealed at rest and
+    # removes it once the mail is delivered, so no table holds the secret in clear.
+    secret: bool = False
 
     def __repr__(self) -> str:
         return f"Mail(key={self.idempotency_key!r})"
 
     __str__ = __repr__
+
+
+class UnreadableMail(ValueError):
+    """A sealed mail body the configured payload keys cannot open: its key is no longer in
+    SAGIR_PAYLOAD_KEYS, or the stored row was altered."""

@@ -207,6 +207,22 @@ def test_a_mail_is_queued_once_per_key() -> None:
     assert mailer.sent("depart-") == []
 
 
+def test_a_delivered_secret_mail_keeps_its_place_but_loses_its_body() -> None:
+    mailer = FakeMailer()
+    secret = Mail(
+        idempotency_key="m/reset/mail", to="a@b.example", subject="s", body="pw", secret=True
+    )
+    plain = Mail(idempotency_key="m/welcome", to="a@b.example", subject="s", body="Bienvenue")
+    mailer.send(secret, AT)
+    mailer.send(plain, AT + timedelta(seconds=1))
+
+    assert [mailer.delivered("m/reset/mail"), mailer.delivered("m/reset/mail")] == [True, False]
+    assert not mailer.delivered("m/welcome")
+    assert not mailer.delivered("never/queued")
+    assert mailer.sent("m/") == [secret.model_copy(update={"body": ""}), plain]
+    assert not mailer.send(secret, AT)
+
+
 def test_an_erp_write_under_a_spent_key_changes_nothing_and_a_refused_one_spends_no_key() -> None:
     erp = FakeSagirErp()
 

@@ -34,6 +34,7 @@ from starter.desks.parameterisation import ParameterisationDesk
 from starter.desks.passwords import PasswordDesk
 from starter.desks.training import TrainingDesk
 from tests.payload_keys import TEST_AUDIT_KEYS
+from tests.workflows.harness import TEST_MAIL_KEYS
 from worker import activities_on, build_worker
 
 CALENDAR = ServiceCalendar()
@@ -81,7 +82,7 @@ class DesksHarness:
         self.env = env
         self.uow = uow
         self.erp = erp
-        self.mail = OutboxMailer(uow)
+        self.mail = OutboxMailer(uow, TEST_MAIL_KEYS)
         self.records = SqlTicketRecords(uow)
         self.now = datetime.now(UTC)
         self.started: list[str] = []
@@ -201,7 +202,7 @@ async def running_desks(
     erp = erp or SqlSagirErp(uow)
     harness = DesksHarness(env, uow, erp)
     await harness.sync()
-    activities = activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, erp, make_secret)
+    activities = activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS, erp, make_secret)
     async with build_worker(env.client, task_queue, activities):
         harness.task_queue = task_queue
         try:

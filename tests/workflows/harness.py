@@ -14,6 +14,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import CounterRow, UnitOfWork
+from adapters.sealed_mail import MailKeys
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -22,10 +23,12 @@ from models.sla import Channel
 from models.tickets import TicketRecord, TicketRequest, TicketState
 from starter.desks.engine import TemporalEngine
 from starter.desks.tickets import TicketDesk
-from tests.payload_keys import TEST_AUDIT_KEYS
+from tests.payload_keys import TEST_AUDIT_KEYS, TEST_KEYS
 from worker import activities_on, build_worker
 
 CALENDAR = ServiceCalendar()
+# The suite's payload key, as the outbox seals the mails that hold a secret with it.
+TEST_MAIL_KEYS = MailKeys.of([(key.key_id, key.secret) for key in TEST_KEYS])
 # Tickets of every test share one test server: give each test its own block of numbers.
 _number_blocks = itertools.count(start=100_000, step=1_000)
 
@@ -134,7 +137,9 @@ async def running_desk(
     env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str
 ) -> AsyncIterator[Harness]:
     harness = Harness(env, uow, task_queue)
-    async with build_worker(env.client, task_queue, activities_on(uow, CALENDAR, TEST_AUDIT_KEYS)):
+    async with build_worker(
+        env.client, task_queue, activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS)
+    ):
         try:
             yield harness
         finally:

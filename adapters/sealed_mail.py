@@ -1,0 +1,124 @@
+"""A mail body that holds a secret, as the outbox keeps it: sealed with the payload keys, so
+whoever reads the database (a backup, a replica, a support query) does not read the secret.
+AES-256-GCM from `cryptography` (well kept, audited; no crypto of our own).
+
+The forms of the outbox's `body` column (Text: no migration needed):
+- `sealed:<key id>:<base64 of nonce + ciphertext>`: a secret body. The key id beside the
+  ciphertext lets the keys rotate: the first key seals, every configured key opens.
+- `removed:delivered`: a secret body removed once the mail was delivered.
+- anything else: a plain body, as before this form existed; `plain:` goes in front of a plain
+  body that would otherwise read as one of the forms above.
+
+The seal also covers the mail's key, address and subject (as associated data): a sealed body
+copied onto another row, or its row redirected to another address, no longer opens, so whoever
+can write the table cannot have the relay send the secret elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from models.mail import Mail, UnreadableMail
+
+SEALED = "sealed:"
+REMOVED = "removed:delivered"
+PLAIN = "plain:"
+MARKERS = (SEALED, "removed:", PLAIN)
+NONCE_BYTES = 12
+KEY_BYTES = 32  # AES-256
+
+
+@dataclass(frozen=True)
+class MailKeys:
+    """The payload keys as plain data (the adapters never import the starter's settings): the
+    first seals, every one opens."""
+
+    sealing: str
+    secrets: dict[str, bytes] = field(repr=False)
+
+    @classmethod
+    def of(cls, keys: Sequence[tuple[str, bytes]]) -> MailKeys:
+        if not keys:
+            raise ValueError("at least one payload key is required to seal mail")
+        for key_id, secret in keys:
+            if not key_id or ":" in key_id:
+                # The key id is read back up to the next ':' of the stored form.
+                raise ValueError(f"payload key id {key_id!r} must be text without ':'")
+            if len(secret) != KEY_BYTES:
+                raise ValueError(f"payload key {key_id!r} must be {KEY_BYTES} bytes")
+        secrets = dict(keys)
+        if len(secrets) != len(keys):
+            raise ValueError("the payload keys name a key id twice")
+        return cls(keys[0][0], secrets)
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"MailKeys(sealing={self.sealing!r}, ids={sorted(self.secrets)!r})"
+
+
+class MailSeal:
+    """Turns a mail's body into its stored form and back."""
+
+    def __init__(self, keys: MailKeys) -> None:
+        self._sealing = keys.sealing
+        self._ciphers = {key_id: AESGCM(secret) for key_id, secret in keys.secrets.items()}
+
+    def stored(self, mail: Mail) -> str:
+        """The body as the outbox keeps it: sealed when it holds a secret."""
+        if mail.secret:
+            key_id = self._sealing
+            nonce = os.urandom(NONCE_BYTES)
+            sealed = self._ciphers[key_id].encrypt(
+                nonce,
+                mail.body.encode(),
+                _bound(key_id, mail.idempotency_key, mail.to, mail.subject),
+            )
+            return f"{SEALED}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+        if mail.body.startswith(MARKERS):
+            return PLAIN + mail.body
+        return mail.body
+
+    def opened(self, idempotency_key: str, to: str, subject: str, body: str) -> Mail:
+        """The mail as it was sent (a secret body removed after delivery reads empty);
+        `UnreadableMail`, saying what to do, when the keys cannot open it."""
+        text, secret = self._body(idempotency_key, to, subject, body)
+        return Mail(
+            idempotency_key=idempotency_key, to=to, subject=subject, body=text, secret=secret
+        )
+
+    def _body(self, idempotency_key: str, to: str, subject: str, body: str) -> tuple[str, bool]:
+        if body == REMOVED:
+            return "", True
+        if body.startswith(PLAIN):
+            return body.removeprefix(PLAIN), False
+        if not body.startswith(SEALED):
+            return body, False
+        key_id, _, encoded = body.removeprefix(SEALED).partition(":")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise UnreadableMail(
+                f"mail {idempotency_key!r} is sealed with payload key {key_id!r}, which is not "
+                "configured: add that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
+            )
+        try:
+            data = base64.b64decode(encoded, validate=True)
+            text = cipher.decrypt(
+                data[:NONCE_BYTES], data[NONCE_BYTES:], _bound(key_id, idempotency_key, to, subject)
+            ).decode()
+        except (ValueError, InvalidTag):  # bad base64, a short nonce, a failed tag, bad UTF-8
+            raise UnreadableMail(
+                f"mail {idempotency_key!r} sealed with payload key {key_id!r} does not open: its "
+                "row in the outbox was altered"
+            ) from None
+        return text, True
+
+
+def _bound(key_id: str, idempotency_key: str, to: str, subject: str) -> bytes:
+    """What the seal covers besides the body, in one unambiguous form."""
+    return json.dumps([key_id, idempotency_key, to, subject], ensure_ascii=False).encode()
