@@ -33,6 +33,7 @@ from adapters.sealed_mail import MailKeys
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_request_facts import SqlRequestFacts
+from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -87,6 +88,7 @@ def activities_on(
             SqlAuditTrail(uow, audit_keys),
             directory,
             SqlRequestFacts(uow),
+            SqlRequestRecords(uow),
             FileCheckpoints(checkpoint_file) if checkpoint_file else None,
         ),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from temporalio import activity
 
-from adapters.ports import AuditTrail, Checkpoints, Directory, RequestFacts
+from adapters.ports import AuditTrail, Checkpoints, Directory, RequestFacts, RequestRecords
 from models.audit import AuditEvent, Checkpoint, Outcome, WorkflowSteps
 from models.ticket_lifecycle import SYSTEM
 
@@ -18,11 +18,13 @@ class AuditActivities:
         trail: AuditTrail,
         directory: Directory,
         facts: RequestFacts,
+        requests: RequestRecords,
         checkpoints: Checkpoints | None = None,
     ) -> None:
         self._trail = trail
         self._directory = directory
         self._facts = facts
+        self._requests = requests
         self._checkpoints = checkpoints
 
     @activity.defn
@@ -57,6 +59,7 @@ class AuditActivities:
                 appended += 1
         if batch.due is not None:
             self._note_facts(batch, batch.due)
+        self._requests.note(batch)  # how it lists now, for the desk's lists
         return appended
 
     def _note_facts(self, batch: WorkflowSteps, due: datetime) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -315,6 +316,26 @@ class AuditRow(Base):
     source_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
 
+class RequestRow(Base):
+    """How a request that is not a ticket lists (arrivals, departures, parameterisation and
+    access, password resets, training): the desk's record, kept from its workflow's feed; the
+    workflow stays the source of truth. One row per request id, its newest run."""
+
+    __tablename__ = "requests"
+    workflow_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    process: Mapped[str] = mapped_column(String(20))
+    mo_code: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent: Mapped[int] = mapped_column(Integer)  # the feed's batch number: older ones are stale
+
+    __table_args__ = (Index("requests_by_process", "process", "mo_code", "workflow_id"),)
+
+
 class RequestFactRow(Base):
     """What the SLA report needs of a request under the take-in-charge rule that is not a ticket
     (arrivals, departures, parameterisation and access), kept from the steps of its workflow."""
@@ -366,6 +387,11 @@ class TicketRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)
+    requester: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    forwarded_to: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+
+    # The queue: received, urgent first, then the earliest deadline.
+    __table_args__ = (Index("tickets_queue", "status", urgent.desc(), "due_at", "id"),)
 
 
 class TicketStepRow(Base):

@@ -20,6 +20,7 @@ from models.audit import (
     ChainBreak,
     Checkpoint,
     SealKeys,
+    WorkflowSteps,
     seal,
     verify_chain,
 )
@@ -36,7 +37,7 @@ from models.registre import (
     check_still_covered,
 )
 from models.reports import LateNotice, TicketFact, month_bounds
-from models.requests import Escalation
+from models.requests import Escalation, Listed, ListQuery, Order, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, AccountStatus, Authority, ErpRefused, Responsibility
 from models.tickets import BreachEscalation, TicketRecord
@@ -98,6 +99,38 @@ class FakeTicketRecords:
     def tickets(self) -> list[TicketRecord]:
         """Every ticket, by id (what the fake reports read)."""
         return [self._tickets[key] for key in sorted(self._tickets)]
+
+    def page(self, query: ListQuery) -> Page:
+        wanted = [
+            ticket
+            for ticket in self._tickets.values()
+            if query.mo in (None, ticket.mo)
+            and query.status in (None, ticket.status.value)
+            and query.breached in (None, ticket.breached)
+            and query.requester in (None, ticket.requester)
+            and query.forwarded_to in (None, ticket.forwarded_to)
+        ]
+        if query.order is Order.queue:
+            wanted.sort(key=lambda t: (not t.urgent, t.due, t.id))
+        else:
+            wanted.sort(key=lambda t: t.id)
+        return _page(
+            [
+                Listed(
+                    id=t.id,
+                    process="ticket",
+                    mo=t.mo,
+                    channel=t.channel.value,
+                    status=t.status.value,
+                    urgent=t.urgent,
+                    breached=t.breached,
+                    due=t.due,
+                    started_at=t.received_at,
+                )
+                for t in wanted
+            ],
+            query,
+        )
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
         return self.record_escalation(
@@ -179,6 +212,56 @@ class FakeCheckpoints:
 
     def latest(self, count: int) -> list[Checkpoint]:
         return self.kept[-count:][::-1]
+
+
+class FakeRequestRecords:
+    """RequestRecords: each request's newest listing, by id."""
+
+    def __init__(self) -> None:
+        self._listed: dict[str, tuple[int, Listed]] = {}
+
+    def note(self, batch: WorkflowSteps) -> None:
+        if batch.listing is None:
+            return
+        known = self._listed.get(batch.workflow_id)
+        if known is not None and known[0] >= batch.sent:
+            return
+        listing = batch.listing
+        self._listed[batch.workflow_id] = (
+            batch.sent,
+            Listed(
+                id=batch.workflow_id,
+                process=batch.process,
+                mo=batch.mo,
+                status=listing.status,
+                breached=listing.breached,
+                late_notice=listing.late_notice,
+                due=listing.due,
+            ),
+        )
+
+    def page(self, query: ListQuery) -> Page:
+        wanted = sorted(
+            (
+                listed
+                for _, listed in self._listed.values()
+                if (query.process is None or listed.process == query.process.value)
+                and query.mo in (None, listed.mo)
+                and query.status in (None, listed.status)
+                and query.breached in (None, listed.breached)
+                and query.late_notice in (None, listed.late_notice)
+            ),
+            key=lambda listed: listed.id,
+        )
+        return _page(wanted, query)
+
+
+def _page(items: list[Listed], query: ListQuery) -> Page:
+    """A page of `items` after the query's cursor (in the fakes, a plain offset)."""
+    start = int(query.cursor or 0)
+    end = start + query.limit
+    more = end < len(items)
+    return Page(items=items[start:end], total=len(items), next_cursor=str(end) if more else None)
 
 
 class FakeRequestFacts:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint
+from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
 from models.mail import Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
@@ -19,7 +19,7 @@ from models.registre import (
     RegistreLine,
 )
 from models.reports import LateNotice, TicketFact
-from models.requests import Escalation
+from models.requests import Escalation, ListQuery, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, Authority, Responsibility
 from models.tickets import BreachEscalation, TicketRecord
@@ -34,6 +34,9 @@ class TicketRecords(Protocol):
         """Store the ticket as of `ticket.version`; an older or repeated version changes nothing."""
 
     def get(self, ticket_id: str) -> TicketRecord | None: ...
+
+    def page(self, query: ListQuery) -> Page:
+        """Tickets as their projection has them, filtered and sorted by the database."""
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
         """Record an escalation once per key; returns who was notified (the first time's list)."""
@@ -251,6 +254,15 @@ class RequestFacts(Protocol):
         breached: bool = False,
     ) -> None:
         """Fold what the steps said into the request's facts; saying it again changes nothing."""
+
+
+class RequestRecords(Protocol):
+    """How each request that is not a ticket lists, kept from its workflow's feed."""
+
+    def note(self, batch: WorkflowSteps) -> None:
+        """Keep the batch's listing; a stale or repeated batch changes nothing."""
+
+    def page(self, query: ListQuery) -> Page: ...
 
 
 class Reports(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +13,8 @@ from adapters.database import (
     TicketStepRow,
     UnitOfWork,
 )
-from models.requests import Escalation
+from adapters.listing import page
+from models.requests import Escalation, Listed, ListQuery, Order, Page
 from models.tickets import BreachEscalation, Step, TicketRecord
 
 
@@ -35,6 +38,8 @@ class SqlTicketRecords:
                 row.taken_at = ticket.taken_at
                 row.assignee = ticket.assignee
                 row.breached = ticket.breached
+                row.requester = ticket.requester
+                row.forwarded_to = ticket.forwarded_to
                 row.version = ticket.version
             session.flush()
             known = set(
@@ -53,6 +58,27 @@ class SqlTicketRecords:
                             at=step.at,
                         )
                     )
+
+    def page(self, query: ListQuery) -> Page:
+        """Tickets as their projection has them: the queue (urgent first, then the earliest
+        deadline) or by number, filtered by the database."""
+        found = select(*LISTED_COLUMNS)
+        for column, value in (
+            (TicketRow.mo_code, query.mo),
+            (TicketRow.status, query.status),
+            (TicketRow.breached, query.breached),
+            (TicketRow.requester, query.requester),
+            (TicketRow.forwarded_to, query.forwarded_to),
+        ):
+            if value is not None:
+                found = found.where(column == value)
+        keys = (
+            [(TicketRow.urgent, False), (TicketRow.due_at, True), (TicketRow.id, True)]
+            if query.order is Order.queue
+            else [(TicketRow.id, True)]
+        )
+        with self._uow.engine.connect() as connection:  # a read: no ORM objects, no unit of work
+            return page(connection, found, query, keys, _listed)
 
     def get(self, ticket_id: str) -> TicketRecord | None:
         with self._uow.begin() as session:
@@ -131,3 +157,29 @@ class SqlTicketRecords:
 
 def _names(joined: str) -> list[str]:
     return [name for name in joined.split(",") if name]
+
+
+LISTED_COLUMNS = (
+    TicketRow.id,
+    TicketRow.mo_code,
+    TicketRow.channel,
+    TicketRow.status,
+    TicketRow.urgent,
+    TicketRow.breached,
+    TicketRow.due_at,
+    TicketRow.received_at,
+)
+
+
+def _listed(row: Any) -> Listed:
+    return Listed(
+        id=row.id,
+        process="ticket",
+        mo=row.mo_code,
+        channel=row.channel,
+        status=row.status,
+        urgent=row.urgent,
+        breached=row.breached,
+        due=row.due_at,
+        started_at=row.received_at,
+    )

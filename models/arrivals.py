@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import EmailStr, Field
 
-from models.requests import Record
+from models.requests import Listing, Record
 from models.sagir import EmployeeNumber, GroupName, ResponsibilityCode
 from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate
 
@@ -103,6 +103,9 @@ class ArrivalState(Record):
     undone: list[GrantStep] = Field(default_factory=list)
     reason: str | None = None
     activated_at: datetime | None = None
+
+    def listing(self) -> Listing:
+        return Listing(status=self.status.value, breached=self.breached, due=self.due)
 
     @classmethod
     def initial(cls, start: StartArrival) -> ArrivalState:

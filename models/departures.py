@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from models.requests import Record
+from models.requests import Listing, Record
 from models.sagir import EmployeeNumber
 from models.service_calendar import MONTREAL
 from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate
@@ -97,6 +97,11 @@ class DepartureState(Record):
     removed_at: datetime | None = None
     verified_empty: bool = False
     reason: str | None = None
+
+    def listing(self) -> Listing:
+        return Listing(
+            status=self.status.value, breached=self.breached, late_notice=self.late, due=self.due
+        )
 
     @classmethod
     def initial(cls, notice: DepartureNotice) -> DepartureState:

@@ -18,7 +18,7 @@ from typing import Annotated, Self
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
-from models.requests import Process, Record, StepLog
+from models.requests import Listing, Process, Record, StepLog
 from models.sagir import (
     AccessSnapshot,
     AccountStatus,
@@ -209,6 +209,9 @@ class ParamState(Record):
     checked_by: str | None = None
     applied_at: datetime | None = None
     reason: str | None = None
+
+    def listing(self) -> Listing:
+        return Listing(status=self.status.value, breached=self.breached, due=self.due)
 
     @classmethod
     def initial(cls, start: StartParameterisation) -> ParamState:

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from models.departures import BirthDayMonth
-from models.requests import Record, StepLog
+from models.requests import Listing, Record, StepLog
 from models.sagir import EmployeeNumber
 from models.tickets import ActorCode, Contract, Instant, MoCode
 
@@ -48,6 +48,9 @@ class PasswordResetState(Record):
     received_at: datetime
     reset_at: datetime | None = None
     reason: str | None = None
+
+    def listing(self) -> Listing:
+        return Listing(status=self.status.value)
 
     @classmethod
     def initial(cls, start: StartPasswordReset) -> PasswordResetState:

@@ -24,6 +24,67 @@ class Process(StrEnum):
     training = "formation"
 
 
+class Listing(Contract):
+    """What a request shows in a list (no personal data): its status, whether it breached its
+    deadline or came late, the deadline. The workflow sends it with its steps, and the desk's
+    records keep it, so lists are read from the database, never cut by the engine's limits."""
+
+    status: str
+    breached: bool = False
+    late_notice: bool = False
+    due: datetime | None = None
+
+
+class Listed(BaseModel):
+    """One request in a list: what the desk's records (or the engine's visibility) hold of it,
+    never personal data. Each list takes the fields it shows."""
+
+    id: str
+    process: str = ""
+    mo: str = ""
+    channel: str = ""
+    status: str = ""
+    urgent: bool = False
+    breached: bool = False
+    late_notice: bool = False
+    due: datetime | None = None
+    started_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class Order(StrEnum):
+    by_id = "id"
+    # The queue: urgent first, then the earliest deadline (then the number, to be total).
+    queue = "queue"
+
+
+MAX_PAGE = 500
+
+
+class ListQuery(Contract):
+    """A list, filtered and sorted by the database: one page of `limit` after `cursor`."""
+
+    process: Process | None = None
+    mo: str | None = None
+    status: str | None = None
+    breached: bool | None = None
+    late_notice: bool | None = None
+    requester: str | None = None  # an MO user's own tickets
+    forwarded_to: str | None = None  # a DGGIR pilot's
+    order: Order = Order.by_id
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE)
+    cursor: str | None = None
+
+
+class Page(BaseModel):
+    """One page of a list, the number of items in the whole list, and where the next begins
+    (none: this is the last)."""
+
+    items: list[Listed]
+    total: int
+    next_cursor: str | None = None
+
+
 class StepLog(Contract):
     """One thing that happened to a request: what, who, when (and why, for refusals)."""
 

@@ -229,6 +229,9 @@ class TicketRecord(Contract):
     breached: bool
     version: int
     steps: list[Step]
+    # Who may see it beside the CA: the MO user who asked, the pilot it was forwarded to.
+    requester: str | None = None
+    forwarded_to: str | None = None
 
     @classmethod
     def of(cls, state: TicketState) -> TicketRecord:
@@ -245,6 +248,8 @@ class TicketRecord(Contract):
             breached=state.breached,
             version=state.version,
             steps=state.steps,
+            requester=state.requester,
+            forwarded_to=state.forwarded_to,
         )
 
 

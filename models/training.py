@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from models.requests import Record, StepLog
+from models.requests import Listing, Record, StepLog
 from models.sagir import EmployeeNumber
 from models.tickets import ActorCode, Contract, Instant, MoCode
 
@@ -132,6 +132,9 @@ class TrainingState(Record):
     status: TrainingStatus
     waiting_position: int | None = None
     session_starts_at: datetime
+
+    def listing(self) -> Listing:
+        return Listing(status=self.status.value)
 
     @classmethod
     def initial(cls, start: StartTraining) -> TrainingState:

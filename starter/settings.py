@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, validation_alias="SAGIR_API_PORT")
     # Where `sagir-desk api` listens (`sagir-desk dev` serves on the engine's host).
     api_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_API_HOST")
+    # How many processes `sagir-desk api` serves with (one per core is a good start).
+    api_workers: int = Field(default=1, ge=1, le=64, validation_alias="SAGIR_API_WORKERS")
     # Who the command line acts as: a token of `sagir-desk token create`.
     token: str | None = Field(default=None, validation_alias="SAGIR_TOKEN", repr=False)
     payload_keys_text: str | None = Field(

@@ -63,7 +63,12 @@ class ArrivalWorkflow:
     @workflow.run
     async def run(self, start: StartArrival) -> ArrivalState:
         feed = AuditFeed(
-            start.id, start.request.mo, Process.arrival, lambda: self._state.steps, due=start.due
+            start.id,
+            start.request.mo,
+            Process.arrival,
+            lambda: self._state.steps,
+            due=start.due,
+            listing=lambda: self._state.listing(),
         )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end

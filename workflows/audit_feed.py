@@ -1,7 +1,9 @@
 """Every step a workflow records goes to the audit trail too, through an activity (issue 5): a
 task beside the workflow's own sends each new step as soon as it is logged, and the workflow
-waits for it before it ends. Requests started before the feed existed keep running without it
-(`workflow.patched`), so their histories replay unchanged."""
+waits for it before it ends. A request also sends how it lists (its status, breach, deadline)
+whenever that changes, with or without a step, so the desk's records list it. Requests started
+before the feed, or before the listing, keep running without them (`workflow.patched`), so their
+histories replay unchanged."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.audit import AuditActivities
     from models.audit import WorkflowStep, WorkflowSteps
+    from models.requests import Listing
     from workflows.activity_options import execute
 
 AUDIT_FEED = "audit-feed"
+REQUEST_LISTING = "request-listing"
 
 
 class AuditFeed:
@@ -28,13 +32,19 @@ class AuditFeed:
         process: str,
         steps: Callable[[], Sequence[Any]],
         due: datetime | None = None,
+        listing: Callable[[], Listing] | None = None,
     ) -> None:
         self._id, self._mo, self._process, self._steps = workflow_id, mo, process, steps
         self._due = due
         self._sent = 0
+        self._batches = 0
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        self._listing: Callable[[], Listing] | None = None
+        self._listed: Listing | None = None
         if workflow.patched(AUDIT_FEED):
+            if listing is not None and workflow.patched(REQUEST_LISTING):
+                self._listing = listing
             self._task = asyncio.create_task(self._send_as_they_come())
 
     async def close(self) -> None:
@@ -52,12 +62,17 @@ class AuditFeed:
                 return
 
     def _pending(self) -> bool:
-        return len(self._steps()) > self._sent
+        if len(self._steps()) > self._sent:
+            return True
+        return self._listing is not None and self._listing() != self._listed
 
     async def _send(self) -> None:
         first = self._sent
         new = list(self._steps())[first:]
         self._sent += len(new)
+        self._batches += 1
+        if self._listing is not None:
+            self._listed = self._listing()
         await execute(
             AuditActivities.append_steps,
             WorkflowSteps(
@@ -76,5 +91,7 @@ class AuditFeed:
                     for step in new
                 ],
                 due=self._due,
+                listing=self._listed,
+                sent=self._batches,
             ),
         )

@@ -70,6 +70,7 @@ class DepartureWorkflow:
             Process.departure,
             lambda: self._state.steps,
             due=notice.due,
+            listing=lambda: self._state.listing(),
         )
         state = await self._run(notice)
         await feed.close()  # every step in the audit trail before the end

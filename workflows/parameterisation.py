@@ -64,6 +64,7 @@ class ParameterisationWorkflow:
             request_prefix(start.request.kind),
             lambda: self._state.steps,
             due=start.due,
+            listing=lambda: self._state.listing(),
         )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end

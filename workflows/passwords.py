@@ -38,7 +38,13 @@ class PasswordResetWorkflow:
 
     @workflow.run
     async def run(self, start: StartPasswordReset) -> PasswordResetState:
-        feed = AuditFeed(start.id, start.request.mo, Process.password, lambda: self._state.steps)
+        feed = AuditFeed(
+            start.id,
+            start.request.mo,
+            Process.password,
+            lambda: self._state.steps,
+            listing=lambda: self._state.listing(),
+        )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end
         return state

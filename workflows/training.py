@@ -47,7 +47,13 @@ class TrainingRegistrationWorkflow:
 
     @workflow.run
     async def run(self, start: StartTraining) -> TrainingState:
-        feed = AuditFeed(start.id, start.enrol.mo, Process.training, lambda: self._state.steps)
+        feed = AuditFeed(
+            start.id,
+            start.enrol.mo,
+            Process.training,
+            lambda: self._state.steps,
+            listing=lambda: self._state.listing(),
+        )
         state = await self._run(start)
         await feed.close()  # every step in the audit trail before the end
         return state

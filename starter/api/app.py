@@ -4,11 +4,12 @@ route authenticates its caller by bearer token and applies the roles matrix in t
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Lifespan
 from temporalio.client import Client
 
 from starter.api import (
@@ -32,8 +33,15 @@ from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
 
 
-def create_app(desks: Desks, keys: Sequence[Key], ui_origins: Sequence[str] = ()) -> FastAPI:
+def create_app(
+    desks: Desks | None,
+    keys: Sequence[Key],
+    ui_origins: Sequence[str] = (),
+    lifespan: Lifespan[FastAPI] | None = None,
+) -> FastAPI:
+    """The app over `desks` (or over the desks its `lifespan` builds when it starts)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="sagir-desk",
         version="0.2.0",
         description="The Centre d'assistance SAGIR: tickets, arrivals, departures, "
@@ -51,7 +59,7 @@ def create_app(desks: Desks, keys: Sequence[Key], ui_origins: Sequence[str] = ()
         allow_headers=["Content-Type", "X-Namespace", "Authorization"],
     )
     add_error_handlers(app)
-    record_requests(app, desks)
+    record_requests(app)
     for module in (
         tickets,
         arrivals,
@@ -65,6 +73,11 @@ def create_app(desks: Desks, keys: Sequence[Key], ui_origins: Sequence[str] = ()
     ):
         app.include_router(module.router)
     add_codec_routes(app, EncryptionCodec(keys))
+
+    @app.get("/health", tags=["service"], summary="Whether the API answers (no token needed)")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
     return app
 
 
@@ -78,16 +91,38 @@ def build_app(settings: Settings, client: Client, ui_origins: Sequence[str] = ()
     return create_app(build_desks(settings, client, uow), settings.payload_keys, ui_origins)
 
 
+def served_app() -> FastAPI:
+    """The app of one API process (`uvicorn --factory starter.api.app:served_app`): its own
+    engine client and database connections, made when the process starts serving."""
+    from adapters.database import UnitOfWork, make_engine
+
+    settings = Settings()
+
+    @asynccontextmanager
+    async def connected(app: FastAPI) -> AsyncIterator[None]:
+        uow = UnitOfWork(make_engine(settings.database_url))
+        app.state.desks = build_desks(settings, await reach_engine(settings), uow)
+        yield
+        uow.engine.dispose()
+
+    return create_app(None, settings.payload_keys, (), connected)
+
+
 def serve(settings: Settings) -> None:
-    """`sagir-desk api`: the HTTP API alone, on an engine and a database already running."""
+    """`sagir-desk api`: the HTTP API alone, on an engine and a database already running, in
+    SAGIR_API_WORKERS processes (nothing in it assumes a single one)."""
     import uvicorn
 
-    async def run() -> None:
-        app = build_app(settings, await reach_engine(settings), ())
-        # No access log: a codec path holds a token; the audit trail records the requests.
-        config = uvicorn.Config(
-            app, host=settings.api_host, port=settings.api_port, access_log=False
-        )
-        await uvicorn.Server(config).serve()
+    from adapters.database import make_engine
+    from adapters.schema import migrate
 
-    asyncio.run(run())
+    migrate(make_engine(settings.database_url))  # once, before the processes start
+    uvicorn.run(
+        "starter.api.app:served_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=settings.api_workers,
+        log_level="warning",
+        access_log=False,  # a codec path holds a token; the audit trail records the requests
+    )

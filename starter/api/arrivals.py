@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from models.arrivals import ArrivalRequest, ArrivalState
+from models.requests import Listed
 from models.roles import Action
-from starter.api.deps import GuardDep, GuardedRoute, allow
-from starter.desks.engine import RequestSummary
+from starter.api.deps import Cursor, GuardDep, GuardedRoute, Limit, allow, one_page
 
 router = APIRouter(tags=["arrivals"], route_class=GuardedRoute)
 
@@ -17,9 +17,16 @@ async def start_arrival(body: ArrivalRequest, guard: GuardDep) -> ArrivalState:
     return await guard.arrivals.start(body)
 
 
-@router.get("/arrivals", dependencies=[allow(Action.arrival_read)])
-async def list_arrivals(guard: GuardDep, mo: str | None = None) -> list[RequestSummary]:
-    return await guard.arrivals.list(mo=mo)
+@router.get("/arrivals", response_model=list[Listed], dependencies=[allow(Action.arrival_read)])
+async def list_arrivals(
+    request: Request,
+    guard: GuardDep,
+    mo: str | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
+    """Arrivals by id, a page at a time (`X-Total-Count`, `Link` to the next page)."""
+    return one_page(request, await guard.arrivals.list(mo, limit, cursor))
 
 
 @router.get("/arrivals/{arrival_id}", dependencies=[allow(Action.arrival_read)])

@@ -9,13 +9,13 @@ from typing import Literal
 from fastapi import APIRouter, Response
 
 from models.audit import AuditEntry
+from models.requests import Listed
 from models.roles import Action
 from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.auditor import (
     ReplayVerdict,
     TimelineEvent,
     Verification,
-    WorkflowFound,
     timeline_csv,
 )
 
@@ -48,7 +48,7 @@ async def workflows(
     late_notice: bool | None = None,
     since: date | None = None,
     until: date | None = None,
-) -> list[WorkflowFound]:
+) -> list[Listed]:
     return await guard.auditor.find(
         mo=mo,
         process=process,

@@ -3,12 +3,12 @@ them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from models.departures import DepartureRequest, DepartureState
+from models.requests import Listed
 from models.roles import Action
-from starter.api.deps import GuardDep, GuardedRoute, allow
-from starter.desks.engine import RequestSummary
+from starter.api.deps import Cursor, GuardDep, GuardedRoute, Limit, allow, one_page
 
 router = APIRouter(tags=["departures"], route_class=GuardedRoute)
 
@@ -19,11 +19,17 @@ async def notify_departure(body: DepartureRequest, guard: GuardDep) -> Departure
     return await guard.departures.notify(body)
 
 
-@router.get("/departures", dependencies=[allow(Action.departure_read)])
+@router.get("/departures", response_model=list[Listed], dependencies=[allow(Action.departure_read)])
 async def list_departures(
-    guard: GuardDep, mo: str | None = None, late: bool | None = None
-) -> list[RequestSummary]:
-    return await guard.departures.list(mo=mo, late=late)
+    request: Request,
+    guard: GuardDep,
+    mo: str | None = None,
+    late: bool | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
+    """Departures by id, a page at a time (`X-Total-Count`, `Link` to the next page)."""
+    return one_page(request, await guard.departures.list(mo, late, limit, cursor))
 
 
 @router.get("/departures/{departure_id}", dependencies=[allow(Action.departure_read)])

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, create_model
 from starlette.responses import Response
 
+from models.requests import MAX_PAGE, Page
 from models.roles import Action, Caller
 from starter.desks.access import authorize
 from starter.desks.compose import Desks, GuardedDesks
@@ -58,6 +59,25 @@ def allow(action: Action) -> Any:
 
     check.action = action  # type: ignore[attr-defined]
     return Depends(check)
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="How many items at most in this page.")]
+Cursor = Annotated[
+    str | None,
+    Query(description="Where the page begins: the `next` of the page before (Link header)."),
+]
+
+
+def one_page(request: Request, found: Page) -> Response:
+    """A page's items as the body; the whole list's count in `X-Total-Count`, the next page's
+    address in `Link: <...>; rel="next"` (none on the last page). Serialized once, here: the
+    items are the desk's validated summaries (the route's `response_model` documents them)."""
+    headers = {"X-Total-Count": str(found.total)}
+    if found.next_cursor is not None:
+        following = request.url.include_query_params(cursor=found.next_cursor)
+        headers["Link"] = f'<{following}>; rel="next"'
+    body = b"[" + b",".join(item.model_dump_json().encode() for item in found.items) + b"]"
+    return Response(body, media_type="application/json", headers=headers)
 
 
 class GuardedRoute(APIRoute):

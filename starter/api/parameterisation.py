@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from models.parameterisation import (
     AskClient,
@@ -15,10 +15,18 @@ from models.parameterisation import (
     ParamState,
     QualityCheck,
 )
-from models.requests import Process
+from models.requests import Listed, Process
 from models.roles import Action
-from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
-from starter.desks.engine import RequestSummary
+from starter.api.deps import (
+    Cursor,
+    GuardDep,
+    GuardedRoute,
+    Limit,
+    allow,
+    body_without,
+    one_page,
+    with_actor,
+)
 
 router = APIRouter(tags=["parameterisation and access"], route_class=GuardedRoute)
 
@@ -35,11 +43,18 @@ async def submit(body: ParamRequest, guard: GuardDep) -> ParamState:
     return await guard.parameterisation.submit(body)
 
 
-@router.get("/requests", dependencies=[allow(Action.param_read)])
+@router.get("/requests", response_model=list[Listed], dependencies=[allow(Action.param_read)])
 async def list_requests(
-    guard: GuardDep, kind: Literal["param", "acces"] = "param", mo: str | None = None
-) -> list[RequestSummary]:
-    return await guard.parameterisation.list(Process(kind), mo=mo)
+    request: Request,
+    guard: GuardDep,
+    kind: Literal["param", "acces"] = "param",
+    mo: str | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
+    """Requests by id, a page at a time (`X-Total-Count`, `Link` to the next page)."""
+    found = await guard.parameterisation.list(Process(kind), mo, limit, cursor)
+    return one_page(request, found)
 
 
 @router.get("/requests/{request_id}", dependencies=[allow(Action.param_read)])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
+from models.requests import Listed
 from models.roles import Action
 from models.tickets import (
     AskClient,
@@ -21,9 +22,17 @@ from models.tickets import (
     TicketState,
     TicketStatus,
 )
-from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
+from starter.api.deps import (
+    Cursor,
+    GuardDep,
+    GuardedRoute,
+    Limit,
+    allow,
+    body_without,
+    one_page,
+    with_actor,
+)
 from starter.desks.compose import GuardedDesks
-from starter.desks.tickets import TicketSummary
 
 router = APIRouter(tags=["tickets"], route_class=GuardedRoute)
 
@@ -59,14 +68,19 @@ async def open_ticket(body: TicketRequest, guard: GuardDep) -> TicketState:
     return await guard.tickets.open(body)
 
 
-@router.get("/tickets", dependencies=[allow(Action.ticket_read)])
+@router.get("/tickets", response_model=list[Listed], dependencies=[allow(Action.ticket_read)])
 async def list_tickets(
+    request: Request,
     guard: GuardDep,
     mo: str | None = None,
     status: TicketStatus | None = None,
     breached: bool | None = None,
-) -> list[TicketSummary]:
-    return await guard.tickets.list(mo=mo, status=status, breached=breached)
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
+    """Tickets by number, a page at a time (`X-Total-Count`, `Link` to the next page)."""
+    found = await guard.tickets.list(mo, status, breached, limit, cursor)
+    return one_page(request, found)
 
 
 @router.get("/tickets/{ticket_id}", dependencies=[allow(Action.ticket_read)])
@@ -125,7 +139,13 @@ async def reopen(ticket_id: str, body: ReopenBody, guard: GuardDep) -> TicketSta
     return await _step(guard, ticket_id, "reopen", ReopenTicket, body, actor="by")
 
 
-@router.get("/queue", dependencies=[allow(Action.queue_read)])
-async def queue(guard: GuardDep, mo: str | None = None) -> list[TicketSummary]:
+@router.get("/queue", response_model=list[Listed], dependencies=[allow(Action.queue_read)])
+async def queue(
+    request: Request,
+    guard: GuardDep,
+    mo: str | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:
     """Tickets waiting to be taken in charge: urgent first, then the earliest deadline."""
-    return await guard.tickets.queue(mo=mo)
+    return one_page(request, await guard.tickets.queue(mo, limit, cursor))

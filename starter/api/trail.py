@@ -17,11 +17,12 @@ from models.roles import Action, Caller
 from starter.desks.compose import Desks
 
 
-def record_requests(app: FastAPI, desks: Desks) -> None:
+def record_requests(app: FastAPI) -> None:
     @app.middleware("http")
     async def audit(request: Request, call_next: Any) -> Any:
         if request.method not in ("POST", "PATCH", "PUT", "DELETE"):
             return await call_next(request)
+        desks: Desks = request.app.state.desks
         at = datetime.now(UTC)
         try:
             response = await call_next(request)

@@ -12,6 +12,7 @@ from models.timestamps import local_text
 from starter.cli import session
 from starter.cli.output import (
     json_option,
+    page_options,
     print_model,
     print_requests,
     print_rows,
@@ -86,10 +87,11 @@ def arrival_dossier_ready(workflow_id: str, as_json: bool) -> None:
 
 @arrival.command("list")
 @click.option("--mo", default=None)
+@page_options
 @json_option
-def arrival_list(mo: str | None, as_json: bool) -> None:
-    """List arrivals (from the engine's visibility)."""
-    print_requests(_with_arrivals(lambda arrivals: arrivals.list(mo=mo)), as_json)
+def arrival_list(mo: str | None, limit: int, cursor: str | None, as_json: bool) -> None:
+    """List arrivals, a page at a time (from the desk's records)."""
+    print_requests(_with_arrivals(lambda arrivals: arrivals.list(mo, limit, cursor)), as_json)
 
 
 def _parameters(pairs: Iterable[str]) -> dict[str, str]:

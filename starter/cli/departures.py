@@ -13,6 +13,7 @@ from models.timestamps import local_text
 from starter.cli import session
 from starter.cli.output import (
     json_option,
+    page_options,
     print_model,
     print_requests,
     print_rows,
@@ -86,10 +87,14 @@ def departure_show(workflow_id: str, as_json: bool) -> None:
 @departure.command("list")
 @click.option("--mo", default=None)
 @click.option("--late", is_flag=True, default=None, help="Only late notices.")
+@page_options
 @json_option
-def departure_list(mo: str | None, late: bool | None, as_json: bool) -> None:
-    """List departures (from the engine's visibility)."""
-    print_requests(_with_departures(lambda departures: departures.list(mo=mo, late=late)), as_json)
+def departure_list(
+    mo: str | None, late: bool | None, limit: int, cursor: str | None, as_json: bool
+) -> None:
+    """List departures, a page at a time (from the desk's records)."""
+    found = _with_departures(lambda departures: departures.list(mo, late, limit, cursor))
+    print_requests(found, as_json)
 
 
 def _with_departures(action: Callable[[GuardedDepartures], Awaitable[T]]) -> T:

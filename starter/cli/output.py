@@ -4,7 +4,7 @@ lines of a list. Only click and the models here, so that `--help` stays fast."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,26 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+limit_option = click.option(
+    "--limit", default=100, show_default=True, help="How many at most (up to 500)."
+)
+cursor_option = click.option(
+    "--cursor", default=None, help="Where to begin: the cursor a previous page printed."
+)
+
+
+def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--limit` and `--cursor`: a list is read a page at a time, never cut short silently."""
+    return limit_option(cursor_option(command))
+
+
+def print_more(found: Any) -> None:
+    """After a page: how many the list holds, and how to read the next page."""
+    if found.next_cursor is not None:
+        shown = len(found.items)
+        click.echo(
+            f"{shown} of {found.total}; the next page: --cursor {found.next_cursor}", err=True
+        )
 
 
 def parse_date(option: str, text: str | None) -> date | None:
@@ -63,13 +83,14 @@ def print_steps(steps: Iterable[Any]) -> None:
         click.echo(f"  {number:>3}. {local_text(step.at)}  {kind:<17} {step.actor}{note}")
 
 
-def print_requests(found: Sequence[Any], as_json: bool) -> None:
-    """A list of arrivals, departures, parameterisation or access requests."""
+def print_requests(found: Any, as_json: bool) -> None:
+    """A page of arrivals, departures, parameterisation or access requests."""
+    print_more(found)
     if as_json:
-        return print_models(found)
-    if not found:
+        return print_models(found.items)
+    if not found.items:
         click.echo("none")
-    for item in found:
+    for item in found.items:
         flags = ("BREACHED " if item.breached else "") + ("LATE" if item.late_notice else "")
         click.echo(
             f"{item.id:<26} {item.mo:<8} {item.status:<20} due {local_text(item.due)}  {flags}"

@@ -28,6 +28,7 @@ from models.timestamps import local_text
 from starter.cli import session
 from starter.cli.output import (
     json_option,
+    page_options,
     parse_date,
     print_model,
     print_requests,
@@ -203,10 +204,12 @@ def _add_steps(group: click.Group, example: str, kind: Process) -> None:
 
     @group.command("list")
     @click.option("--mo", default=None)
+    @page_options
     @json_option
-    def list_requests(mo: str | None, as_json: bool) -> None:
-        """List requests (from the engine's visibility)."""
-        print_requests(_with_requests(lambda requests: requests.list(kind, mo=mo)), as_json)
+    def list_requests(mo: str | None, limit: int, cursor: str | None, as_json: bool) -> None:
+        """List requests, a page at a time (from the desk's records)."""
+        found = _with_requests(lambda requests: requests.list(kind, mo, limit, cursor))
+        print_requests(found, as_json)
 
 
 _add_steps(param, "param-MTQ-2026-000001", Process.parameterisation)

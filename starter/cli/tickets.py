@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -29,8 +29,10 @@ from starter.cli import session
 from starter.cli.output import (
     instant,
     json_option,
+    page_options,
     print_model,
     print_models,
+    print_more,
     print_rows,
     print_steps,
 )
@@ -40,7 +42,8 @@ from starter.desks.errors import parse
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from starter.desks.tickets import GuardedTickets, TicketSummary
+    from models.requests import Page
+    from starter.desks.tickets import GuardedTickets
 
 T = TypeVar("T")
 
@@ -102,23 +105,29 @@ def ticket_show(ticket_id: str, as_json: bool) -> None:
 @click.option("--mo", default=None)
 @click.option("--status", type=click.Choice([s.value for s in TicketStatus]), default=None)
 @click.option("--breached/--not-breached", default=None)
+@page_options
 @json_option
-def ticket_list(mo: str | None, status: str | None, breached: bool | None, as_json: bool) -> None:
-    """List tickets, as the engine's visibility finds them."""
-    found = _with_tickets(
-        lambda tickets: tickets.list(
-            mo=mo, status=TicketStatus(status) if status else None, breached=breached
-        )
-    )
+def ticket_list(
+    mo: str | None,
+    status: str | None,
+    breached: bool | None,
+    limit: int,
+    cursor: str | None,
+    as_json: bool,
+) -> None:
+    """List tickets by number, a page at a time (from the desk's records)."""
+    chosen = TicketStatus(status) if status else None
+    found = _with_tickets(lambda tickets: tickets.list(mo, chosen, breached, limit, cursor))
     _print_summaries(found, as_json)
 
 
 @click.command()
 @click.option("--mo", default=None)
+@page_options
 @json_option
-def queue(mo: str | None, as_json: bool) -> None:
+def queue(mo: str | None, limit: int, cursor: str | None, as_json: bool) -> None:
     """Tickets waiting to be taken in charge: urgent first, then the earliest deadline."""
-    _print_summaries(_with_tickets(lambda tickets: tickets.queue(mo=mo)), as_json)
+    _print_summaries(_with_tickets(lambda tickets: tickets.queue(mo, limit, cursor)), as_json)
 
 
 def _step_command(
@@ -246,12 +255,13 @@ def _print_state(state: TicketState, as_json: bool) -> None:
     print_steps(state.steps)
 
 
-def _print_summaries(found: Sequence[TicketSummary], as_json: bool) -> None:
+def _print_summaries(found: Page, as_json: bool) -> None:
+    print_more(found)
     if as_json:
-        return print_models(found)
-    if not found:
+        return print_models(found.items)
+    if not found.items:
         click.echo("no tickets")
-    for item in found:
+    for item in found.items:
         flags = ("URGENT " if item.urgent else "") + ("BREACHED" if item.breached else "")
         click.echo(
             f"{item.id}  {item.mo:<8} {item.channel:<9} {item.status:<14} "

@@ -8,22 +8,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from adapters.ports import Directory
+from adapters.ports import Directory, RequestRecords
 from models.arrivals import ArrivalRequest, ArrivalState, StartArrival, arrival_id
-from models.requests import Process, TakeRequest
+from models.requests import Page, Process, TakeRequest
 from models.roles import Action, Caller
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
 from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
-from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
-from starter.desks.engine import Engine, RequestSummary, visibility_query
+from starter.desks.engine import Engine
 from starter.desks.errors import InvalidInput
 from workflows.arrivals import ArrivalWorkflow
 from workflows.search_attributes import arrival_attributes
 
 ARRIVAL_ID = re.compile(r"^arrivee-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
-LIMIT = 200
+LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ArrivalDesk:
     engine: Engine
     calendar: ServiceCalendar
     directory: Directory
+    requests: RequestRecords
     dossier_wait_open_days: int
     clock: Clock = utc_now
 
@@ -75,9 +76,17 @@ class ArrivalDesk:
         await self.engine.signal(ArrivalWorkflow.dossier_ready, workflow_id)
         return state
 
-    async def list(self, mo: str | None = None, limit: int = LIMIT) -> list[RequestSummary]:
-        found = await self.engine.list(visibility_query(Process.arrival, mo), limit)
-        return [RequestSummary.model_validate(item, from_attributes=True) for item in found]
+    async def list(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
+        """Arrivals by id, from the desk's records, a page at a time."""
+        return paged(
+            self.requests.page,
+            process=Process.arrival,
+            mo=checked_mo(mo),
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 @dataclass(frozen=True)
@@ -106,10 +115,12 @@ class GuardedArrivals:
         await self.show(workflow_id, Action.arrival_dossier_ready)
         return await self.desk.dossier_ready(workflow_id)
 
-    async def list(self, mo: str | None = None, limit: int = LIMIT) -> list[RequestSummary]:
+    async def list(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
         authorize(self.caller, Action.arrival_read)
         show, scope = listing_scope(self.caller, mo)
-        return await self.desk.list(scope, limit) if show else []
+        return await self.desk.list(scope, limit, cursor) if show else Page(items=[], total=0)
 
 
 def _checked(workflow_id: str) -> str:

@@ -23,7 +23,7 @@ from temporalio.worker import Replayer
 
 from adapters.ports import AuditTrail, Checkpoints
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, Outcome
-from models.requests import Process
+from models.requests import Listed, Process
 from models.roles import Action, Caller
 from starter.desks.access import authorize
 from starter.desks.engine import TemporalEngine, visibility_query
@@ -41,17 +41,6 @@ class TimelineEvent(BaseModel):
     at: datetime
     kind: str
     detail: dict[str, Any]
-
-
-class WorkflowFound(BaseModel):
-    id: str
-    process: str
-    mo: str
-    status: str
-    breached: bool
-    late_notice: bool
-    started_at: datetime | None
-    closed_at: datetime | None
 
 
 class Verification(BaseModel):
@@ -127,12 +116,12 @@ class AuditorDesk:
         since: date | None = None,
         until: date | None = None,
         limit: int = 500,
-    ) -> list[WorkflowFound]:
+    ) -> list[Listed]:
         query = visibility_query(
             _process(process), mo, status, breached, late_notice, since=since, until=until
         )
         found = await self.engine.list(query, limit)
-        return [WorkflowFound.model_validate(item, from_attributes=True) for item in found]
+        return found
 
     async def replay(self, workflow_id: str) -> ReplayVerdict:
         """Replay the stored history on the current workflow code: does it still lead to the
@@ -234,7 +223,7 @@ class GuardedAuditor:
         )
         return timeline
 
-    async def find(self, **filters: Any) -> list[WorkflowFound]:
+    async def find(self, **filters: Any) -> list[Listed]:
         authorize(self.caller, Action.audit_read)
         return await self.desk.find(**filters)
 

@@ -15,6 +15,7 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_reports import SqlReports
+from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -91,6 +92,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
     engine = TemporalEngine(client, settings.task_queue)
     calendar = settings.calendar
     trail = SqlAuditTrail(uow, settings.audit_keys)
+    requests = SqlRequestRecords(uow)
     return Desks(
         tokens=TokenDesk(SqlTokens(uow), directory, erp),
         tickets=TicketDesk(
@@ -101,10 +103,12 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
             counters,
             max_receipt_age=timedelta(days=settings.max_receipt_age_days),
         ),
-        arrivals=ArrivalDesk(engine, calendar, directory, settings.dossier_wait_open_days),
-        departures=DepartureDesk(engine, calendar, directory, erp),
+        arrivals=ArrivalDesk(
+            engine, calendar, directory, requests, settings.dossier_wait_open_days
+        ),
+        departures=DepartureDesk(engine, calendar, directory, erp, requests),
         parameterisation=ParameterisationDesk(
-            engine, calendar, directory, erp, counters, settings.answer_wait_open_days
+            engine, calendar, directory, erp, counters, requests, settings.answer_wait_open_days
         ),
         passwords=PasswordDesk(engine, directory, erp, counters),
         training=TrainingDesk(engine, directory, erp, SqlSga(uow)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from adapters.ports import Directory, SagirErp
+from adapters.ports import Directory, RequestRecords, SagirErp
 from models.departures import (
     BIRTH_MISMATCH,
     DepartureNotice,
@@ -17,20 +17,20 @@ from models.departures import (
     departure_id,
     end_of_day,
 )
-from models.requests import Process, TakeRequest
+from models.requests import Page, Process, TakeRequest
 from models.roles import Action, Caller
 from models.service_calendar import ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
 from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
-from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
-from starter.desks.engine import Engine, RequestSummary, visibility_query
+from starter.desks.engine import Engine
 from starter.desks.errors import AlreadyRunning, InvalidInput
 from workflows.departures import DepartureWorkflow
 from workflows.search_attributes import departure_attributes
 
 DEPARTURE_ID = re.compile(r"^depart-[A-Z][A-Z0-9]{1,11}-\d{3,12}$")
-LIMIT = 200
+LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class DepartureDesk:
     calendar: ServiceCalendar
     directory: Directory
     erp: SagirErp
+    requests: RequestRecords
     clock: Clock = utc_now
 
     async def notify(self, request: DepartureRequest) -> DepartureState:
@@ -99,11 +100,21 @@ class DepartureDesk:
         return state
 
     async def list(
-        self, mo: str | None = None, late: bool | None = None, limit: int = LIMIT
-    ) -> list[RequestSummary]:
-        query = visibility_query(Process.departure, mo, late_notice=late)
-        found = await self.engine.list(query, limit)
-        return [RequestSummary.model_validate(item, from_attributes=True) for item in found]
+        self,
+        mo: str | None = None,
+        late: bool | None = None,
+        limit: int = LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Departures by id, from the desk's records, a page at a time."""
+        return paged(
+            self.requests.page,
+            process=Process.departure,
+            mo=checked_mo(mo),
+            late_notice=late,
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 @dataclass(frozen=True)
@@ -136,11 +147,15 @@ class GuardedDepartures:
         return await self.desk.take(workflow_id, agent)
 
     async def list(
-        self, mo: str | None = None, late: bool | None = None, limit: int = LIMIT
-    ) -> list[RequestSummary]:
+        self,
+        mo: str | None = None,
+        late: bool | None = None,
+        limit: int = LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
         authorize(self.caller, Action.departure_read)
         show, scope = listing_scope(self.caller, mo)
-        return await self.desk.list(scope, late, limit) if show else []
+        return await self.desk.list(scope, late, limit, cursor) if show else Page(items=[], total=0)
 
 
 def _checked(workflow_id: str) -> str:

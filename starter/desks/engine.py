@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol, cast
 
-from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -21,39 +20,11 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.requests import Process
+from models.requests import Listed, Process
 from starter.desks.errors import AlreadyRunning, InvalidInput, NotFound, Refused, Unavailable
 from workflows import search_attributes as sa
 
 WorkflowMethod = Callable[..., Any]
-
-
-class Listed(BaseModel):
-    """One workflow as the engine's visibility lists it: its search attributes, never personal
-    data. Each desk's summary takes the fields it shows."""
-
-    id: str
-    process: str = ""
-    mo: str = ""
-    channel: str = ""
-    status: str = ""
-    urgent: bool = False
-    breached: bool = False
-    late_notice: bool = False
-    due: datetime | None = None
-    started_at: datetime | None = None
-    closed_at: datetime | None = None
-
-
-class RequestSummary(BaseModel):
-    """One line of a list of arrivals, departures, parameterisation or access requests."""
-
-    id: str
-    mo: str
-    status: str
-    breached: bool
-    late_notice: bool
-    due: datetime | None
 
 
 class Engine(Protocol):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from activities.parameterisation import sagir_view
-from adapters.ports import Counters, Directory, SagirErp
+from adapters.ports import Counters, Directory, RequestRecords, SagirErp
 from models.parameterisation import (
     AskClient,
     ClientAnswer,
@@ -26,22 +26,22 @@ from models.parameterisation import (
     request_id,
     request_prefix,
 )
-from models.requests import Process
+from models.requests import Page, Process
 from models.roles import Action, Caller
 from models.sagir import RuleRefused
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, take_in_charge_deadline
 from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
-from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
-from starter.desks.engine import Engine, RequestSummary, visibility_query
+from starter.desks.engine import Engine
 from starter.desks.errors import InvalidInput
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.search_attributes import param_attributes
 
 REQUEST_ID = re.compile(r"^(param|acces)-[A-Z][A-Z0-9]{1,11}-\d{4}-\d{6}$")
 KINDS = (Process.parameterisation, Process.access)
-LIMIT = 200
+LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class ParameterisationDesk:
     directory: Directory
     erp: SagirErp
     counters: Counters
+    requests: RequestRecords
     answer_wait_open_days: int
     clock: Clock = utc_now
 
@@ -113,12 +114,22 @@ class ParameterisationDesk:
         return await self._step(workflow_id, ParameterisationWorkflow.check, step)
 
     async def list(
-        self, kind: Process, mo: str | None = None, limit: int = LIMIT
-    ) -> list[RequestSummary]:
+        self,
+        kind: Process,
+        mo: str | None = None,
+        limit: int = LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
+        """Parameterisation (or access) requests by id, from the desk's records."""
         if kind not in KINDS:
             raise InvalidInput(f"kind: {kind} is not one of {', '.join(KINDS)}")
-        found = await self.engine.list(visibility_query(kind, mo), limit)
-        return [RequestSummary.model_validate(item, from_attributes=True) for item in found]
+        return paged(
+            self.requests.page,
+            process=kind,
+            mo=checked_mo(mo),
+            limit=limit,
+            cursor=cursor,
+        )
 
     async def _step(self, workflow_id: str, update: Any, argument: Any) -> ParamState:
         state: ParamState = await self.engine.step(update, argument, _checked(workflow_id))
@@ -170,11 +181,15 @@ class GuardedParameterisation:
         return await self.desk.check(workflow_id, step)
 
     async def list(
-        self, kind: Process, mo: str | None = None, limit: int = LIMIT
-    ) -> list[RequestSummary]:
+        self,
+        kind: Process,
+        mo: str | None = None,
+        limit: int = LIMIT,
+        cursor: str | None = None,
+    ) -> Page:
         authorize(self.caller, Action.param_read)
         show, scope = listing_scope(self.caller, mo)
-        return await self.desk.list(kind, scope, limit) if show else []
+        return await self.desk.list(kind, scope, limit, cursor) if show else Page(items=[], total=0)
 
 
 def _checked(workflow_id: str) -> str:

@@ -6,16 +6,13 @@ reads and brings back the ones forwarded to them, the CA works them all."""
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-
-from pydantic import BaseModel
 
 from adapters.ports import Counters, Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
-from models.requests import Process
+from models.requests import Order, Page
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, check_urgency, take_in_charge_deadline
@@ -28,9 +25,9 @@ from models.tickets import (
     ticket_number,
 )
 from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
-from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
-from starter.desks.engine import Engine, visibility_query
+from starter.desks.engine import Engine
 from starter.desks.errors import Forbidden, InvalidInput, NotFound
 from workflows.search_attributes import ticket_attributes
 from workflows.tickets import TicketWorkflow
@@ -51,19 +48,7 @@ STEP_ACTIONS = {
     "record_answer": Action.ticket_answer,
     "reopen": Action.ticket_reopen,
 }
-LIMIT = 200
-
-
-class TicketSummary(BaseModel):
-    """One line of `ticket list` and `queue`, read from the engine's visibility."""
-
-    id: str
-    mo: str
-    channel: str
-    status: str
-    urgent: bool
-    breached: bool
-    due: datetime | None
+LIMIT = 100  # a page; the doors ask for more, up to MAX_PAGE
 
 
 @dataclass(frozen=True)
@@ -133,18 +118,36 @@ class TicketDesk:
         status: TicketStatus | None = None,
         breached: bool | None = None,
         limit: int = LIMIT,
-    ) -> list[TicketSummary]:
-        status_value = None if status is None else TicketStatus(status).value
-        query = visibility_query(Process.ticket, mo, status_value, breached)
-        found = await self.engine.list(query, limit)
-        return [TicketSummary.model_validate(item, from_attributes=True) for item in found]
+        cursor: str | None = None,
+        requester: str | None = None,
+        forwarded_to: str | None = None,
+    ) -> Page:
+        """Tickets by number, from the desk's records (filtered by the database, a page at a
+        time: none is ever left out)."""
+        return paged(
+            self.records.page,
+            mo=checked_mo(mo),
+            status=None if status is None else TicketStatus(status).value,
+            breached=breached,
+            requester=requester,
+            forwarded_to=forwarded_to,
+            limit=limit,
+            cursor=cursor,
+        )
 
-    async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
+    async def queue(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
         """Tickets not yet taken in charge, in the order agents serve them: urgent first, then
         the earliest deadline."""
-        waiting = await self.list(mo=mo, status=TicketStatus.received)
-        far = datetime.max.replace(tzinfo=UTC)
-        return sorted(waiting, key=lambda t: (not t.urgent, t.due or far, t.id))
+        return paged(
+            self.records.page,
+            mo=checked_mo(mo),
+            status=TicketStatus.received.value,
+            order=Order.queue,
+            limit=limit,
+            cursor=cursor,
+        )
 
 
 @dataclass(frozen=True)
@@ -191,28 +194,29 @@ class GuardedTickets:
         status: TicketStatus | None = None,
         breached: bool | None = None,
         limit: int = LIMIT,
-    ) -> builtins.list[TicketSummary]:
+        cursor: str | None = None,
+    ) -> Page:
+        """Every ticket for the CA and the auditors; an MO user's own; a pilot's forwarded."""
         caller = self.caller
         authorize(caller, Action.ticket_read)
         show, scope = listing_scope(caller, mo)
         if not show:
-            return []
-        found = await self.desk.list(scope, status, breached, limit)
-        if caller.role not in (Role.mo_user, Role.dggir_pilot):
-            return found
-        # Their own tickets only: the engine's visibility does not know the requester.
-        mine = []
-        for summary in found:
-            try:
-                await self.show(summary.id)
-            except NotFound:
-                continue
-            mine.append(summary)
-        return mine
+            return Page(items=[], total=0)
+        return await self.desk.list(
+            scope,
+            status,
+            breached,
+            limit,
+            cursor,
+            requester=caller.subject if caller.role is Role.mo_user else None,
+            forwarded_to=caller.subject if caller.role is Role.dggir_pilot else None,
+        )
 
-    async def queue(self, mo: str | None = None) -> builtins.list[TicketSummary]:
+    async def queue(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
         authorize(self.caller, Action.queue_read)
-        return await self.desk.queue(mo)
+        return await self.desk.queue(mo, limit, cursor)
 
 
 def _as_the_outil_requete(request: TicketRequest) -> None:

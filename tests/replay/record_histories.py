@@ -196,9 +196,10 @@ async def record_employee_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        # `_keyed`: recorded with per-request idempotency keys; the histories without the suffix
-        # were recorded before, and prove those requests still replay.
-        (HISTORIES / f"{name}_keyed.json").write_text(history.to_json())
+        # `_listed`: recorded with the feed's listing (`request-listing`); `_keyed`, with the
+        # per-request idempotency keys, and those without a suffix before both: all of them
+        # prove the requests they stand for still replay.
+        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 
@@ -301,7 +302,8 @@ async def record_request_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        # `_listed`: recorded with the feed's listing; those without the suffix before it.
+        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 

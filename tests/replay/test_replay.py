@@ -104,6 +104,21 @@ async def test_audit_checkpoint_history_replays_on_current_code() -> None:
     assert len(history.events) > 5
 
 
+LISTED = sorted(path.name for path in HISTORIES.glob("*_listed.json"))
+
+
+@pytest.mark.parametrize("name", LISTED)
+async def test_requests_recorded_with_their_listing_replay_on_current_code(name: str) -> None:
+    # Recorded once requests send how they list (`workflow.patched("request-listing")`); the
+    # histories above were recorded before it and replay without it.
+    history = await replays(name)
+    assert len(history.events) > 10
+
+
+def test_every_request_type_has_a_history_recorded_with_its_listing() -> None:
+    assert len(LISTED) >= 8
+
+
 def test_every_workflow_type_has_a_recorded_history() -> None:
     recorded = {
         json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"][

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 
 from adapters.demo_data import AGENTS, MOS
-from adapters.fakes import FakeDirectory
+from adapters.fakes import FakeDirectory, FakeRequestRecords
 from models.arrivals import ArrivalRequest, ArrivalState, ArrivalStatus, StartArrival
+from models.audit import WorkflowStep, WorkflowSteps
 from models.directory import Agent, AgentRole
-from models.requests import TakeRequest
+from models.requests import Listing, TakeRequest
 from models.roles import Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
 from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.clock import Clock
-from starter.desks.engine import Listed
 from starter.desks.errors import AlreadyRunning, Forbidden, InvalidInput, NotFound
 from tests.unit.fake_engine import FakeEngine
 from workflows.arrivals import ArrivalWorkflow
@@ -61,7 +61,14 @@ def engine() -> FakeEngine:
 @pytest.fixture
 def desk(engine: FakeEngine) -> ArrivalDesk:
     directory = FakeDirectory(MOS, [*AGENTS, RETIRED])
-    return ArrivalDesk(engine, CALENDAR, directory, DOSSIER_WAIT_OPEN_DAYS, clock_at(MONDAY_10H00))
+    return ArrivalDesk(
+        engine,
+        CALENDAR,
+        directory,
+        FakeRequestRecords(),
+        DOSSIER_WAIT_OPEN_DAYS,
+        clock_at(MONDAY_10H00),
+    )
 
 
 def started_input(engine: FakeEngine) -> StartArrival:
@@ -292,12 +299,29 @@ async def test_hr_of_another_mo_is_told_its_arrival_does_not_exist(desk: Arrival
 
 
 async def test_hr_lists_only_their_own_mos_arrivals(desk: ArrivalDesk, engine: FakeEngine) -> None:
-    await desk.start(request())
-    engine.show_in_list(Listed(id="arrivee-MSSS-10233", process="arrivee", mo="MSSS"))
+    mine = await desk.start(request())
+    listed(desk, mine.id, "MTQ")
+    listed(desk, "arrivee-MSSS-10233", "MSSS")
     hr = guarded(desk, Role.mo_hr, "rh-mtq", mo="MTQ")
 
-    assert [a.id for a in await hr.list()] == [ARRIVAL]
-    assert await hr.list(mo="MSSS") == []
+    assert [a.id for a in (await hr.list()).items] == [ARRIVAL]
+    assert (await hr.list(mo="MSSS")).items == []
+
+
+def listed(desk: ArrivalDesk, workflow_id: str, mo: str) -> None:
+    """What the arrival's workflow sends the desk's records with its first steps."""
+    desk.requests.note(
+        WorkflowSteps(
+            workflow_id=workflow_id,
+            run_id="run-1",
+            mo=mo,
+            process="arrivee",
+            first_index=0,
+            steps=[WorkflowStep(kind="received", actor="rh", at=MONDAY_10H00)],
+            listing=Listing(status="waiting_for_dossier"),
+            sent=1,
+        )
+    )
 
 
 async def test_an_agent_takes_an_arrival_only_under_their_own_name(

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.demo_data import AGENTS, MOS, PERSONS
-from adapters.fakes import FakeDirectory, FakeSagirErp
+from adapters.fakes import FakeDirectory, FakeRequestRecords, FakeSagirErp
+from models.audit import WorkflowStep, WorkflowSteps
 from models.departures import (
     BIRTH_MISMATCH,
     BirthDayMonth,
@@ -56,7 +57,12 @@ def desk(engine: FakeEngine) -> DepartureDesk:
     for person in PERSONS:
         erp.add_person(person)
     return DepartureDesk(
-        engine, ServiceCalendar(), FakeDirectory(MOS, AGENTS), erp, lambda: MONDAY_10H00
+        engine,
+        ServiceCalendar(),
+        FakeDirectory(MOS, AGENTS),
+        erp,
+        FakeRequestRecords(),
+        lambda: MONDAY_10H00,
     )
 
 
@@ -108,7 +114,19 @@ async def test_a_notice_less_than_48_hours_before_the_end_of_the_departure_date_
     state = await desk.notify(request(departure_date=date(2026, 11, 24)))
 
     assert state.late
-    [listed] = await desk.list(late=True)
+    desk.requests.note(  # what the departure's workflow sends the desk's records
+        WorkflowSteps(
+            workflow_id=state.id,
+            run_id="run-1",
+            mo=state.mo,
+            process="depart",
+            first_index=0,
+            steps=[WorkflowStep(kind="notice", actor="rh-mtq", at=MONDAY_10H00)],
+            listing=state.listing(),
+            sent=1,
+        )
+    )
+    [listed] = (await desk.list(late=True)).items
     assert listed.late_notice
 
 

@@ -4,7 +4,7 @@ computes once, the numbers it gives, the queue's order, and who may open and rea
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,12 +21,12 @@ from models.tickets import (
     ForwardTicket,
     OpenTicket,
     TakeTicket,
+    TicketRecord,
     TicketRequest,
     TicketState,
     TicketStatus,
 )
 from starter.desks.clock import Clock
-from starter.desks.engine import Listed
 from starter.desks.errors import Forbidden, InvalidInput, NotFound
 from starter.desks.tickets import GuardedTickets, TicketDesk
 from tests.unit.fake_engine import FakeEngine
@@ -248,34 +248,46 @@ async def test_an_active_agent_takes_a_ticket_and_gets_its_state_after_the_step(
 # --- the queue -----------------------------------------------------------------------------------
 
 
-def waiting(ticket_id: str, due: str, urgent: bool = False, **changes: Any) -> Listed:
+def waiting(ticket_id: str, due: str, urgent: bool = False, **changes: Any) -> TicketRecord:
+    """A ticket as its workflow's projection records it (what the lists are read from)."""
     fields: dict[str, Any] = {
         "id": ticket_id,
-        "process": "ticket",
         "mo": "MTQ",
-        "channel": "phone" if urgent else "email",
-        "status": "received",
+        "channel": Channel.phone if urgent else Channel.email,
+        "status": TicketStatus.received,
         "urgent": urgent,
+        "received_at": local(due) - timedelta(minutes=15),
         "due": local(due),
+        "taken_at": None,
+        "assignee": None,
+        "breached": False,
+        "version": 1,
+        "steps": [],
     }
-    return Listed(**{**fields, **changes})
+    return TicketRecord(**{**fields, **changes})
+
+
+def projected(desk: TicketDesk, *records: TicketRecord | TicketState) -> None:
+    """What the workflows' projection activity writes, written here."""
+    for record in records:
+        desk.records.record(record if isinstance(record, TicketRecord) else TicketRecord.of(record))
 
 
 async def test_the_queue_serves_urgent_tickets_first_then_the_earliest_deadline(
     desk: TicketDesk, engine: FakeEngine
 ) -> None:
-    engine.show_in_list(
+    projected(
+        desk,
         waiting("T-2026-000001", "2026-11-25T09:00"),
         waiting("T-2026-000002", "2026-11-24T14:30", urgent=True),
         waiting("T-2026-000003", "2026-11-24T14:10", urgent=True),
         waiting("T-2026-000004", "2026-11-24T14:05"),  # earlier, but not urgent
-        waiting("T-2026-000005", "2026-11-24T08:45", status="in_charge"),  # taken already
-        waiting("arrivee-MTQ-45871", "2026-11-24T08:40", process="arrivee"),  # not a ticket
+        waiting("T-2026-000005", "2026-11-24T08:45", status=TicketStatus.in_charge),  # taken
     )
 
     queue = await desk.queue()
 
-    assert [t.id for t in queue] == [
+    assert [t.id for t in queue.items] == [
         "T-2026-000003",
         "T-2026-000002",
         "T-2026-000004",
@@ -286,12 +298,32 @@ async def test_the_queue_serves_urgent_tickets_first_then_the_earliest_deadline(
 async def test_the_queue_of_one_mo_holds_only_that_mos_tickets(
     desk: TicketDesk, engine: FakeEngine
 ) -> None:
-    engine.show_in_list(
+    projected(
+        desk,
         waiting("T-2026-000001", "2026-11-25T09:00"),
         waiting("T-2026-000002", "2026-11-24T14:30", mo="MSSS"),
     )
 
-    assert [t.id for t in await desk.queue(mo="MSSS")] == ["T-2026-000002"]
+    assert [t.id for t in (await desk.queue(mo="MSSS")).items] == ["T-2026-000002"]
+
+
+async def test_a_long_queue_is_read_a_page_at_a_time_with_nothing_left_out(
+    desk: TicketDesk,
+) -> None:
+    projected(
+        desk,
+        *(waiting(f"T-2026-{n:06d}", "2026-11-25T09:00", urgent=n % 3 == 0) for n in range(1, 251)),
+    )
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await desk.queue(limit=100, cursor=cursor)
+        assert page.total == 250
+        seen += [t.id for t in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 250
 
 
 # --- the guarded desk ----------------------------------------------------------------------------
@@ -359,12 +391,13 @@ async def test_a_ticket_an_mo_user_may_not_read_answers_as_if_it_did_not_exist(
 
 async def test_an_mo_user_lists_only_their_own_tickets(desk: TicketDesk) -> None:
     mine = await desk.open(request(requester="u-mtq-1"))
-    await desk.open(request(requester="u-mtq-2"))
-    await desk.open(request(mo="MSSS", requester="u-msss-1"))
+    colleagues = await desk.open(request(requester="u-mtq-2"))
+    other_mos = await desk.open(request(mo="MSSS", requester="u-msss-1"))
+    projected(desk, mine, colleagues, other_mos)
     user = guarded(desk, Role.mo_user, "u-mtq-1", mo="MTQ")
 
-    assert [t.id for t in await user.list()] == [mine.id]
-    assert await user.list(mo="MSSS") == []
+    assert [t.id for t in (await user.list()).items] == [mine.id]
+    assert (await user.list(mo="MSSS")).items == []
 
 
 def forwarded_to(state: TicketState, pilot: str) -> TicketState:
@@ -387,7 +420,14 @@ async def test_a_dggir_pilot_sees_only_the_tickets_forwarded_to_them(
     engine.seed(theirs.id, forwarded_to(theirs, "pilote-dggir-1"))
     engine.seed(someone_elses.id, forwarded_to(someone_elses, "pilote-dggir-2"))
     pilot = guarded(desk, Role.dggir_pilot, "pilote-dggir-1")
+    projected(
+        desk,
+        forwarded_to(theirs, "pilote-dggir-1"),
+        forwarded_to(someone_elses, "pilote-dggir-2"),
+        not_forwarded,
+    )
 
+    assert [t.id for t in (await pilot.list()).items] == [theirs.id]
     assert (await pilot.show(theirs.id)).forwarded_to == "pilote-dggir-1"
     for hidden in (someone_elses.id, not_forwarded.id):
         with pytest.raises(NotFound, match=rf"^{hidden} does not exist$"):

@@ -19,6 +19,7 @@ from adapters.database import UnitOfWork
 from adapters.outbox_mailer import OutboxMailer
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -84,6 +85,7 @@ class DesksHarness:
         self.erp = erp
         self.mail = OutboxMailer(uow, TEST_MAIL_KEYS)
         self.records = SqlTicketRecords(uow)
+        self.requests = SqlRequestRecords(uow)
         self.now = datetime.now(UTC)
         self.started: list[str] = []
         self.task_queue = ""
@@ -97,10 +99,13 @@ class DesksHarness:
 
     def arrivals(self) -> ArrivalDesk:
         directory = SqlDirectory(self.uow)
-        return ArrivalDesk(self.engine, CALENDAR, directory, DOSSIER_WAIT_OPEN_DAYS, self.clock)
+        return ArrivalDesk(
+            self.engine, CALENDAR, directory, self.requests, DOSSIER_WAIT_OPEN_DAYS, self.clock
+        )
 
     def departures(self) -> DepartureDesk:
-        return DepartureDesk(self.engine, CALENDAR, SqlDirectory(self.uow), self.erp, self.clock)
+        directory = SqlDirectory(self.uow)
+        return DepartureDesk(self.engine, CALENDAR, directory, self.erp, self.requests, self.clock)
 
     def parameterisation(self) -> ParameterisationDesk:
         return ParameterisationDesk(
@@ -109,6 +114,7 @@ class DesksHarness:
             SqlDirectory(self.uow),
             self.erp,
             SqlCounters(self.uow),
+            self.requests,
             ANSWER_WAIT_OPEN_DAYS,
             self.clock,
         )

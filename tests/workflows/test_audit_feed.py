@@ -13,6 +13,7 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_reports import SqlReports
 from adapters.sql_request_facts import SqlRequestFacts
+from adapters.sql_request_records import SqlRequestRecords
 from models.arrivals import ArrivalStatus
 from models.audit import Outcome, WorkflowStep, WorkflowSteps
 from tests.payload_keys import TEST_AUDIT_KEYS
@@ -52,7 +53,10 @@ async def test_every_step_of_an_arrival_reaches_the_audit_trail_with_its_actor_a
 
 def test_a_retried_append_adds_each_step_once(demo_uow: UnitOfWork) -> None:
     activities = AuditActivities(
-        SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS), SqlDirectory(demo_uow), SqlRequestFacts(demo_uow)
+        SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS),
+        SqlDirectory(demo_uow),
+        SqlRequestFacts(demo_uow),
+        SqlRequestRecords(demo_uow),
     )
     at = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
     batch = WorkflowSteps(
