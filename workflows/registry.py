@@ -24,6 +24,25 @@ WORKFLOWS: list[type] = [
 ]
 
 
+# The workflow type of each id, by its prefix (`T-2026-000001`, `arrivee-MTQ-45871`...).
+BY_PREFIX: dict[str, type] = {
+    "T-": TicketWorkflow,
+    "arrivee-": ArrivalWorkflow,
+    "depart-": DepartureWorkflow,
+    "param-": ParameterisationWorkflow,
+    "acces-": ParameterisationWorkflow,
+    "motdepasse-": PasswordResetWorkflow,
+    "formation-": TrainingRegistrationWorkflow,
+}
+
+
+def workflow_for(workflow_id: str) -> type | None:
+    """The request workflow an id names (none: not a request's, a checkpoint's say)."""
+    return next(
+        (kind for prefix, kind in BY_PREFIX.items() if workflow_id.startswith(prefix)), None
+    )
+
+
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox, the same for the worker and the replayer."""
     # pydantic's email validation loads these lazily; pass them through the sandbox.

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.types import Lifespan
 from temporalio.client import Client
 
@@ -40,7 +41,7 @@ def create_app(
     lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     """The app over `desks` (or over the desks its `lifespan` builds when it starts)."""
-    app = FastAPI(
+    app = FastAPIOffline(
         lifespan=lifespan,
         title="sagir-desk",
         version="0.2.0",

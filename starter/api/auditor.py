@@ -11,11 +11,13 @@ from fastapi import APIRouter, Response
 from models.audit import AuditEntry
 from models.requests import Listed
 from models.roles import Action
+from models.story import StoryLine
 from starter.api.deps import GuardDep, GuardedRoute, allow
 from starter.desks.auditor import (
     ReplayVerdict,
     TimelineEvent,
     Verification,
+    story_csv,
     timeline_csv,
 )
 
@@ -27,15 +29,25 @@ router = APIRouter(
 )
 
 
-@router.get("/history/{workflow_id}", response_model=list[TimelineEvent])
+@router.get("/history/{workflow_id}", response_model=list[StoryLine] | list[TimelineEvent])
 async def history(
-    workflow_id: str, guard: GuardDep, format: Literal["json", "csv"] = "json"
+    workflow_id: str,
+    guard: GuardDep,
+    format: Literal["json", "csv"] = "json",
+    raw: bool = False,
 ) -> object:
-    """A workflow's history as a timeline, its sealed payloads opened."""
-    timeline = await guard.auditor.history(workflow_id)
+    """A request's story: one line per business step (when, who, role, what, outcome, the rule
+    or deadline it met) and the attempts refused on the way. `raw=true`: the engine's events,
+    their sealed payloads opened. Each reading is in the audit trail."""
+    if raw:
+        timeline = await guard.auditor.history(workflow_id)
+        if format == "csv":
+            return Response(timeline_csv(timeline), media_type="text/csv")
+        return timeline
+    lines = await guard.auditor.story(workflow_id)
     if format == "csv":
-        return Response(timeline_csv(timeline), media_type="text/csv")
-    return timeline
+        return Response(story_csv(lines), media_type="text/csv")
+    return lines
 
 
 @router.get("/workflows")

@@ -92,12 +92,29 @@ def audit_trail(record_id: str | None, as_csv: bool, as_json: bool) -> None:
 
 @audit.command("history")
 @click.argument("workflow_id")
+@click.option("--raw", is_flag=True, help="The engine's events instead of the story.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @json_option
-def audit_history(workflow_id: str, as_csv: bool, as_json: bool) -> None:
-    """A workflow's history as a timeline, its sealed payloads opened."""
-    from starter.desks.auditor import timeline_csv
+def audit_history(workflow_id: str, raw: bool, as_csv: bool, as_json: bool) -> None:
+    """A request's story: each step with when, who, role, outcome and the rule it met, and the
+    attempts refused on the way (--raw: the engine's events, payloads opened)."""
+    from starter.desks.auditor import story_csv, timeline_csv
 
+    if not raw:
+        lines = _with_auditor(lambda auditor: auditor.story(workflow_id))
+        if as_json:
+            return print_models(lines)
+        if as_csv:
+            click.echo(story_csv(lines), nl=False)
+            return
+        for line in lines:
+            said = f"  {line.detail}" if line.detail else ""
+            rule = f"  [{line.rule}]" if line.rule else ""
+            click.echo(
+                f"{local_text(line.at)}  {line.who:<16} {line.role:<14} {line.what:<22} "
+                f"{line.outcome.value:<8}{said}{rule}"
+            )
+        return
     timeline = _with_auditor(lambda auditor: auditor.history(workflow_id))
     if as_json:
         return print_models(timeline)

@@ -22,7 +22,7 @@ from pathlib import Path
 import uvicorn
 from temporalio.client import Client
 
-from starter.cli.session import demo_directory, migrated_database, shown_url
+from starter.cli.session import demo_directory, migrated_database, operator_token, shown_url
 from starter.client import reach_engine, register_search_attributes
 from starter.desks.errors import Unavailable
 from starter.settings import Settings
@@ -57,6 +57,10 @@ async def _dev(settings: Settings) -> None:
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
                 "TEMPORAL_ADDRESS, SAGIR_UI_PORT and SAGIR_API_PORT to free ports"
             )
+    # The database first: the UI's codec endpoint carries the operator's token.
+    uow, loaded = migrated_database(settings, demo=True)
+    uow.engine.dispose()
+    operator = await operator_token(settings)
     engine_log = (home / "temporal.log").open("ab")
     # Started once at boot, before anything else runs on the loop.
     server = subprocess.Popen(  # noqa: ASYNC220
@@ -76,9 +80,11 @@ async def _dev(settings: Settings) -> None:
             settings.temporal_namespace,
             "--log-level",
             "error",
-            # The UI shows payloads decoded through the desk's codec endpoint.
+            # The UI shows payloads opened by the desk's codec, for the person running the desk
+            # on their own machine (who holds the key file anyway); each opening is in the
+            # audit trail under their operator token.
             "--ui-codec-endpoint",
-            f"http://{host}:{settings.api_port}/codec",
+            f"http://{host}:{settings.api_port}/codec/{operator}",
         ],
         stdout=engine_log,
         stderr=subprocess.STDOUT,
@@ -86,7 +92,7 @@ async def _dev(settings: Settings) -> None:
         preexec_fn=_die_with_parent,
     )
     try:
-        await _serve(settings, host, port, ui_port, server)
+        await _serve(settings, host, port, ui_port, server, loaded)
     finally:
         print("sagir-desk: stopping the engine", flush=True)
         server.terminate()
@@ -99,12 +105,15 @@ async def _dev(settings: Settings) -> None:
 
 
 async def _serve(
-    settings: Settings, host: str, port: int, ui_port: int, server: subprocess.Popen[bytes]
+    settings: Settings,
+    host: str,
+    port: int,
+    ui_port: int,
+    server: subprocess.Popen[bytes],
+    loaded: bool,
 ) -> None:
     client = await _connect_when_ready(f"{host}:{port}", settings, server)
     await register_search_attributes(client)
-    uow, loaded = migrated_database(settings, demo=True)
-    uow.engine.dispose()
     api = _api_server(settings, host, ui_port, client)
     api_task = asyncio.create_task(api.serve())
     stop = asyncio.Event()
@@ -199,8 +208,8 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
     lines = [
         "sagir-desk is running",
         f"  Temporal engine : {host}:{port}  (namespace {settings.temporal_namespace})",
-        f"  Temporal UI     : http://{host}:{ui_port}  (payloads sealed; its data encoder:"
-        f" http://{host}:{settings.api_port}/codec/<an auditor's or agent's token>)",
+        f"  Temporal UI     : http://{host}:{ui_port}  (payloads opened for you, the operator;"
+        " each opening is in the audit trail)",
         f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
         f"  database        : {shown_url(settings.database_url)}",
         f"  SAGIR_HOME      : {settings.home.resolve()}",

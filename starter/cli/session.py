@@ -123,6 +123,36 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     return uow, loaded
 
 
+async def operator_token(config: Settings) -> str:
+    """The token of the person running the desk on their own machine (`sagir-desk dev`): an
+    auditor's, kept in SAGIR_HOME/operator-token (0600) and issued again if it stopped working.
+    The Temporal UI opens payloads with it, so each opening is in the trail under its name."""
+    import getpass
+    import os
+
+    from models.roles import Caller, Role
+
+    path = config.home / "operator-token"
+
+    async def valid_or_new(desks: Desks) -> str:
+        if path.exists():
+            known = path.read_text().strip()
+            try:
+                desks.tokens.authenticate(f"Bearer {known}")
+                return known
+            except Unauthenticated:
+                pass
+        user = "".join(c for c in getpass.getuser() if c.isalnum() or c in "-_.") or "local"
+        caller = Caller(role=Role.auditor, subject=f"operateur-{user}"[:64])
+        issued = desks.tokens.issue(caller, "sagir-desk dev: the Temporal UI's codec").token
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(issued + "\n")
+        return issued
+
+    return await _with_desks(config, False, valid_or_new)
+
+
 def demo_directory() -> tuple[list[str], list[str]]:
     """The demo data's MOs and agents (`code (role)`), for `sagir-desk dev`'s banner."""
     from adapters.demo_data import AGENTS, MOS

@@ -25,11 +25,13 @@ from adapters.ports import AuditTrail, Checkpoints
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, Outcome
 from models.requests import Listed, Process
 from models.roles import Action, Caller
+from models.service_calendar import ServiceCalendar
+from models.story import StoryLine, story
 from starter.desks.access import authorize
 from starter.desks.engine import TemporalEngine, visibility_query
 from starter.desks.errors import InvalidInput, NotFound, Unavailable
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
-from workflows.registry import WORKFLOWS, workflow_runner
+from workflows.registry import WORKFLOWS, workflow_for, workflow_runner
 
 WORKFLOW_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,119}$")
 
@@ -73,7 +75,25 @@ CHECKPOINTS_READ = 10
 class AuditorDesk:
     engine: TemporalEngine
     trail: AuditTrail
+    calendar: ServiceCalendar
     checkpoints: Checkpoints | None = None
+
+    async def story(self, workflow_id: str) -> list[StoryLine]:
+        """The request's story: each business step with who, role, outcome and the rule it met,
+        and the attempts refused or failed on the way (from the audit trail)."""
+        kind = workflow_for(_checked(workflow_id))
+        if kind is None:
+            raise InvalidInput(
+                f"id: {workflow_id!r} is not a request's id (ask for its raw history instead)"
+            )
+        state = await self.engine.state(kind, workflow_id)
+        return story(
+            state.steps,
+            self.trail.entries(workflow_id),
+            getattr(state, "received_at", None) or getattr(state, "first_notice_at", None),
+            getattr(state, "due", None),
+            self.calendar,
+        )
 
     async def history(self, workflow_id: str) -> list[TimelineEvent]:
         history = await self._fetch(workflow_id)
@@ -142,10 +162,10 @@ class AuditorDesk:
         )
 
     async def _fetch(self, workflow_id: str) -> WorkflowHistory:
-        if not WORKFLOW_ID.match(workflow_id):
-            raise InvalidInput(f"id: {workflow_id!r} is not a workflow id")
         try:
-            return await self.engine.client.get_workflow_handle(workflow_id).fetch_history()
+            return await self.engine.client.get_workflow_handle(
+                _checked(workflow_id)
+            ).fetch_history()
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist") from None
@@ -205,10 +225,21 @@ class GuardedAuditor:
     desk: AuditorDesk
     caller: Caller
 
+    async def story(self, workflow_id: str) -> list[StoryLine]:
+        """The story, its people's notes read: the reading is in the trail, with who."""
+        authorize(self.caller, Action.audit_read)
+        lines = await self.desk.story(workflow_id)
+        self._opened(workflow_id, f"story of {len(lines)} steps read, their notes with them")
+        return lines
+
     async def history(self, workflow_id: str) -> list[TimelineEvent]:
-        """The timeline, its sealed payloads opened: the opening is in the trail, with who."""
+        """The raw timeline, its sealed payloads opened: the opening is in the trail, with who."""
         authorize(self.caller, Action.audit_read)
         timeline = await self.desk.history(workflow_id)
+        self._opened(workflow_id, f"history of {len(timeline)} events read, payloads opened")
+        return timeline
+
+    def _opened(self, workflow_id: str, detail: str) -> None:
         self.desk.trail.append(
             AuditEvent(
                 at=datetime.now(UTC),
@@ -218,10 +249,9 @@ class GuardedAuditor:
                 role=self.caller.role.value,
                 action=Action.payload_decode.value,
                 outcome=Outcome.done,
-                detail=f"history of {len(timeline)} events read with its payloads opened",
+                detail=detail,
             )
         )
-        return timeline
 
     async def find(self, **filters: Any) -> list[Listed]:
         authorize(self.caller, Action.audit_read)
@@ -279,6 +309,31 @@ def _readable(payload: Payload) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _checked(workflow_id: str) -> str:
+    if not WORKFLOW_ID.match(workflow_id):
+        raise InvalidInput(f"id: {workflow_id!r} is not a workflow id")
+    return workflow_id
+
+
+def story_csv(lines: list[StoryLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "who", "role", "what", "outcome", "detail", "rule"])
+    for line in lines:
+        writer.writerow(
+            [
+                line.at.isoformat(),
+                line.who,
+                line.role,
+                line.what,
+                line.outcome.value,
+                line.detail,
+                line.rule,
+            ]
+        )
+    return out.getvalue()
 
 
 def _reason(error: Exception) -> str:

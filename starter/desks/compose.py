@@ -114,6 +114,6 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         training=TrainingDesk(engine, directory, erp, SqlSga(uow)),
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
-        auditor=AuditorDesk(engine, trail, FileCheckpoints(settings.checkpoint_file)),
+        auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
         trail=trail,
     )

@@ -38,7 +38,7 @@ async def test_auditor_reads_a_timeline_with_the_payloads_opened_as_json_and_csv
 ) -> None:
     arrival = await started_and_taken(api)
     auditor = CALLERS[Role.auditor]
-    answer = await api.call(auditor, "GET", f"/audit/history/{arrival}")
+    answer = await api.call(auditor, "GET", f"/audit/history/{arrival}?raw=true")
     assert answer.status_code == 200, answer.text
     timeline = answer.json()
     assert timeline[0]["kind"] == "workflow_execution_started"
@@ -46,10 +46,45 @@ async def test_auditor_reads_a_timeline_with_the_payloads_opened_as_json_and_csv
     assert started_input["value"]["request"]["hr_email"] == "rh@mtq.example"  # opened
     kinds = [event["kind"] for event in timeline]
     assert "workflow_execution_update_accepted" in kinds  # the agent's take
-    as_csv = await api.call(auditor, "GET", f"/audit/history/{arrival}?format=csv")
+    as_csv = await api.call(auditor, "GET", f"/audit/history/{arrival}?format=csv&raw=true")
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.text.splitlines()[0] == "event_id,at,kind,detail"
     assert len(as_csv.text.splitlines()) >= len(timeline) + 1
+
+
+async def test_auditor_reads_a_requests_story_step_by_step_with_who_and_the_rule_it_met(
+    api: Api,
+) -> None:
+    hr, agent = CALLERS[Role.mo_hr], CALLERS[Role.ca_agent]
+    auditor = CALLERS[Role.auditor]
+    started = await api.call(hr, "POST", "/arrivals", arrival_body(hr, "MTQ"))
+    arrival = started.json()["id"]
+    assert (await api.call(auditor, "POST", f"/arrivals/{arrival}/take")).status_code == 403
+    assert (await api.call(agent, "POST", f"/arrivals/{arrival}/take")).status_code == 200
+    for _ in range(100):  # the feed records each step's role a moment after the step
+        lines = (await api.call(auditor, "GET", f"/audit/history/{arrival}")).json()
+        if any(line["what"] == "take" and line["role"] for line in lines):
+            break
+        await asyncio.sleep(0.05)
+    received = lines[0]
+    assert (received["who"], received["what"], received["outcome"]) == (
+        "rh-mtq",
+        "received",
+        "done",
+    )
+    assert received["rule"].startswith("to be taken in charge by ")
+    [refused] = [line for line in lines if line["what"] == "attempt: arrival.take"]
+    assert (refused["who"], refused["role"], refused["outcome"]) == (
+        "verif-1",
+        "auditor",
+        "refused",
+    )
+    assert "may not arrival.take" in refused["detail"]
+    [take] = [line for line in lines if line["what"] == "take"]
+    assert (take["who"], take["role"]) == ("agent-roy", "ca_agent")
+    assert take["rule"].startswith("taken ") and take["rule"].endswith(": on time")
+    as_csv = await api.call(auditor, "GET", f"/audit/history/{arrival}?format=csv")
+    assert as_csv.text.splitlines()[0] == "at,who,role,what,outcome,detail,rule"
 
 
 async def test_auditor_finds_workflows_by_mo_and_process_and_replays_one(api: Api) -> None:

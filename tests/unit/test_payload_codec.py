@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,16 @@ def _bearer(token: str) -> dict[str, str]:
 
 def _plain(text: str) -> list[Payload]:
     return default().payload_converter.to_payloads([text])
+
+
+def test_the_api_docs_render_from_the_desks_own_files_with_no_internet(
+    demo_uow: UnitOfWork,
+) -> None:
+    settings = Settings().model_copy(update={"audit_keys_text": TEST_AUDIT_KEYS_TEXT})
+    client = TestClient(create_app(build_desks(settings, None, demo_uow), TEST_KEYS))
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(asset.startswith("/") for asset in assets), (page, assets)
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
