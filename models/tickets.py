@@ -44,8 +44,19 @@ ActorCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]
 MoCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MO_CODE_PATTERN)]
-Instant = Annotated[datetime, AfterValidator(_aware), AfterValidator(_in_service_years)]
-ServiceDate = Annotated[date, AfterValidator(_in_service_years)]
+# The schema says it too, so a client (and a fuzzer) learns the range from the OpenAPI document.
+_YEARS = r"(20\d\d|2100)"
+Instant = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    AfterValidator(_in_service_years),
+    Field(json_schema_extra={"pattern": rf"^{_YEARS}-\d\d-\d\dT.*(Z|[+-]\d\d:?\d\d)$"}),
+]
+ServiceDate = Annotated[
+    date,
+    AfterValidator(_in_service_years),
+    Field(json_schema_extra={"pattern": rf"^{_YEARS}-\d\d-\d\d$"}),
+]
 
 
 class Contract(BaseModel):

@@ -14,9 +14,8 @@ from models.requests import Listing, Record, StepLog
 from models.sagir import EmployeeNumber
 from models.tickets import ActorCode, Contract, Instant, MoCode
 
-CourseCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
-]
+COURSE_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{1,39}$"
+CourseCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=COURSE_CODE_PATTERN)]
 
 
 class Course(Contract):

@@ -25,7 +25,7 @@ from starter.api import (
     training,
 )
 from starter.api.codec import add_codec_routes
-from starter.api.errors import add_error_handlers
+from starter.api.errors import add_error_handlers, document_errors
 from starter.api.trail import record_requests
 from starter.client import reach_engine
 from starter.desks.compose import Desks, build_desks
@@ -60,6 +60,7 @@ def create_app(
         allow_headers=["Content-Type", "X-Namespace", "Authorization"],
     )
     add_error_handlers(app)
+    document_errors(app)
     record_requests(app)
     for module in (
         tickets,

@@ -8,6 +8,7 @@ from models.arrivals import ArrivalRequest, ArrivalState
 from models.requests import Listed
 from models.roles import Action
 from starter.api.deps import Cursor, GuardDep, GuardedRoute, Limit, allow, one_page
+from starter.api.params import ArrivalId, Mo
 
 router = APIRouter(tags=["arrivals"], route_class=GuardedRoute)
 
@@ -21,7 +22,7 @@ async def start_arrival(body: ArrivalRequest, guard: GuardDep) -> ArrivalState:
 async def list_arrivals(
     request: Request,
     guard: GuardDep,
-    mo: str | None = None,
+    mo: Mo = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response:
@@ -30,17 +31,17 @@ async def list_arrivals(
 
 
 @router.get("/arrivals/{arrival_id}", dependencies=[allow(Action.arrival_read)])
-async def show_arrival(arrival_id: str, guard: GuardDep) -> ArrivalState:
+async def show_arrival(arrival_id: ArrivalId, guard: GuardDep) -> ArrivalState:
     return await guard.arrivals.show(arrival_id)
 
 
 @router.post("/arrivals/{arrival_id}/take", dependencies=[allow(Action.arrival_take)])
-async def take_arrival(arrival_id: str, guard: GuardDep) -> ArrivalState:
+async def take_arrival(arrival_id: ArrivalId, guard: GuardDep) -> ArrivalState:
     return await guard.arrivals.take(arrival_id, guard.caller.subject)
 
 
 @router.post(
     "/arrivals/{arrival_id}/dossier-ready", dependencies=[allow(Action.arrival_dossier_ready)]
 )
-async def dossier_ready(arrival_id: str, guard: GuardDep) -> ArrivalState:
+async def dossier_ready(arrival_id: ArrivalId, guard: GuardDep) -> ArrivalState:
     return await guard.arrivals.dossier_ready(arrival_id)

@@ -13,6 +13,7 @@ from models.requests import Listed
 from models.roles import Action
 from models.story import StoryLine
 from starter.api.deps import GuardDep, GuardedRoute, allow
+from starter.api.params import Mo, WorkflowId
 from starter.desks.auditor import (
     ReplayVerdict,
     TimelineEvent,
@@ -29,9 +30,13 @@ router = APIRouter(
 )
 
 
-@router.get("/history/{workflow_id}", response_model=list[StoryLine] | list[TimelineEvent])
+@router.get(
+    "/history/{workflow_id}",
+    response_model=list[StoryLine] | list[TimelineEvent],
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def history(
-    workflow_id: str,
+    workflow_id: WorkflowId,
     guard: GuardDep,
     format: Literal["json", "csv"] = "json",
     raw: bool = False,
@@ -53,7 +58,7 @@ async def history(
 @router.get("/workflows")
 async def workflows(
     guard: GuardDep,
-    mo: str | None = None,
+    mo: Mo = None,
     process: str | None = None,
     status: str | None = None,
     breached: bool | None = None,
@@ -73,7 +78,7 @@ async def workflows(
 
 
 @router.get("/replay/{workflow_id}")
-async def replay(workflow_id: str, guard: GuardDep) -> ReplayVerdict:
+async def replay(workflow_id: WorkflowId, guard: GuardDep) -> ReplayVerdict:
     """Replay the stored history on the current code: the same decisions, or what differs."""
     return await guard.auditor.replay(workflow_id)
 

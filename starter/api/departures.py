@@ -9,6 +9,7 @@ from models.departures import DepartureRequest, DepartureState
 from models.requests import Listed
 from models.roles import Action
 from starter.api.deps import Cursor, GuardDep, GuardedRoute, Limit, allow, one_page
+from starter.api.params import DepartureId, Mo
 
 router = APIRouter(tags=["departures"], route_class=GuardedRoute)
 
@@ -23,7 +24,7 @@ async def notify_departure(body: DepartureRequest, guard: GuardDep) -> Departure
 async def list_departures(
     request: Request,
     guard: GuardDep,
-    mo: str | None = None,
+    mo: Mo = None,
     late: bool | None = None,
     limit: Limit = 100,
     cursor: Cursor = None,
@@ -33,16 +34,16 @@ async def list_departures(
 
 
 @router.get("/departures/{departure_id}", dependencies=[allow(Action.departure_read)])
-async def show_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+async def show_departure(departure_id: DepartureId, guard: GuardDep) -> DepartureState:
     return await guard.departures.show(departure_id)
 
 
 @router.post("/departures/{departure_id}/record", dependencies=[allow(Action.departure_record)])
-async def record_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+async def record_departure(departure_id: DepartureId, guard: GuardDep) -> DepartureState:
     """Record the departure in the dossier personne (48 hours or more after the notice)."""
     return await guard.departures.record(departure_id, guard.caller.subject)
 
 
 @router.post("/departures/{departure_id}/take", dependencies=[allow(Action.departure_take)])
-async def take_departure(departure_id: str, guard: GuardDep) -> DepartureState:
+async def take_departure(departure_id: DepartureId, guard: GuardDep) -> DepartureState:
     return await guard.departures.take(departure_id, guard.caller.subject)

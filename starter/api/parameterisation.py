@@ -27,6 +27,7 @@ from starter.api.deps import (
     one_page,
     with_actor,
 )
+from starter.api.params import Mo, RequestId
 
 router = APIRouter(tags=["parameterisation and access"], route_class=GuardedRoute)
 
@@ -48,7 +49,7 @@ async def list_requests(
     request: Request,
     guard: GuardDep,
     kind: Literal["param", "acces"] = "param",
-    mo: str | None = None,
+    mo: Mo = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response:
@@ -58,35 +59,35 @@ async def list_requests(
 
 
 @router.get("/requests/{request_id}", dependencies=[allow(Action.param_read)])
-async def show(request_id: str, guard: GuardDep) -> ParamState:
+async def show(request_id: RequestId, guard: GuardDep) -> ParamState:
     return await guard.parameterisation.show(request_id)
 
 
 @router.post("/requests/{request_id}/take", dependencies=[allow(Action.param_work)])
-async def take(request_id: str, guard: GuardDep) -> ParamState:
+async def take(request_id: RequestId, guard: GuardDep) -> ParamState:
     return await guard.parameterisation.take(request_id, guard.caller.subject)
 
 
 @router.post("/requests/{request_id}/ask", dependencies=[allow(Action.param_work)])
-async def ask(request_id: str, body: AskBody, guard: GuardDep) -> ParamState:
+async def ask(request_id: RequestId, body: AskBody, guard: GuardDep) -> ParamState:
     step = with_actor(AskClient, body, agent=guard.caller.subject)
     return await guard.parameterisation.ask(request_id, step)
 
 
 @router.post("/requests/{request_id}/answer", dependencies=[allow(Action.param_answer)])
-async def answer(request_id: str, body: AnswerBody, guard: GuardDep) -> ParamState:
+async def answer(request_id: RequestId, body: AnswerBody, guard: GuardDep) -> ParamState:
     step = with_actor(ClientAnswer, body, by=guard.caller.subject)
     return await guard.parameterisation.answer(request_id, step)
 
 
 @router.post("/requests/{request_id}/complete", dependencies=[allow(Action.param_work)])
-async def complete(request_id: str, body: CompleteBody, guard: GuardDep) -> ParamState:
+async def complete(request_id: RequestId, body: CompleteBody, guard: GuardDep) -> ParamState:
     step = with_actor(CompleteParam, body, agent=guard.caller.subject)
     return await guard.parameterisation.complete(request_id, step)
 
 
 @router.post("/requests/{request_id}/check", dependencies=[allow(Action.param_work)])
-async def check(request_id: str, body: CheckBody, guard: GuardDep) -> ParamState:
+async def check(request_id: RequestId, body: CheckBody, guard: GuardDep) -> ParamState:
     """The quality check, by an agent other than the one who completed the request."""
     step = with_actor(QualityCheck, body, agent=guard.caller.subject)
     return await guard.parameterisation.check(request_id, step)

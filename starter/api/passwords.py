@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from models.passwords import PasswordResetRequest, PasswordResetState
 from models.roles import Action
 from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
+from starter.api.params import ResetId
 
 router = APIRouter(tags=["password help"], route_class=GuardedRoute)
 ResetBody = body_without(PasswordResetRequest, "agent")
@@ -21,5 +22,5 @@ async def reset_password(body: ResetBody, guard: GuardDep) -> PasswordResetState
 
 
 @router.get("/password-resets/{reset_id}", dependencies=[allow(Action.password_read)])
-async def show_reset(reset_id: str, guard: GuardDep) -> PasswordResetState:
+async def show_reset(reset_id: ResetId, guard: GuardDep) -> PasswordResetState:
     return await guard.passwords.show(reset_id)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
 from models.roles import Action
 from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
+from starter.api.params import LineId, MoCode
 from starter.desks.errors import InvalidInput
 
 router = APIRouter(tags=["registre d'autorité"], route_class=GuardedRoute)
@@ -22,17 +23,17 @@ class EndBody(BaseModel):
 
 
 @router.get("/registre/{mo}", dependencies=[allow(Action.registre_read)])
-async def show_registre(mo: str, guard: GuardDep) -> list[RegistreLine]:
+async def show_registre(mo: MoCode, guard: GuardDep) -> list[RegistreLine]:
     return guard.registre.show(mo)
 
 
 @router.get("/registre/{mo}/history", dependencies=[allow(Action.registre_read)])
-async def registre_history(mo: str, guard: GuardDep) -> list[RegistreChange]:
+async def registre_history(mo: MoCode, guard: GuardDep) -> list[RegistreChange]:
     return guard.registre.history(mo)
 
 
 @router.post("/registre/{mo}/lines", status_code=201, dependencies=[allow(Action.registre_change)])
-async def declare(mo: str, body: Declaration, guard: GuardDep) -> RegistreLine:
+async def declare(mo: MoCode, body: Declaration, guard: GuardDep) -> RegistreLine:
     if body.mo != mo:
         guard.registre.show(mo)  # another MO's registre: 404 before saying anything else
         raise InvalidInput(f"mo: {body.mo} is not the MO of this registre ({mo})")
@@ -40,11 +41,11 @@ async def declare(mo: str, body: Declaration, guard: GuardDep) -> RegistreLine:
 
 
 @router.patch("/registre/{mo}/lines/{line_id}", dependencies=[allow(Action.registre_change)])
-async def change(mo: str, line_id: int, body: ChangeBody, guard: GuardDep) -> RegistreLine:
+async def change(mo: MoCode, line_id: LineId, body: ChangeBody, guard: GuardDep) -> RegistreLine:
     step = with_actor(ChangeValidity, body, by=guard.caller.subject, line_id=line_id)
     return guard.registre.change(mo, step)
 
 
 @router.post("/registre/{mo}/lines/{line_id}/end", dependencies=[allow(Action.registre_change)])
-async def end(mo: str, line_id: int, body: EndBody, guard: GuardDep) -> RegistreLine:
+async def end(mo: MoCode, line_id: LineId, body: EndBody, guard: GuardDep) -> RegistreLine:
     return guard.registre.end(mo, line_id, body.last_day, guard.caller.subject)

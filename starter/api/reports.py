@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from models.reports import SlaLine
 from models.roles import Action
 from starter.api.deps import GuardDep, GuardedRoute, allow
+from starter.api.params import Mo, Month
 from starter.desks.reports import as_csv, as_png
 
 router = APIRouter(
@@ -18,17 +19,25 @@ router = APIRouter(
 
 
 @router.get("/sla")
-async def sla(guard: GuardDep, month: str | None = None, mo: str | None = None) -> list[SlaLine]:
+async def sla(guard: GuardDep, month: Month = None, mo: Mo = None) -> list[SlaLine]:
     """Per MO and month: received per channel, taken on time, breached, median and 90th
     percentile time to take in charge in open minutes, late departure notices."""
     return guard.reports.sla(month, mo)
 
 
-@router.get("/sla.csv", response_class=Response)
-async def sla_csv(guard: GuardDep, month: str | None = None, mo: str | None = None) -> Response:
+@router.get(
+    "/sla.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def sla_csv(guard: GuardDep, month: Month = None, mo: Mo = None) -> Response:
     return Response(as_csv(guard.reports.sla(month, mo)), media_type="text/csv")
 
 
-@router.get("/sla.png", response_class=Response)
-async def sla_png(guard: GuardDep, month: str | None = None, mo: str | None = None) -> Response:
+@router.get(
+    "/sla.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def sla_png(guard: GuardDep, month: Month = None, mo: Mo = None) -> Response:
     return Response(as_png(guard.reports.sla(month, mo)), media_type="image/png")

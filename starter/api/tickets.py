@@ -32,6 +32,7 @@ from starter.api.deps import (
     one_page,
     with_actor,
 )
+from starter.api.params import Mo, TicketId
 from starter.desks.compose import GuardedDesks
 
 router = APIRouter(tags=["tickets"], route_class=GuardedRoute)
@@ -52,7 +53,7 @@ class _Empty(BaseModel):
 
 async def _step(
     guard: GuardedDesks,
-    ticket_id: str,
+    ticket_id: TicketId,
     name: str,
     model: type[BaseModel],
     body: BaseModel | None = None,
@@ -72,7 +73,7 @@ async def open_ticket(body: TicketRequest, guard: GuardDep) -> TicketState:
 async def list_tickets(
     request: Request,
     guard: GuardDep,
-    mo: str | None = None,
+    mo: Mo = None,
     status: TicketStatus | None = None,
     breached: bool | None = None,
     limit: Limit = 100,
@@ -84,58 +85,58 @@ async def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}", dependencies=[allow(Action.ticket_read)])
-async def show_ticket(ticket_id: str, guard: GuardDep) -> TicketState:
+async def show_ticket(ticket_id: TicketId, guard: GuardDep) -> TicketState:
     return await guard.tickets.show(ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/take", dependencies=[allow(Action.ticket_work)])
-async def take(ticket_id: str, guard: GuardDep) -> TicketState:
+async def take(ticket_id: TicketId, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "take", TakeTicket)
 
 
 @router.post("/tickets/{ticket_id}/forward", dependencies=[allow(Action.ticket_work)])
-async def forward(ticket_id: str, body: ForwardBody, guard: GuardDep) -> TicketState:
+async def forward(ticket_id: TicketId, body: ForwardBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "forward", ForwardTicket, body)
 
 
 @router.post("/tickets/{ticket_id}/ask", dependencies=[allow(Action.ticket_work)])
-async def ask(ticket_id: str, body: AskBody, guard: GuardDep) -> TicketState:
+async def ask(ticket_id: TicketId, body: AskBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "ask_client", AskClient, body)
 
 
 @router.post("/tickets/{ticket_id}/propose", dependencies=[allow(Action.ticket_work)])
-async def propose(ticket_id: str, body: ProposeBody, guard: GuardDep) -> TicketState:
+async def propose(ticket_id: TicketId, body: ProposeBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "propose", ProposeSolution, body)
 
 
 @router.post("/tickets/{ticket_id}/check", dependencies=[allow(Action.ticket_work)])
-async def check(ticket_id: str, body: CheckBody, guard: GuardDep) -> TicketState:
+async def check(ticket_id: TicketId, body: CheckBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "check_quality", CheckQuality, body)
 
 
 @router.post("/tickets/{ticket_id}/return", dependencies=[allow(Action.ticket_work)])
-async def return_to_client(ticket_id: str, body: ReturnBody, guard: GuardDep) -> TicketState:
+async def return_to_client(ticket_id: TicketId, body: ReturnBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "return_to_client", ReturnToClient, body)
 
 
 @router.post("/tickets/{ticket_id}/close", dependencies=[allow(Action.ticket_work)])
-async def close(ticket_id: str, guard: GuardDep) -> TicketState:
+async def close(ticket_id: TicketId, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "close", CloseTicket)
 
 
 @router.post("/tickets/{ticket_id}/back", dependencies=[allow(Action.ticket_back)])
-async def back(ticket_id: str, body: BackBody, guard: GuardDep) -> TicketState:
+async def back(ticket_id: TicketId, body: BackBody, guard: GuardDep) -> TicketState:
     """A forwarded ticket comes back (the DGGIR pilot it was forwarded to, or an agent)."""
     return await _step(guard, ticket_id, "bring_back", BringBack, body, actor="by")
 
 
 @router.post("/tickets/{ticket_id}/answer", dependencies=[allow(Action.ticket_answer)])
-async def answer(ticket_id: str, body: AnswerBody, guard: GuardDep) -> TicketState:
+async def answer(ticket_id: TicketId, body: AnswerBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "record_answer", RecordAnswer, body, actor="by")
 
 
 @router.post("/tickets/{ticket_id}/reopen", dependencies=[allow(Action.ticket_reopen)])
-async def reopen(ticket_id: str, body: ReopenBody, guard: GuardDep) -> TicketState:
+async def reopen(ticket_id: TicketId, body: ReopenBody, guard: GuardDep) -> TicketState:
     return await _step(guard, ticket_id, "reopen", ReopenTicket, body, actor="by")
 
 
@@ -143,7 +144,7 @@ async def reopen(ticket_id: str, body: ReopenBody, guard: GuardDep) -> TicketSta
 async def queue(
     request: Request,
     guard: GuardDep,
-    mo: str | None = None,
+    mo: Mo = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Response:

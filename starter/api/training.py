@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from models.roles import Action
 from models.training import Enrol, Enrolment, SessionView, TrainingState
 from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
+from starter.api.params import RegistrationId, SessionCode
 
 router = APIRouter(prefix="/training", tags=["training"], route_class=GuardedRoute)
 EnrolBody = body_without(Enrol, "by")
@@ -18,7 +19,7 @@ async def sessions(guard: GuardDep) -> list[SessionView]:
 
 
 @router.get("/sessions/{session}/participants", dependencies=[allow(Action.training_read)])
-async def participants(session: str, guard: GuardDep) -> list[Enrolment]:
+async def participants(session: SessionCode, guard: GuardDep) -> list[Enrolment]:
     return await guard.training.participants(session)
 
 
@@ -28,10 +29,10 @@ async def enrol(body: EnrolBody, guard: GuardDep) -> TrainingState:
 
 
 @router.get("/enrolments/{registration_id}", dependencies=[allow(Action.training_read)])
-async def show_enrolment(registration_id: str, guard: GuardDep) -> TrainingState:
+async def show_enrolment(registration_id: RegistrationId, guard: GuardDep) -> TrainingState:
     return await guard.training.show(registration_id)
 
 
 @router.post("/enrolments/{registration_id}/cancel", dependencies=[allow(Action.training_enrol)])
-async def cancel(registration_id: str, guard: GuardDep) -> TrainingState:
+async def cancel(registration_id: RegistrationId, guard: GuardDep) -> TrainingState:
     return await guard.training.cancel(registration_id, guard.caller.subject)
