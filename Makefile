@@ -22,4 +22,5 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/cli_startup.py
+	$(PY) bench/lists.py
 	$(PY) bench/ticket_throughput.py

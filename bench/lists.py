@@ -175,5 +175,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if shutil.which("wrk") is None:
-        raise SystemExit("bench/lists.py needs wrk (Debian: apt-get install -y wrk)")
-    main()
+        print("lists under load: skipped, wrk is missing (Debian: apt-get install -y wrk)")
+    else:
+        main()
