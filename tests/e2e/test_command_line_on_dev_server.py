@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,44 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.dev_harness import BIN, Dev, cli, dev_environment
+
 pytestmark = pytest.mark.e2e
-BIN = Path(sys.executable).parent / "sagir-desk"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
-    port, ui_port, api_port = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
-    env.update(
-        SAGIR_HOME=str(tmp_path / "home"),
-        TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
-        SAGIR_UI_PORT=str(ui_port),
-        SAGIR_API_PORT=str(api_port),
-    )
-    return env
-
-
-class Dev:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.process = subprocess.Popen(
-            [str(BIN), "dev"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 90
-        while "worker running" not in log.read_text():
-            assert self.process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=60)
+    return dev_environment(tmp_path / "home")
 
 
 @pytest.fixture
@@ -65,60 +31,6 @@ def dev(environment: dict[str, str], tmp_path: Path) -> Iterator[Dev]:
     yield running
     if running.process.poll() is None:
         running.process.kill()
-
-
-# Who holds which role in the demo data, for the tokens the commands run with.
-ROLES = {
-    "agent-tremblay": ("ca_agent", None),
-    "agent-gagnon": ("ca_agent", None),
-    "agent-roy": ("ca_agent", None),
-    "rh-mtq": ("mo_hr", "MTQ"),
-    "rh-msss": ("mo_hr", "MSSS"),
-    "30001": ("personne_autorisee", "MTQ"),
-    "30011": ("personne_autorisee", "MSSS"),
-    "verif-1": ("auditor", None),
-}
-TOKENS: dict[tuple[str, str], str] = {}
-
-
-def cli(
-    env: dict[str, str], *args: str, as_: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run a command as a person would: with their token in SAGIR_TOKEN. Who acts is `as_`, or
-    the command's own actor option (`--authorised-by` for a submission, else `--agent`, else
-    `--by`), else an agent; `token` commands run without one."""
-    if args[0] != "token":
-        env = {**env, "SAGIR_TOKEN": token_of(env, as_ or actor_of(args))}
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
-
-
-def actor_of(args: tuple[str, ...]) -> str:
-    options = ["--agent", "--by"]
-    if args[:2] in (("param", "submit"), ("access", "request")):
-        options = ["--authorised-by"]
-    for option in options:
-        if option in args:
-            return args[args.index(option) + 1]
-    return "agent-tremblay"
-
-
-def token_of(env: dict[str, str], subject: str) -> str:
-    key = (env["SAGIR_HOME"], subject)
-    if key not in TOKENS:
-        role, mo = ROLES[subject]
-        made = cli(
-            env,
-            "token",
-            "create",
-            "--role",
-            role,
-            "--subject",
-            subject,
-            *(["--mo", mo] if mo else []),
-        )
-        assert made.returncode == 0, made.stderr
-        TOKENS[key] = made.stdout.strip()
-    return TOKENS[key]
 
 
 def test_open_take_show_through_the_command_line(
