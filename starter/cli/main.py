@@ -105,6 +105,8 @@ def entry() -> None:
         main()
         code = 0
     except SystemExit as done:
+        if isinstance(done.code, str):  # `raise SystemExit("sagir-desk: ...")`: say it
+            print(done.code, file=sys.stderr)
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     sys.stdout.flush()
     sys.stderr.flush()

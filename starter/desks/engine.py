@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol, cast
 
 from temporalio.client import (
@@ -97,7 +97,10 @@ class TemporalEngine:
     async def state(self, workflow: type, workflow_id: str) -> Any:
         handle = self._handle(workflow, workflow_id)
         try:
-            return await handle.query(workflow.state)  # type: ignore[attr-defined]
+            return await handle.query(
+                workflow.state,  # type: ignore[attr-defined]
+                rpc_timeout=QUERY_TIMEOUT,
+            )
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist") from None
@@ -171,14 +174,25 @@ class TemporalEngine:
 
 # What an engine that is down or overloaded answers: not the caller's doing.
 _UNREACHABLE = frozenset(
-    {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        # A query held by a worker that died or froze: the engine gives up on it.
+        RPCStatusCode.CANCELLED,
+    }
 )
+# A read waits no longer than this for a worker to answer (one that died is replaced, and its
+# tasks go to another after the engine's sticky timeout): then 503, try again.
+QUERY_TIMEOUT = timedelta(seconds=10)
 
 
 def unreachable(error: RPCError) -> Unavailable | None:
     """The engine's error as `Unavailable` when it says the engine cannot answer now."""
     if error.status in _UNREACHABLE:
-        return Unavailable("the Temporal engine is not answering; try again in a moment")
+        return Unavailable(
+            "the Temporal engine or its workers are not answering; try again in a moment"
+        )
     return None
 
 

@@ -4,6 +4,7 @@ the Temporal UI; Ctrl-C stops cleanly; run again, the ticket is still there and 
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 import sqlite3
 import subprocess
@@ -15,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.database import UnitOfWork, make_engine
+from adapters.outbox_mailer import OutboxMailer
+from adapters.sealed_mail import MailKeys
+from starter.keys import local_keys
 from tests.e2e.dev_harness import BIN, Dev, cli, dev_environment
 
 pytestmark = pytest.mark.e2e
@@ -145,11 +150,15 @@ def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decode
     taken = cli(environment, "departure", "take", "depart-MSSS-10233", "--agent", "agent-roy")
     assert taken.returncode == 0, taken.stderr
 
-    # What the engine stores is sealed; the codec endpoint the UI is given opens it.
+    # What the engine stores is sealed; the UI is given the codec with the operator's token (the
+    # person running the desk on their own machine), so it opens payloads with no manual step,
+    # and each opening is in the trail under that operator, with the workflow the page showed.
     ui = f"http://127.0.0.1:{environment['SAGIR_UI_PORT']}"
     with urllib.request.urlopen(f"{ui}/api/v1/settings") as response:
         codec = json.load(response)["Codec"]["Endpoint"]
-    assert codec == f"http://127.0.0.1:{environment['SAGIR_API_PORT']}/codec"
+    operator = (Path(environment["SAGIR_HOME"]) / "operator-token").read_text().strip()
+    api = f"http://127.0.0.1:{environment['SAGIR_API_PORT']}"
+    assert codec == f"{api}/codec/{operator}"
     url = f"{ui}/api/v1/namespaces/default/workflows/depart-MSSS-10233/history"
     with urllib.request.urlopen(url) as response:
         history = json.load(response)
@@ -157,28 +166,28 @@ def test_hr_starts_an_arrival_and_a_departure_the_agent_takes_them_the_ui_decode
     payload = history["history"]["events"][0]["workflowExecutionStartedEventAttributes"]["input"]
     # Only a caller whose role reads histories opens them: without a token, 401.
     anonymous = urllib.request.Request(
-        f"{codec}/decode",
+        f"{api}/codec/decode",
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", "Origin": ui},
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(anonymous)
     assert refused.value.code == 401
-    made = cli(environment, "token", "create", "--role", "auditor", "--subject", "verif-1")
-    assert made.returncode == 0, made.stderr
-    token = made.stdout.strip()
     request = urllib.request.Request(
         f"{codec}/decode",
         data=json.dumps(payload).encode(),
         headers={
             "Content-Type": "application/json",
             "Origin": ui,
-            "Authorization": f"Bearer {token}",
+            "Referer": f"{ui}/namespaces/default/workflows/depart-MSSS-10233/run/history",
         },
     )
     with urllib.request.urlopen(request) as response:
         decoded = json.load(response)["payloads"][0]["data"]
     assert b'"birth_day":2' in base64.b64decode(decoded)
+    trail = cli(environment, "audit", "trail", "depart-MSSS-10233", "--json", as_="verif-1")
+    openings = [e for e in json.loads(trail.stdout) if e["action"] == "payload.decode"]
+    assert [e["actor"] for e in openings] == [f"operateur-{getpass.getuser()}"]
     assert dev.stop() == 0
 
 
@@ -271,15 +280,22 @@ def test_access_request_password_reset_registre_and_training_through_the_command
             break
         time.sleep(0.2)
     assert shown["status"] == "registered"
-    # The temporary password is in the mail outbox only: not in the dev log, nor in what the
-    # command printed.
-    database = Path(environment["SAGIR_HOME"]) / "sagir.db"
-    with sqlite3.connect(database) as connection:
-        [(body,)] = connection.execute(
+    # The temporary password is in the mail outbox only, sealed with the payload keys: not in
+    # the table in clear, nor in the dev log, nor in what the command printed.
+    home = Path(environment["SAGIR_HOME"])
+    with sqlite3.connect(home / "sagir.db") as connection:
+        [(stored,)] = connection.execute(
             "SELECT body FROM outbox WHERE idempotency_key LIKE 'motdepasse-%/mail'"
         ).fetchall()
-    secret = body.split(": ")[1].split("\n")[0]
+    keys = local_keys(home / "payload-keys")
+    mailer = OutboxMailer(
+        UnitOfWork(make_engine(f"sqlite:///{home / 'sagir.db'}")),
+        MailKeys.of([(key.key_id, key.secret) for key in keys]),
+    )
+    [mail] = mailer.sent("motdepasse-")
+    secret = mail.body.split(": ")[1].split("\n")[0]
     assert len(secret) >= 12
+    assert stored.startswith("sealed:") and secret not in stored
     assert secret not in dev.log.read_text() and secret not in done.stdout + done.stderr
 
 
@@ -325,10 +341,16 @@ def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_t
     assert status == 201, started
     status, taken = http(environment, "POST", "/arrivals/arrivee-MTQ-45871/take", agent)
     assert status == 200 and taken["taken_by"] == "agent-tremblay"  # type: ignore[index]
-    status, timeline = http(environment, "GET", "/audit/history/arrivee-MTQ-45871", auditor)
+    path = "/audit/history/arrivee-MTQ-45871"
+    status, timeline = http(environment, "GET", f"{path}?raw=true", auditor)
     assert status == 200
     first = timeline[0]  # type: ignore[index]
     assert first["detail"]["input"]["payloads"][0]["value"]["request"]["employee_number"] == "45871"
+    status, story = http(environment, "GET", path, auditor)  # the story: who did what, when
+    assert status == 200
+    assert [(line["who"], line["what"]) for line in story[:1]] == [  # type: ignore[index]
+        ("rh-mtq", "received")
+    ]
     status, hidden = http(environment, "GET", "/arrivals/arrivee-MTQ-45871", other_hr)
     assert (status, hidden) == (404, {"detail": "arrivee-MTQ-45871 does not exist"})
     status, _ = http(environment, "POST", "/arrivals/arrivee-MTQ-45871/take", auditor)
@@ -364,7 +386,9 @@ def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_t
     assert replayed.returncode == 0, replayed.stderr
     assert "replay to the same decisions" in replayed.stdout
     history = cli(environment, "audit", "history", "arrivee-MTQ-45871", "--csv", as_="verif-1")
-    assert history.stdout.startswith("event_id,at,kind,detail")
+    assert history.stdout.startswith("at,who,role,what,outcome,detail,rule")
+    raw = cli(environment, "audit", "history", "arrivee-MTQ-45871", "--raw", "--csv", as_="verif-1")
+    assert raw.stdout.startswith("event_id,at,kind,detail")
     for _ in range(50):  # the engine's visibility catches up in a moment
         found = cli(
             environment, "audit", "list", "--mo", "MTQ", "--process", "arrivee", as_="verif-1"
