@@ -5,6 +5,7 @@ cursor is one the list gave."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -47,3 +48,28 @@ def paged(read: Callable[[ListQuery], Page], **query: Any) -> Page:
         return read(checked)
     except ValueError:
         raise InvalidInput("cursor: is not a cursor this list gave") from None
+
+
+class RecentPages:
+    """Pages read in the last `seconds`, by query: the queue every agent refreshes is read from
+    the database once a second per process, not once per agent. A page is at most that much
+    older than the records, which themselves follow the workflows a moment behind."""
+
+    def __init__(self, seconds: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._pages: dict[ListQuery, tuple[float, Page]] = {}
+
+    def read(self, read: Callable[[ListQuery], Page]) -> Callable[[ListQuery], Page]:
+        def cached(query: ListQuery) -> Page:
+            now = self._clock()
+            kept = self._pages.get(query)
+            if kept is not None and now - kept[0] < self._seconds:
+                return kept[1]
+            found = read(query)
+            if len(self._pages) > 1000:  # many filters and cursors: start again
+                self._pages.clear()
+            self._pages[query] = (now, found)
+            return found
+
+        return cached

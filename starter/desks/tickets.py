@@ -6,7 +6,7 @@ reads and brings back the ones forwarded to them, the CA works them all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +25,14 @@ from models.tickets import (
     ticket_number,
 )
 from starter.desks.access import acting_as_self, authorize, listing_scope, own_mo
-from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
+from starter.desks.checks import (
+    RecentPages,
+    checked_id,
+    checked_mo,
+    paged,
+    require_agent,
+    require_mo,
+)
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine
 from starter.desks.errors import Forbidden, InvalidInput, NotFound
@@ -61,6 +68,8 @@ class TicketDesk:
     clock: Clock = utc_now
     # How far back a receipt time may be given (a voicemail heard late, a fax found on Monday).
     max_receipt_age: timedelta = timedelta(days=30)
+    # The queue, as read in the last second (many agents refresh it at once).
+    recent: RecentPages = field(default_factory=lambda: RecentPages(1.0))
 
     async def open(self, request: TicketRequest) -> TicketState:
         """Check the request, compute its deadline once, and start its workflow."""
@@ -141,7 +150,7 @@ class TicketDesk:
         """Tickets not yet taken in charge, in the order agents serve them: urgent first, then
         the earliest deadline."""
         return paged(
-            self.records.page,
+            self.recent.read(self.records.page),
             mo=checked_mo(mo),
             status=TicketStatus.received.value,
             order=Order.queue,

@@ -13,6 +13,7 @@ from adapters.demo_data import AGENTS, MOS
 from adapters.fakes import FakeCounters, FakeDirectory, FakeTicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.directory import Agent, AgentRole
+from models.requests import ListQuery, Order, Page
 from models.roles import Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
@@ -26,6 +27,7 @@ from models.tickets import (
     TicketState,
     TicketStatus,
 )
+from starter.desks.checks import RecentPages
 from starter.desks.clock import Clock
 from starter.desks.errors import Forbidden, InvalidInput, NotFound
 from starter.desks.tickets import GuardedTickets, TicketDesk
@@ -444,3 +446,20 @@ async def test_an_agent_acts_on_a_ticket_only_under_their_own_name(
         await agent.act("take", state.id, TakeTicket(agent="agent-gagnon"))
 
     assert engine.steps == []
+
+
+def test_a_queue_page_is_read_from_the_records_at_most_once_a_second_per_query() -> None:
+    now, reads = [100.0], []
+    recent = RecentPages(1.0, clock=lambda: now[0])
+
+    def page(query: ListQuery) -> Page:
+        reads.append(query)
+        return Page(items=[], total=0)
+
+    read = recent.read(page)
+    read(ListQuery(order=Order.queue))
+    read(ListQuery(order=Order.queue))  # within the second: the page kept
+    read(ListQuery(order=Order.queue, mo="MTQ"))  # another query: read
+    now[0] += 1.5
+    read(ListQuery(order=Order.queue))  # a second later: read again
+    assert len(reads) == 3
