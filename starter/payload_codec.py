@@ -7,32 +7,46 @@ key that sealed it, so keys can rotate: the first configured key seals, all of t
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
+from typing import Self
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
 from starter.keys import BadKey, Key
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+# The workflow a payload belongs to, in clear beside it (a business id, never personal data):
+# whoever opens it through the UI's codec is recorded with the workflow they opened.
+WORKFLOW = "sagir-workflow-id"
 NONCE_BYTES = 12
 TAG_BYTES = 16  # AES-GCM's authentication tag
 
 
-class EncryptionCodec(PayloadCodec):
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
     """Seals with the first key; opens with whichever key a payload names. Payloads that were
-    never sealed (histories recorded before the codec) pass through unchanged."""
+    never sealed (histories recorded before the codec) pass through unchanged. The SDK hands it
+    the workflow a payload belongs to (its serialization context): the sealed payload names it."""
 
-    def __init__(self, keys: Sequence[Key]) -> None:
+    def __init__(self, keys: Sequence[Key], workflow_id: str | None = None) -> None:
         if not keys:
             raise BadKey("at least one payload key is required")
+        self._keys = list(keys)
         self._current = keys[0]
         self._ciphers = {key.key_id: AESGCM(key.secret) for key in keys}
+        self._workflow_id = workflow_id
+
+    def with_context(self, context: SerializationContext) -> Self:
+        workflow_id = getattr(context, "workflow_id", None)
+        bound = copy.copy(self)
+        bound._workflow_id = workflow_id if isinstance(workflow_id, str) else None
+        return bound
 
     @property
     def current_key_id(self) -> str:
@@ -48,9 +62,10 @@ class EncryptionCodec(PayloadCodec):
         nonce = os.urandom(NONCE_BYTES)
         key_id = self._current.key_id
         sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
-        return Payload(
-            metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed
-        )
+        metadata = {"encoding": ENCODING, KEY_ID: key_id.encode()}
+        if self._workflow_id:
+            metadata[WORKFLOW] = self._workflow_id.encode()
+        return Payload(metadata=metadata, data=nonce + sealed)
 
     def open(self, payload: Payload) -> Payload:
         """The payload as it was sealed; `BadKey`, one sentence, for anything that is not a
@@ -71,3 +86,13 @@ class EncryptionCodec(PayloadCodec):
             return Payload.FromString(cipher.decrypt(nonce, sealed, key_id.encode()))
         except (InvalidTag, DecodeError):
             raise BadKey(f"payload sealed with key {key_id!r} does not open") from None
+
+
+def workflows_of(payloads: Sequence[Payload]) -> list[str]:
+    """The workflows sealed payloads say they belong to, in the order first seen."""
+    found: list[str] = []
+    for payload in payloads:
+        named = payload.metadata.get(WORKFLOW, b"").decode(errors="replace")
+        if named and named not in found:
+            found.append(named)
+    return found

@@ -17,7 +17,7 @@ from starter.api.deps import current_caller, desks
 from starter.desks.access import authorize
 from starter.desks.errors import InvalidInput
 from starter.keys import BadKey
-from starter.payload_codec import EncryptionCodec
+from starter.payload_codec import EncryptionCodec, workflows_of
 
 
 def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
@@ -35,8 +35,12 @@ def add_codec_routes(app: FastAPI, codec: EncryptionCodec) -> None:
         authorize(caller, Action.payload_decode)
 
     async def decode(request: Request) -> dict[str, Any]:
-        request.state.record = _shown_workflow(request)  # the trail says what was opened
         payloads = await _payloads(request)
+        # The trail says what was opened: the workflow the payloads name (the page's address
+        # for payloads sealed before they named it).
+        request.state.record = ", ".join(workflows_of(payloads.payloads)) or _shown_workflow(
+            request
+        )
         try:
             decoded = await codec.decode(payloads.payloads)
         except BadKey as error:

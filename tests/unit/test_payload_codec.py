@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.failure.v1 import Failure
-from temporalio.converter import default
+from temporalio.converter import WorkflowSerializationContext, default
 
 from adapters.database import UnitOfWork
 from models.roles import Caller, Role
@@ -18,7 +18,7 @@ from starter.api.app import create_app
 from starter.client import data_converter
 from starter.desks.compose import build_desks
 from starter.keys import BadKey, format_keys, local_keys, new_key, parse_keys
-from starter.payload_codec import EncryptionCodec
+from starter.payload_codec import EncryptionCodec, workflows_of
 from starter.settings import Settings
 from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS
 
@@ -135,3 +135,16 @@ def test_the_api_docs_render_from_the_desks_own_files_with_no_internet(
         assert assets and all(asset.startswith("/") for asset in assets), (page, assets)
         for asset in assets:
             assert client.get(asset).status_code == 200, asset
+
+
+async def test_a_payload_sealed_for_a_workflow_names_it_so_its_opening_is_recorded_with_it() -> (
+    None
+):
+    codec = EncryptionCodec(TEST_KEYS).with_context(
+        WorkflowSerializationContext(namespace="default", workflow_id="T-2026-000123")
+    )
+    [sealed] = await codec.encode(_plain(SECRET_TEXT))
+    assert workflows_of([sealed]) == ["T-2026-000123"]
+    assert SECRET_TEXT.encode() not in sealed.SerializeToString()
+    [opened] = await EncryptionCodec(TEST_KEYS).decode([sealed])
+    assert SECRET_TEXT.encode() in opened.data
