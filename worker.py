@@ -121,8 +121,7 @@ async def run_worker(settings: Settings) -> None:
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
     await ensure_schedules(client, settings)  # idempotent too
     # The payload keys seal the mails that hold a secret, as they seal the engine's payloads.
-    mail_keys = MailKeys.of([(key.key_id, key.secret) for key in settings.payload_keys])
-    activities = activities_on(uow, settings.calendar, settings.audit_keys, mail_keys)
+    activities = activities_on(uow, settings.calendar, settings.audit_keys, settings.mail_keys)
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

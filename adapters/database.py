@@ -68,6 +68,8 @@ class AgentRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where escalations reach a supervisor (a work address of the CA).
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class PersonRow(Base):
@@ -85,6 +87,8 @@ class PersonRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     departure_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     departure_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The language of the notices this person receives (`fr`, the service's, or `en`).
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
 
 
 class ResponsibilityRow(Base):
@@ -362,7 +366,10 @@ class AuditHeadRow(Base):
 
 
 class OutboxRow(Base):
-    """Mail waiting to be sent (the local mail adapter); the key makes a retried send a no-op."""
+    """A mail to deliver, written in the same transaction as the step that owes it; the key makes
+    a retried send a no-op. The relay moves it queued -> sending -> sent (with the server's
+    answer), or back to queued with a later attempt, or failed after too many (with the reason).
+    """
 
     __tablename__ = "outbox"
     idempotency_key: Mapped[str] = mapped_column(String(160), primary_key=True)
@@ -370,6 +377,20 @@ class OutboxRow(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    workflow_id: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    # Derived from the idempotency key: a delivery retried is recognisable as the same message.
+    message_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Set while a relay holds the message: a relay killed mid-delivery leaves it, and the
+    # message is tried again once the claim is old (the same Message-ID).
+    sending_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The server's answer: its acceptance once sent, its refusal (or the error) otherwise.
+    server_reply: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    __table_args__ = (Index("outbox_due", "status", "next_attempt_at"),)
 
 
 class TicketRow(Base):
@@ -404,7 +425,8 @@ class TicketStepRow(Base):
 
 
 class EscalationRow(Base):
-    """An escalation to the CA supervisors; the key makes a retried escalation a no-op."""
+    """An escalation to the CA supervisors; the key makes a retried escalation a no-op. A
+    supervisor acknowledges it (who and when)."""
 
     __tablename__ = "escalations"
     idempotency_key: Mapped[str] = mapped_column(String(120), primary_key=True)
@@ -413,6 +435,20 @@ class EscalationRow(Base):
     reason: Mapped[str] = mapped_column(String(400))
     escalated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     notified: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(20), default="breach", server_default="breach")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    __table_args__ = (Index("escalations_by_time", "escalated_at", "idempotency_key"),)
+
+
+class TicketContactRow(Base):
+    """Where a ticket's notices go: the requester's address, sealed at rest, and language."""
+
+    __tablename__ = "ticket_contacts"
+    ticket_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    address: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
 
 
 metadata = Base.metadata

@@ -25,7 +25,7 @@ from models.audit import (
     verify_chain,
 )
 from models.directory import Agent, Mo, Person
-from models.mail import Mail
+from models.mail import Contact, Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
     ChangeValidity,
@@ -385,6 +385,20 @@ class FakeTokens:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class FakeContacts:
+    def __init__(self) -> None:
+        self.contacts: dict[str, Contact] = {}
+
+    def keep(self, ticket_id: str, contact: Contact) -> None:
+        self.contacts[ticket_id] = contact
+
+    def forget(self, ticket_id: str) -> None:
+        self.contacts.pop(ticket_id, None)
+
+    def of(self, ticket_id: str) -> Contact | None:
+        return self.contacts.get(ticket_id)
 
 
 class FakeMailer:

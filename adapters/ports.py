@@ -9,7 +9,7 @@ from typing import Protocol
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
-from models.mail import Mail
+from models.mail import Contact, Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
     ChangeValidity,
@@ -177,6 +177,17 @@ class Mailer(Protocol):
     def delivered(self, idempotency_key: str) -> bool:
         """The relay delivered the mail: a body holding a secret is removed, the rest of the mail
         kept. True when a body was removed now (False for a plain mail, or one removed before)."""
+
+
+class Contacts(Protocol):
+    """Where each ticket's notices go (the requester's address, sealed at rest)."""
+
+    def keep(self, ticket_id: str, contact: Contact) -> None: ...
+
+    def forget(self, ticket_id: str) -> None:
+        """Drop the contact of a ticket that never started."""
+
+    def of(self, ticket_id: str) -> Contact | None: ...
 
 
 class Sga(Protocol):

@@ -62,24 +62,52 @@ class MailKeys:
         return f"MailKeys(sealing={self.sealing!r}, ids={sorted(self.secrets)!r})"
 
 
-class MailSeal:
-    """Turns a mail's body into its stored form and back."""
+class Sealer:
+    """Seals a text with the payload keys, bound to the strings that say where it belongs (a
+    row's key, say): sealed elsewhere, it no longer opens. For personal data kept at rest."""
 
     def __init__(self, keys: MailKeys) -> None:
         self._sealing = keys.sealing
         self._ciphers = {key_id: AESGCM(secret) for key_id, secret in keys.secrets.items()}
 
+    def seal(self, text: str, *bound: str) -> str:
+        key_id = self._sealing
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._ciphers[key_id].encrypt(nonce, text.encode(), _bound(key_id, *bound))
+        return f"{SEALED}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def open(self, stored: str, what: str, table: str, *bound: str) -> str:
+        """The text; `UnreadableMail` naming `what` (kept in `table`) when the keys cannot
+        open it."""
+        key_id, _, encoded = stored.removeprefix(SEALED).partition(":")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise UnreadableMail(
+                f"{what} is sealed with payload key {key_id!r}, which is not configured: add "
+                "that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
+            )
+        try:
+            data = base64.b64decode(encoded, validate=True)
+            return cipher.decrypt(
+                data[:NONCE_BYTES], data[NONCE_BYTES:], _bound(key_id, *bound)
+            ).decode()
+        except (ValueError, InvalidTag):  # bad base64, a short nonce, a failed tag, bad UTF-8
+            raise UnreadableMail(
+                f"{what} sealed with payload key {key_id!r} does not open: its row in the "
+                f"{table} was altered"
+            ) from None
+
+
+class MailSeal:
+    """Turns a mail's body into its stored form and back."""
+
+    def __init__(self, keys: MailKeys) -> None:
+        self._sealer = Sealer(keys)
+
     def stored(self, mail: Mail) -> str:
         """The body as the outbox keeps it: sealed when it holds a secret."""
         if mail.secret:
-            key_id = self._sealing
-            nonce = os.urandom(NONCE_BYTES)
-            sealed = self._ciphers[key_id].encrypt(
-                nonce,
-                mail.body.encode(),
-                _bound(key_id, mail.idempotency_key, mail.to, mail.subject),
-            )
-            return f"{SEALED}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+            return self._sealer.seal(mail.body, mail.idempotency_key, mail.to, mail.subject)
         if mail.body.startswith(MARKERS):
             return PLAIN + mail.body
         return mail.body
@@ -99,26 +127,12 @@ class MailSeal:
             return body.removeprefix(PLAIN), False
         if not body.startswith(SEALED):
             return body, False
-        key_id, _, encoded = body.removeprefix(SEALED).partition(":")
-        cipher = self._ciphers.get(key_id)
-        if cipher is None:
-            raise UnreadableMail(
-                f"mail {idempotency_key!r} is sealed with payload key {key_id!r}, which is not "
-                "configured: add that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
-            )
-        try:
-            data = base64.b64decode(encoded, validate=True)
-            text = cipher.decrypt(
-                data[:NONCE_BYTES], data[NONCE_BYTES:], _bound(key_id, idempotency_key, to, subject)
-            ).decode()
-        except (ValueError, InvalidTag):  # bad base64, a short nonce, a failed tag, bad UTF-8
-            raise UnreadableMail(
-                f"mail {idempotency_key!r} sealed with payload key {key_id!r} does not open: its "
-                "row in the outbox was altered"
-            ) from None
+        text = self._sealer.open(
+            body, f"mail {idempotency_key!r}", "outbox", idempotency_key, to, subject
+        )
         return text, True
 
 
-def _bound(key_id: str, idempotency_key: str, to: str, subject: str) -> bytes:
-    """What the seal covers besides the body, in one unambiguous form."""
-    return json.dumps([key_id, idempotency_key, to, subject], ensure_ascii=False).encode()
+def _bound(key_id: str, *bound: str) -> bytes:
+    """What the seal covers besides the text, in one unambiguous form."""
+    return json.dumps([key_id, *bound], ensure_ascii=False).encode()

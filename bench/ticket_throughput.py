@@ -29,6 +29,7 @@ from adapters.database import UnitOfWork, make_engine  # noqa: E402
 from adapters.demo_data import load_demo_data  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
 from adapters.sealed_mail import MailKeys  # noqa: E402
+from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters  # noqa: E402
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp  # noqa: E402
@@ -177,6 +178,7 @@ async def main() -> None:
                 SqlDirectory(uow),
                 SqlTicketRecords(uow),
                 SqlCounters(uow),
+                SqlContacts(uow, MailKeys.of([(payload_key.key_id, payload_key.secret)])),
             )
             async with both:
                 await lifecycles(desk, 20, args.concurrency)  # warm-up

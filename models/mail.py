@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from models.tickets import Contract
+import hashlib
+
+from models.tickets import Contract, EmailAddress, Language
+
+
+class Contact(Contract):
+    """Where one request's notices go. Personal data: kept sealed at rest, never in a history."""
+
+    address: EmailAddress
+    language: Language = Language.fr
+
+    def __repr__(self) -> str:
+        return f"Contact(language={self.language.value!r})"
+
+    __str__ = __repr__
+
+
+def message_id(idempotency_key: str, domain: str) -> str:
+    """The Message-ID of the mail sent under `idempotency_key`: the same on every delivery of
+    that mail, so a delivery retried is recognisable as the same message; no personal data."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
 
 
 class Mail(Contract):

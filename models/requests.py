@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.escalations import EscalationKind
 from models.tickets import ActorCode, Contract
 
 
@@ -118,6 +119,8 @@ class Escalation(Contract):
     mo: str
     reason: str
     at: datetime
+    # None in the payloads of workflows started before kinds existed: read from the key.
+    kind: EscalationKind | None = None
 
 
 class Recipient(StrEnum):

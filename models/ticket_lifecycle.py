@@ -18,6 +18,7 @@ from models.tickets import (
     AskClient,
     BringBack,
     CheckQuality,
+    ClientMessage,
     CloseTicket,
     ForwardTicket,
     OpenTicket,
@@ -234,6 +235,16 @@ def reopen(state: TicketState, step: ReopenTicket, now: datetime) -> TicketState
         reopen_until=None,
         closed_at=None,
     )
+
+
+def client_message(state: TicketState, step: ClientMessage, now: datetime) -> TicketState:
+    """What the client's message does depends on the ticket: an answer to the waiting question,
+    a reopening asked for within the window, or else a message the agent sees."""
+    if state.status is TicketStatus.waiting_client:
+        return record_answer(state, RecordAnswer(by=step.by, answer=step.text), now)
+    if step.reopen and state.status in (TicketStatus.returned, TicketStatus.closed):
+        return reopen(state, ReopenTicket(by=step.by, reason=step.text), now)
+    return _record(state, StepKind.message, step.by, now, step.text)
 
 
 def breach(state: TicketState, now: datetime) -> TicketState:

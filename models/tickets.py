@@ -44,6 +44,26 @@ ActorCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]
 MoCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MO_CODE_PATTERN)]
+# An address a notice can go to: one mailbox, no display name, no spaces (RFC 5321's length).
+_MAILBOX_PART = r"[^@\s<>(),;:\"\[\]]+"
+EmailAddress = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=254,
+        pattern=rf"^{_MAILBOX_PART}@{_MAILBOX_PART}\.{_MAILBOX_PART}$",
+    ),
+]
+
+
+class Language(StrEnum):
+    """The language of a person's notices: French, the service's, unless their profile asks for
+    English."""
+
+    fr = "fr"
+    en = "en"
+
+
 # The schema says it too, so a client (and a fuzzer) learns the range from the OpenAPI document.
 _YEARS = r"(20\d\d|2100)"
 Instant = Annotated[
@@ -89,6 +109,7 @@ class StepKind(StrEnum):
     return_ = "return"
     close = "close"
     reopen = "reopen"
+    message = "message"  # the client wrote; the status does not change
 
 
 class ForwardTarget(StrEnum):
@@ -166,6 +187,20 @@ class CloseTicket(Contract):
 class ReopenTicket(Contract):
     by: ActorCode
     reason: Text
+
+
+class ClientMessage(Contract):
+    """The client writes about their ticket (a reply by mail, say). It answers the CA's question
+    when the ticket waits on the client; it reopens a returned ticket, within its window, only
+    when the client asks to (`reopen`); otherwise it is a message the agent sees."""
+
+    by: ShortText
+    text: Text
+    reopen: bool = False
+    # The attachments that came with it, by digest (the files are kept outside the history).
+    attachments: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]] = Field(
+        default_factory=list, max_length=50
+    )
 
 
 class Step(Contract):
@@ -289,3 +324,7 @@ class TicketRequest(Contract):
     description: Text
     module: ShortText
     received_at: Instant | None = None
+    # Where the ticket's notices go (kept sealed by the desk, never in the workflow's history);
+    # without it the requester is told nothing by mail.
+    contact_email: EmailAddress | None = Field(default=None, repr=False)
+    language: Language = Language.fr

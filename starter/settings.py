@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from adapters.sealed_mail import MailKeys
 from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
 from starter.keys import Key, local_keys, parse_keys
@@ -95,6 +96,11 @@ class Settings(BaseSettings):
         if self.payload_keys_text:
             return parse_keys(self.payload_keys_text)
         return local_keys(self.home / "payload-keys")
+
+    @cached_property
+    def mail_keys(self) -> MailKeys:
+        """The payload keys, as the adapters seal personal data and secrets at rest with them."""
+        return MailKeys.of([(key.key_id, key.secret) for key in self.payload_keys])
 
     @property
     def checkpoint_file(self) -> Path:

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         BreachEscalation,
         BringBack,
         CheckQuality,
+        ClientMessage,
         CloseTicket,
         ForwardTicket,
         OpenTicket,
@@ -46,7 +47,8 @@ class TicketWorkflow:
 
     Updates (each validated; a refused step is answered with the reason and changes nothing):
     `take`, `forward`, `bring_back`, `ask_client`, `record_answer`, `propose`, `check_quality`,
-    `return_to_client`, `close`, `reopen`. Each returns the ticket's state after the step.
+    `return_to_client`, `close`, `reopen`, `client_message` (the client wrote: an answer, a
+    reopening asked for, or a message). Each returns the ticket's state after the step.
     Queries: `state`. Signals: none.
     Timers: the take-in-charge deadline (the ticket is marked breached and escalated to the CA
     supervisors once, and can still be taken), and the end of the reopen window (a returned
@@ -188,6 +190,14 @@ class TicketWorkflow:
     @reopen.validator
     def _validate_reopen(self, step: ReopenTicket) -> None:
         self._validate(lifecycle.reopen, step)
+
+    @workflow.update
+    def client_message(self, step: ClientMessage) -> TicketState:
+        return self._apply(lifecycle.client_message, step)
+
+    @client_message.validator
+    def _validate_client_message(self, step: ClientMessage) -> None:
+        self._validate(lifecycle.client_message, step)
 
     # --- orchestration ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_reports import SqlReports
@@ -101,6 +102,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
             directory,
             SqlTicketRecords(uow),
             counters,
+            SqlContacts(uow, settings.mail_keys),
             max_receipt_age=timedelta(days=settings.max_receipt_age_days),
         ),
         arrivals=ArrivalDesk(

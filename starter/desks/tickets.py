@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from adapters.ports import Counters, Directory, TicketRecords
+from adapters.ports import Contacts, Counters, Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
+from models.mail import Contact
 from models.requests import Order, Page
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
@@ -54,6 +55,7 @@ STEP_ACTIONS = {
     "bring_back": Action.ticket_back,
     "record_answer": Action.ticket_answer,
     "reopen": Action.ticket_reopen,
+    "client_message": Action.ticket_answer,
 }
 LIMIT = 100  # a page; the doors ask for more, up to MAX_PAGE
 
@@ -65,14 +67,17 @@ class TicketDesk:
     directory: Directory
     records: TicketRecords
     counters: Counters
+    contacts: Contacts
     clock: Clock = utc_now
     # How far back a receipt time may be given (a voicemail heard late, a fax found on Monday).
     max_receipt_age: timedelta = timedelta(days=30)
     # The queue, as read in the last second (many agents refresh it at once).
     recent: RecentPages = field(default_factory=lambda: RecentPages(1.0))
 
-    async def open(self, request: TicketRequest) -> TicketState:
-        """Check the request, compute its deadline once, and start its workflow."""
+    async def open(self, request: TicketRequest, number: str | None = None) -> TicketState:
+        """Check the request, compute its deadline once, and start its workflow; `number` is
+        given by a door that reserved it first (the mail intake, so a message received twice
+        opens one ticket)."""
         now = self.clock()
         received = request.received_at or now
         if received > now:
@@ -91,19 +96,30 @@ class TicketDesk:
         except ValueError as error:
             raise InvalidInput(f"urgent: {error}") from None
         due = take_in_charge_deadline(request.channel, received, self.calendar)
-        year = received.astimezone(MONTREAL).year  # the service's year, not UTC's
-        number = ticket_number(year, self.counters.next_number(f"T-{year}"))
+        if number is None:
+            year = received.astimezone(MONTREAL).year  # the service's year, not UTC's
+            number = ticket_number(year, self.counters.next_number(f"T-{year}"))
         ticket = OpenTicket(
-            ticket_id=number,
-            **request.model_dump(exclude={"received_at"}),
+            ticket_id=_checked(number),
+            # The contact stays out of the workflow's input: the notices read it from the desk.
+            **request.model_dump(exclude={"received_at", "contact_email", "language"}),
             received_at=received,
             due=due,
         )
         state = lifecycle.open_ticket(ticket)
-        # A ticket number is never given twice, even after its ticket has closed.
-        await self.engine.start(
-            TicketWorkflow.run, ticket, number, ticket_attributes(state), again=False
-        )
+        if request.contact_email is not None:
+            self.contacts.keep(
+                number, Contact(address=request.contact_email, language=request.language)
+            )
+        try:
+            # A ticket number is never given twice, even after its ticket has closed.
+            await self.engine.start(
+                TicketWorkflow.run, ticket, number, ticket_attributes(state), again=False
+            )
+        except BaseException:
+            if request.contact_email is not None:
+                self.contacts.forget(number)  # no contact left for a ticket that never started
+            raise
         return state
 
     async def show(self, ticket_id: str) -> TicketState:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.demo_data import AGENTS, MOS
-from adapters.fakes import FakeCounters, FakeDirectory, FakeTicketRecords
+from adapters.fakes import FakeContacts, FakeCounters, FakeDirectory, FakeTicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.directory import Agent, AgentRole
 from models.requests import ListQuery, Order, Page
@@ -76,7 +76,13 @@ def engine() -> FakeEngine:
 def desk(engine: FakeEngine) -> TicketDesk:
     directory = FakeDirectory(MOS, [*AGENTS, RETIRED])
     return TicketDesk(
-        engine, CALENDAR, directory, FakeTicketRecords(), FakeCounters(), clock_at(TUESDAY_NOON)
+        engine,
+        CALENDAR,
+        directory,
+        FakeTicketRecords(),
+        FakeCounters(),
+        FakeContacts(),
+        clock_at(TUESDAY_NOON),
     )
 
 

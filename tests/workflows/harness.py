@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import CounterRow, UnitOfWork
 from adapters.sealed_mail import MailKeys
+from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_ticket_records import SqlTicketRecords
@@ -44,6 +45,7 @@ class Harness:
             SqlDirectory(uow),
             self.records,
             SqlCounters(uow),
+            SqlContacts(uow, TEST_MAIL_KEYS),
             lambda: self.now,
         )
         self.opened: list[str] = []
