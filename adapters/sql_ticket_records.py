@@ -14,6 +14,7 @@ from adapters.database import (
     UnitOfWork,
 )
 from adapters.listing import page
+from models.escalations import kind_of_key
 from models.requests import Escalation, Listed, ListQuery, Order, Page
 from models.tickets import BreachEscalation, Step, TicketRecord
 
@@ -133,6 +134,7 @@ class SqlTicketRecords:
                         reason=escalation.reason[:400],
                         escalated_at=escalation.at,
                         notified=",".join(supervisors),
+                        kind=(escalation.kind or kind_of_key(escalation.idempotency_key)).value,
                     )
                 )
             return supervisors
