@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from activities.arrivals import ArrivalActivities
 from activities.audit import AuditActivities
 from activities.departures import DepartureActivities
 from activities.dossiers import DossierActivities
+from activities.mail_relay import DEFAULT_MAX_ATTEMPTS, MailRelayActivities
 from activities.notices import NoticeActivities
 from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities, temporary_secret
@@ -26,12 +28,14 @@ from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
-from adapters.outbox_mailer import OutboxMailer
-from adapters.ports import SagirErp
+from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, OutboxMailer
+from adapters.ports import MailServer, SagirErp
 from adapters.schema import migrate
 from adapters.sealed_mail import MailKeys
+from adapters.smtp_mail_server import SmtpMailServer
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_outbox import SqlOutbox
 from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -64,13 +68,17 @@ def activities_on(
     erp: SagirErp | None = None,
     make_secret: Callable[[], str] = temporary_secret,
     checkpoint_file: Path | None = None,
+    mail_server: MailServer | None = None,
+    mail: MailSettings | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
-    (one that fails on cue) or a known temporary secret."""
+    (one that fails on cue) or a known temporary secret. Without a mail server, the relay's
+    activity refuses to run (no SAGIR_SMTP_URL) and mail stays queued."""
     erp = erp or SqlSagirErp(uow)
+    mail = mail or MailSettings()
     directory, mailer, sga, records = (
         SqlDirectory(uow),
-        OutboxMailer(uow, mail_keys),
+        OutboxMailer(uow, mail_keys, mail.domain),
         SqlSga(uow),
         SqlTicketRecords(uow),
     )
@@ -84,6 +92,13 @@ def activities_on(
         ParameterisationActivities(erp, mailer),
         PasswordActivities(erp, mailer, make_secret),
         TrainingActivities(sga, erp, mailer),
+        MailRelayActivities(
+            SqlOutbox(uow, mail_keys, mail.domain),
+            mail_server,
+            records,
+            directory,
+            mail.max_attempts,
+        ),
         AuditActivities(
             SqlAuditTrail(uow, audit_keys),
             directory,
@@ -92,6 +107,14 @@ def activities_on(
             FileCheckpoints(checkpoint_file) if checkpoint_file else None,
         ),
     )
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What the mail port and its relay take from the settings, as plain data."""
+
+    domain: str = DEFAULT_MAIL_DOMAIN  # of the Message-IDs
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
 
 def build_worker(
@@ -120,8 +143,20 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
     await ensure_schedules(client, settings)  # idempotent too
+    smtp = settings.smtp_server
+    if smtp is None:
+        log.info("mail relay: off (SAGIR_SMTP_URL is not set); mail stays queued in the outbox")
+    else:
+        log.info("mail relay: to %s every %d s", smtp.shown, settings.mail_relay_seconds)
     # The payload keys seal the mails that hold a secret, as they seal the engine's payloads.
-    activities = activities_on(uow, settings.calendar, settings.audit_keys, settings.mail_keys)
+    activities = activities_on(
+        uow,
+        settings.calendar,
+        settings.audit_keys,
+        settings.mail_keys,
+        mail_server=None if smtp is None else SmtpMailServer(smtp, settings.mail_from),
+        mail=MailSettings(settings.mail_domain, settings.smtp_max_attempts),
+    )
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -15,16 +15,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from adapters.database import OutboxRow, UnitOfWork
 from adapters.sealed_mail import REMOVED, SEALED, MailKeys, MailSeal
-from models.mail import Mail
+from models.mail import Mail, message_id, workflow_of_key
+
+DEFAULT_MAIL_DOMAIN = "sagir-desk.local"
 
 
 class OutboxMailer:
-    def __init__(self, uow: UnitOfWork, keys: MailKeys) -> None:
+    def __init__(self, uow: UnitOfWork, keys: MailKeys, domain: str = DEFAULT_MAIL_DOMAIN) -> None:
         self._uow = uow
         self._seal = MailSeal(keys)
+        self._domain = domain  # of the Message-IDs
 
     def send(self, mail: Mail, at: datetime) -> bool:
         """Queue `mail`; False when a mail with its key was already queued."""
@@ -38,6 +42,12 @@ class OutboxMailer:
                     subject=mail.subject,
                     body=self._seal.stored(mail),
                     created_at=at,
+                    workflow_id=workflow_of_key(mail.idempotency_key),
+                    # Fixed now, so every delivery of this mail (a retry, a resend after a relay
+                    # was killed) carries the same Message-ID.
+                    message_id=message_id(mail.idempotency_key, self._domain),
+                    status="queued",
+                    attempts=0,
                 )
             )
             return True
@@ -59,14 +69,19 @@ class OutboxMailer:
         """Remove the sealed body of a delivered mail; the row stays (address, subject, key), so
         the mail still counts as sent and a retried step does not send it again."""
         with self._uow.begin() as session:
-            # One conditional UPDATE: two relays reporting the same delivery remove it once.
-            removed = session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.idempotency_key == idempotency_key,
-                    OutboxRow.body.startswith(SEALED, autoescape=True),
-                )
-                .values(body=REMOVED)
-                .returning(OutboxRow.idempotency_key)
-            ).first()
-            return removed is not None
+            return remove_secret_body(session, idempotency_key)
+
+
+def remove_secret_body(session: Session, idempotency_key: str) -> bool:
+    """Remove a delivered mail's sealed body in `session`; True when it was removed now."""
+    # One conditional UPDATE: two relays reporting the same delivery remove it once.
+    removed = session.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.idempotency_key == idempotency_key,
+            OutboxRow.body.startswith(SEALED, autoescape=True),
+        )
+        .values(body=REMOVED)
+        .returning(OutboxRow.idempotency_key)
+    ).first()
+    return removed is not None

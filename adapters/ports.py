@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
-from models.mail import Contact, Mail
+from models.mail import Contact, Delivery, DeliveryStatus, Mail, OutboxEntry
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
     ChangeValidity,
@@ -177,6 +177,45 @@ class Mailer(Protocol):
     def delivered(self, idempotency_key: str) -> bool:
         """The relay delivered the mail: a body holding a secret is removed, the rest of the mail
         kept. True when a body was removed now (False for a plain mail, or one removed before)."""
+
+
+class Outbox(Protocol):
+    """The outbox as the mail relay works it: each mail claimed by one relay at a time, then
+    marked with what the server answered. Every mark is conditional on the claim (its attempt
+    number): a relay whose claim was taken over after the lease changes nothing."""
+
+    def due(self, now: datetime, lease: timedelta, limit: int) -> list[str]:
+        """The keys of the mails to send now: queued and due, or claimed longer than `lease`
+        ago by a relay that never reported (killed), oldest first."""
+
+    def claim(self, key: str, now: datetime, lease: timedelta) -> Delivery | None:
+        """Take the mail for this relay (one conditional write, committed before the server is
+        spoken to); None when another relay holds it or it is no longer due."""
+
+    def mark_sent(self, delivery: Delivery, reply: str, now: datetime) -> bool:
+        """The server accepted it: `sent`, its answer kept, a secret body removed."""
+
+    def mark_retry(self, delivery: Delivery, reply: str, at: datetime) -> bool:
+        """A passing failure: back to `queued`, to be tried again at `at`."""
+
+    def mark_failed(self, delivery: Delivery, reply: str) -> bool:
+        """Refused for good, or out of attempts: `failed` with the reason."""
+
+    def mo_of(self, workflow_id: str) -> str | None:
+        """The MO of the request a mail belongs to (for its escalation)."""
+
+    def entries(
+        self, status: DeliveryStatus | None, workflow_id: str | None, limit: int
+    ) -> list[OutboxEntry]:
+        """The outbox's delivery state, oldest first: no address, subject or body."""
+
+
+class MailServer(Protocol):
+    """Where mail is delivered (an SMTP relay)."""
+
+    def deliver(self, delivery: Delivery, now: datetime) -> str:
+        """Hand the message over; the server's answer once it took it. `MailRefused` (passing
+        or permanent) when it did not."""
 
 
 class Contacts(Protocol):

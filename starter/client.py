@@ -31,8 +31,9 @@ from starter.desks.errors import Unavailable
 from starter.keys import Key
 from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from workflows import search_attributes
+from workflows import mail_relay, search_attributes
 from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
+from workflows.mail_relay import MailRelayWorkflow
 
 
 def data_converter(keys: Sequence[Key]) -> DataConverter:
@@ -100,8 +101,9 @@ def _indexed_type(kind: SearchAttributeIndexedValueType) -> int:
 
 async def ensure_schedules(client: Client, settings: Settings) -> None:
     """The desk's Schedules (Temporal's, not cron): the audit trail's checkpoint every
-    SAGIR_AUDIT_CHECKPOINT_MINUTES. Creating one that exists changes nothing, so every worker
-    may call this when it starts."""
+    SAGIR_AUDIT_CHECKPOINT_MINUTES, and, when SAGIR_SMTP_URL is set, the mail relay's round every
+    SAGIR_MAIL_RELAY_SECONDS. Creating one that exists changes nothing, so every worker may call
+    this when it starts."""
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
             AuditCheckpointWorkflow.run, id="audit-checkpoint", task_queue=settings.task_queue
@@ -114,7 +116,27 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
             overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)
         ),
     )
+    await _create_once(client, SCHEDULE_ID, schedule)
+    if settings.smtp_url is None:
+        return
+    relay = Schedule(
+        action=ScheduleActionStartWorkflow(
+            MailRelayWorkflow.run, id=mail_relay.WORKFLOW_ID, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.mail_relay_seconds))]
+        ),
+        # One round at a time (a slow server makes a round long); the next round takes what a
+        # missed one would have: nothing to catch up.
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)
+        ),
+    )
+    await _create_once(client, mail_relay.SCHEDULE_ID, relay)
+
+
+async def _create_once(client: Client, schedule_id: str, schedule: Schedule) -> None:
     try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
         pass

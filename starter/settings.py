@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.sealed_mail import MailKeys
+from adapters.smtp_mail_server import SmtpServer
 from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
 from starter.keys import Key, local_keys, parse_keys
@@ -18,7 +20,10 @@ from starter.keys import Key, local_keys, parse_keys
 
 class Settings(BaseSettings):
     # Only the documented variables are read: field names (like `home`) must never match HOME.
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+    # No value in an error: SAGIR_SMTP_URL and the keys may hold secrets.
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", populate_by_name=False, hide_input_in_errors=True
+    )
 
     home: Path = Field(default=Path(".sagir"), validation_alias="SAGIR_HOME")
     database_url_override: str | None = Field(default=None, validation_alias="SAGIR_DATABASE_URL")
@@ -58,6 +63,26 @@ class Settings(BaseSettings):
     answer_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_ANSWER_WAIT_OPEN_DAYS"
     )
+    # The mail relay (SMTP); unset, no relay runs and the outbox keeps its mail queued.
+    smtp_url: str | None = Field(default=None, validation_alias="SAGIR_SMTP_URL", repr=False)
+    mail_from: str = Field(
+        default="Centre d'assistance SAGIR <assistance@sagir-desk.local>",
+        validation_alias="SAGIR_MAIL_FROM",
+    )
+    # The right-hand side of the Message-IDs (`<digest@domain>`).
+    mail_domain: str = Field(
+        default="sagir-desk.local",
+        pattern=r"^[A-Za-z0-9.-]+$",
+        validation_alias="SAGIR_MAIL_DOMAIN",
+    )
+    smtp_max_attempts: int = Field(
+        default=8, ge=1, le=50, validation_alias="SAGIR_SMTP_MAX_ATTEMPTS"
+    )
+    mail_relay_seconds: int = Field(
+        default=15, ge=1, le=3600, validation_alias="SAGIR_MAIL_RELAY_SECONDS"
+    )
+    # `sagir-desk dev`'s local mail sink (every message kept under SAGIR_HOME/mail).
+    dev_smtp_port: int = Field(default=1025, ge=1, le=65535, validation_alias="SAGIR_DEV_SMTP_PORT")
     extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
         default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
     )
@@ -74,6 +99,34 @@ class Settings(BaseSettings):
                     "SAGIR_EXTRA_CLOSURES must be dates like 2026-12-28, separated by commas"
                 ) from None
         return value
+
+    @field_validator("smtp_url", mode="after")
+    @classmethod
+    def _an_smtp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        SmtpServer.from_url(value)  # one sentence naming the variable, never the URL
+        return value
+
+    @field_validator("mail_from", mode="after")
+    @classmethod
+    def _a_sender(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError(
+                "SAGIR_MAIL_FROM must be an address, with a name if you like: "
+                "Centre d'assistance SAGIR <assistance@example.org>"
+            )
+        return value
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """The mail relay of SAGIR_SMTP_URL; None: no relay runs, mail stays queued."""
+        return None if self.smtp_url is None else SmtpServer.from_url(self.smtp_url)
+
+    @property
+    def mail_folder(self) -> Path:
+        """Where `sagir-desk dev`'s mail sink keeps every message it receives."""
+        return self.home / "mail"
 
     @property
     def database_url(self) -> str:

@@ -8,6 +8,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from workflows.arrivals import ArrivalWorkflow
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
 from workflows.departures import DepartureWorkflow
+from workflows.mail_relay import MailRelayWorkflow
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.passwords import PasswordResetWorkflow
 from workflows.tickets import TicketWorkflow
@@ -21,6 +22,7 @@ WORKFLOWS: list[type] = [
     PasswordResetWorkflow,
     TrainingRegistrationWorkflow,
     AuditCheckpointWorkflow,
+    MailRelayWorkflow,
 ]
 
 

@@ -42,7 +42,8 @@ def settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        raise InvalidInput(f"configuration: {error.errors()[0]['msg']}") from None
+        message = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"configuration: {message}") from None
 
 
 def run(

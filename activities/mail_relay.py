@@ -1,0 +1,158 @@
+"""Delivering the outbox: each due mail claimed, handed to the mail server, and marked with its
+answer; a passing failure tried again later (30 s doubling, at most an hour apart), a refusal for
+good or the last attempt escalated to the CA supervisors. Counts only in and out of the
+activity: no address, subject or body enters a history or a log."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from adapters.ports import Directory, Escalations, MailServer, Outbox
+from models.directory import active_supervisors
+from models.escalations import EscalationKind
+from models.mail import (
+    Delivery,
+    MailRefused,
+    RelayReport,
+    next_attempt,
+    without_addresses,
+    workflow_of_key,
+)
+from models.requests import Escalation
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is a relay that died: its mail is tried again (the same Message-ID).
+# Far above one delivery's longest wait on the server (adapters/smtp_mail_server.py).
+LEASE = timedelta(minutes=5)
+BATCH = 100  # mails looked at per round; the next round takes the rest
+# A round stops taking new mails after this, well within the activity's timeout.
+ROUND_BUDGET = timedelta(minutes=3)
+DEFAULT_MAX_ATTEMPTS = 8
+ESCALATION_KEY_LENGTH = 120  # the escalations table's
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class MailRelayActivities:
+    def __init__(
+        self,
+        outbox: Outbox,
+        server: MailServer | None,
+        escalations: Escalations,
+        directory: Directory,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._outbox = outbox
+        self._server = server  # None: SAGIR_SMTP_URL is not set on this worker
+        self._escalations = escalations
+        self._directory = directory
+        self._max_attempts = max_attempts
+        self._clock = clock
+
+    @activity.defn
+    def relay_due(self) -> RelayReport:
+        """Deliver the mails that are due (the `sagir-mail-relay` Schedule's round)."""
+        return self.deliver_due(beat=activity.heartbeat)
+
+    def deliver_due(self, beat: Callable[[], None] = lambda: None) -> RelayReport:
+        """The round itself, `beat` after each mail (the activity's heartbeat)."""
+        if self._server is None:
+            raise ApplicationError(
+                "SAGIR_SMTP_URL is not set on this worker: set it to the mail relay "
+                "(smtp://host:port) so the outbox is delivered",
+                type="NoMailServer",
+                non_retryable=True,
+            )
+        started = self._clock()
+        counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
+        for key in self._outbox.due(started, LEASE, BATCH):
+            if self._clock() - started > ROUND_BUDGET:
+                break  # the next round goes on
+            counts[self._deliver(self._server, key)] += 1
+            beat()
+        report = RelayReport(**counts)
+        if report != RelayReport():
+            log.info(
+                "mail relay: %d sent, %d to try again, %d failed, %d held by another relay",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.skipped,
+            )
+        return report
+
+    def _deliver(self, server: MailServer, key: str) -> str:
+        """One mail: claimed (committed before the server is spoken to), delivered, marked."""
+        now = self._clock()
+        delivery = self._outbox.claim(key, now, LEASE)
+        if delivery is None:
+            return "skipped"
+        if delivery.unreadable is not None:
+            return self._not_taken(delivery, MailRefused(delivery.unreadable, False), now)
+        try:
+            reply = server.deliver(delivery, now)
+        except MailRefused as refused:
+            return self._not_taken(delivery, refused, now)
+        # Killed here, the server has the mail and the outbox says `sending`: once the lease
+        # runs out it goes again, with the same Message-ID (the one unavoidable duplicate).
+        self._outbox.mark_sent(delivery, without_addresses(reply), self._clock())
+        return "sent"
+
+    def _not_taken(self, delivery: Delivery, refused: MailRefused, now: datetime) -> str:
+        reply = without_addresses(refused.reply)
+        key = delivery.mail.idempotency_key
+        if not refused.permanent and delivery.attempts < self._max_attempts:
+            self._outbox.mark_retry(delivery, reply, next_attempt(delivery.attempts, now))
+            log.warning(
+                "mail %s not taken (attempt %d of %d), tried again later: %s",
+                key,
+                delivery.attempts,
+                self._max_attempts,
+                reply,
+            )
+            return "retried"
+        if refused.permanent:
+            reason = f"mail {key} refused for good by the mail server: {reply}"
+        else:
+            reason = (
+                f"mail {key} not taken by the mail server after {delivery.attempts} attempts; "
+                f"its last answer: {reply}"
+            )
+        # Escalated before it is marked: a relay killed in between escalates again on the next
+        # round (once per key), where the other order could lose the escalation.
+        workflow_id = workflow_of_key(key)
+        supervisors = active_supervisors(self._directory.agents())
+        self._escalations.record_escalation(
+            Escalation(
+                idempotency_key=escalation_key(key),
+                workflow_id=workflow_id[:80],
+                mo=self._outbox.mo_of(workflow_id) or "",
+                reason=reason,
+                at=now,
+                kind=EscalationKind.mail_failed,
+            ),
+            supervisors,
+        )
+        self._outbox.mark_failed(delivery, reply)
+        log.warning("%s escalated to %s", reason, ", ".join(supervisors) or "no supervisor on file")
+        return "failed"
+
+
+def escalation_key(mail_key: str) -> str:
+    """`<mail key>/mail-failed`; a mail key too long for the escalations table is shortened to
+    its workflow and a digest, which stays one per mail."""
+    key = f"{mail_key}/mail-failed"
+    if len(key) <= ESCALATION_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(mail_key.encode()).hexdigest()[:16]
+    return f"{workflow_of_key(mail_key)[:80]}/mail-{digest}/mail-failed"

@@ -1,0 +1,194 @@
+"""The outbox as the mail relay works it (port `Outbox`): claims and delivery marks, each one
+conditional UPDATE, so relays running at once never hold the same mail and a relay whose claim
+was taken over after the lease changes nothing. SQLite and PostgreSQL.
+
+A mail's life: `queued` -> (claim) `sending` -> `sent` | `queued` again with a later attempt |
+`failed`. The claim is committed before the server is spoken to: a relay killed after it leaves
+`sending` behind, and the mail is claimed again once the claim is older than the lease. The only
+mail ever sent twice is one the server accepted just before its relay was killed (its answer
+never written); it goes again with the same Message-ID, which the receiving side can recognise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+
+from adapters.database import OutboxRow, RequestRow, TicketRow, UnitOfWork
+from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, remove_secret_body
+from adapters.sealed_mail import MailKeys, MailSeal
+from models.mail import (
+    Delivery,
+    DeliveryStatus,
+    Mail,
+    OutboxEntry,
+    UnreadableMail,
+    message_id,
+    without_addresses,
+    workflow_of_key,
+)
+
+REPLY_LENGTH = 500  # the column's
+
+
+class SqlOutbox:
+    def __init__(self, uow: UnitOfWork, keys: MailKeys, domain: str = DEFAULT_MAIL_DOMAIN) -> None:
+        self._uow = uow
+        self._seal = MailSeal(keys)
+        self._domain = domain  # for a mail queued before Message-IDs were stored
+
+    def due(self, now: datetime, lease: timedelta, limit: int) -> list[str]:
+        with self._uow.begin() as session:
+            return list(
+                session.scalars(
+                    select(OutboxRow.idempotency_key)
+                    .where(_due(now, lease))
+                    .order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
+                    .limit(limit)
+                )
+            )
+
+    def claim(self, key: str, now: datetime, lease: timedelta) -> Delivery | None:
+        with self._uow.begin() as session:
+            # One conditional UPDATE: of two relays claiming the same mail, one gets the row.
+            row = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.idempotency_key == key, _due(now, lease))
+                .values(
+                    status=DeliveryStatus.sending.value,
+                    sending_since=now,
+                    attempts=OutboxRow.attempts + 1,
+                )
+                .returning(
+                    OutboxRow.to_address,
+                    OutboxRow.subject,
+                    OutboxRow.body,
+                    OutboxRow.message_id,
+                    OutboxRow.attempts,
+                )
+            ).first()
+        if row is None:
+            return None
+        to, subject, body, stored_id, attempts = row
+        try:
+            mail = self._seal.opened(key, to, subject, body)
+            unreadable = None
+        except UnreadableMail as error:
+            # Its key gone from SAGIR_PAYLOAD_KEYS (put back, it goes) or the row altered.
+            mail = Mail(idempotency_key=key, to=to, subject=subject, body="")
+            unreadable = str(error)
+        return Delivery(
+            mail=mail,
+            message_id=stored_id or message_id(key, self._domain),
+            attempts=attempts,
+            unreadable=unreadable,
+        )
+
+    def mark_sent(self, delivery: Delivery, reply: str, now: datetime) -> bool:
+        key = delivery.mail.idempotency_key
+        with self._uow.begin() as session:
+            # Not conditional on the claim: whichever relay learns the server took the mail says
+            # so, even one whose claim was taken over, so it is not sent again.
+            marked = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.idempotency_key == key,
+                    OutboxRow.status.in_(
+                        [DeliveryStatus.sending.value, DeliveryStatus.queued.value]
+                    ),
+                )
+                .values(
+                    status=DeliveryStatus.sent.value,
+                    sent_at=now,
+                    sending_since=None,
+                    next_attempt_at=None,
+                    server_reply=reply[:REPLY_LENGTH],
+                )
+                .returning(OutboxRow.idempotency_key)
+            ).first()
+            # In the same transaction: a delivered secret is never left at rest.
+            remove_secret_body(session, key)
+            return marked is not None
+
+    def mark_retry(self, delivery: Delivery, reply: str, at: datetime) -> bool:
+        return self._release(
+            delivery,
+            status=DeliveryStatus.queued.value,
+            next_attempt_at=at,
+            sending_since=None,
+            server_reply=reply[:REPLY_LENGTH],
+        )
+
+    def mark_failed(self, delivery: Delivery, reply: str) -> bool:
+        return self._release(
+            delivery,
+            status=DeliveryStatus.failed.value,
+            next_attempt_at=None,
+            sending_since=None,
+            server_reply=reply[:REPLY_LENGTH],
+        )
+
+    def mo_of(self, workflow_id: str) -> str | None:
+        with self._uow.begin() as session:
+            ticket = session.get(TicketRow, workflow_id)
+            if ticket is not None:
+                return ticket.mo_code
+            request = session.get(RequestRow, workflow_id)
+            return None if request is None else request.mo_code
+
+    def entries(
+        self, status: DeliveryStatus | None, workflow_id: str | None, limit: int
+    ) -> list[OutboxEntry]:
+        query = select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
+        if status is not None:
+            query = query.where(OutboxRow.status == status.value)
+        if workflow_id is not None:
+            query = query.where(OutboxRow.workflow_id == workflow_id)
+        with self._uow.begin() as session:
+            return [
+                OutboxEntry(
+                    key=row.idempotency_key,
+                    workflow_id=row.workflow_id or workflow_of_key(row.idempotency_key),
+                    status=DeliveryStatus(row.status),
+                    attempts=row.attempts,
+                    created_at=row.created_at,
+                    next_attempt_at=row.next_attempt_at,
+                    sent_at=row.sent_at,
+                    server_reply=(
+                        None if row.server_reply is None else without_addresses(row.server_reply)
+                    ),
+                    message_id=row.message_id,
+                )
+                for row in session.scalars(query.limit(limit))
+            ]
+
+    def _release(self, delivery: Delivery, **values: object) -> bool:
+        """Write the outcome of this relay's claim; nothing when the claim is no longer its
+        own (another relay took the mail over after the lease)."""
+        with self._uow.begin() as session:
+            released = session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.idempotency_key == delivery.mail.idempotency_key,
+                    OutboxRow.status == DeliveryStatus.sending.value,
+                    OutboxRow.attempts == delivery.attempts,
+                )
+                .values(**values)
+                .returning(OutboxRow.idempotency_key)
+            ).first()
+            return released is not None
+
+
+def _due(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """Queued and due, or claimed by a relay that has not reported for longer than `lease`."""
+    return or_(
+        and_(
+            OutboxRow.status == DeliveryStatus.queued.value,
+            or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+        ),
+        and_(
+            OutboxRow.status == DeliveryStatus.sending.value,
+            OutboxRow.sending_since <= now - lease,
+        ),
+    )
