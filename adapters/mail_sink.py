@@ -9,13 +9,14 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from models.mail import OpenedSinkMessage, SinkMessage
 
 DUPLICATE = "-duplicate"
 STAMP = "%Y%m%dT%H%M%S.%fZ"
@@ -65,23 +66,39 @@ class MailSink:
         self.controller.stop()
 
 
-@dataclass(frozen=True)
-class SinkMessage:
-    """One kept message as `mail list` shows it."""
-
-    number: int  # 1 for the oldest
-    path: Path
-    received_at: datetime
-    to: str
-    subject: str
-    message_id: str
-    duplicate: bool
-
-
 def sink_messages(folder: Path) -> list[SinkMessage]:
     """Every kept message, oldest first."""
-    paths = sorted(folder.glob("*.eml")) if folder.is_dir() else []
+    # By arrival time, then a first copy before its duplicate (should they share a microsecond).
+    paths = sorted(
+        folder.glob("*.eml") if folder.is_dir() else [],
+        key=lambda path: (path.name.split("-", 1)[0], DUPLICATE in path.name, path.name),
+    )
     return [_listed(number, path) for number, path in enumerate(paths, start=1)]
+
+
+def opened(folder: Path, which: str) -> OpenedSinkMessage:
+    """Message number `which` of `sink_messages`, or the file `which` names (a path, or a name
+    in the folder); ValueError in one sentence when there is none."""
+    if which.isdigit():
+        listed = sink_messages(folder)
+        number = int(which)
+        if not 1 <= number <= len(listed):
+            raise ValueError(
+                f"message {which}: the sink holds {len(listed)} message(s) in {folder}; "
+                "`sagir-desk mail list` numbers them"
+            )
+        found = listed[number - 1]
+    else:
+        path = Path(which) if Path(which).is_file() else folder / which
+        if not path.is_file() or path.suffix != ".eml":
+            raise ValueError(f"{which}: no such .eml file here or in {folder}")
+        found = _listed(0, path)
+    message = read_message(Path(found.file))
+    return OpenedSinkMessage(
+        message=found,
+        headers=[(name, str(value)) for name, value in message.items()],
+        body=body_of(message),
+    )
 
 
 def read_message(path: Path) -> EmailMessage:
@@ -108,10 +125,10 @@ def _listed(number: int, path: Path) -> SinkMessage:
         received = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return SinkMessage(
         number=number,
-        path=path,
+        file=str(path),
         received_at=received,
         to=str(message.get("To", "")),
         subject=str(message.get("Subject", "")),
         message_id=str(message.get("Message-ID", "")),
-        duplicate=DUPLICATE in path.stem,
+        duplicate=DUPLICATE in path.name,
     )

@@ -140,28 +140,7 @@ class SqlOutbox:
     def entries(
         self, status: DeliveryStatus | None, workflow_id: str | None, limit: int
     ) -> list[OutboxEntry]:
-        query = select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
-        if status is not None:
-            query = query.where(OutboxRow.status == status.value)
-        if workflow_id is not None:
-            query = query.where(OutboxRow.workflow_id == workflow_id)
-        with self._uow.begin() as session:
-            return [
-                OutboxEntry(
-                    key=row.idempotency_key,
-                    workflow_id=row.workflow_id or workflow_of_key(row.idempotency_key),
-                    status=DeliveryStatus(row.status),
-                    attempts=row.attempts,
-                    created_at=row.created_at,
-                    next_attempt_at=row.next_attempt_at,
-                    sent_at=row.sent_at,
-                    server_reply=(
-                        None if row.server_reply is None else without_addresses(row.server_reply)
-                    ),
-                    message_id=row.message_id,
-                )
-                for row in session.scalars(query.limit(limit))
-            ]
+        return outbox_entries(self._uow, status, workflow_id, limit)
 
     def _release(self, delivery: Delivery, **values: object) -> bool:
         """Write the outcome of this relay's claim; nothing when the claim is no longer its
@@ -192,3 +171,31 @@ def _due(now: datetime, lease: timedelta) -> ColumnElement[bool]:
             OutboxRow.sending_since <= now - lease,
         ),
     )
+
+
+def outbox_entries(
+    uow: UnitOfWork, status: DeliveryStatus | None, workflow_id: str | None, limit: int
+) -> list[OutboxEntry]:
+    """The outbox's delivery state, oldest first (no keys needed: no body is read)."""
+    query = select(OutboxRow).order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
+    if status is not None:
+        query = query.where(OutboxRow.status == status.value)
+    if workflow_id is not None:
+        query = query.where(OutboxRow.workflow_id == workflow_id)
+    with uow.begin() as session:
+        return [
+            OutboxEntry(
+                key=row.idempotency_key,
+                workflow_id=row.workflow_id or workflow_of_key(row.idempotency_key),
+                status=DeliveryStatus(row.status),
+                attempts=row.attempts,
+                created_at=row.created_at,
+                next_attempt_at=row.next_attempt_at,
+                sent_at=row.sent_at,
+                server_reply=(
+                    None if row.server_reply is None else without_addresses(row.server_reply)
+                ),
+                message_id=row.message_id,
+            )
+            for row in session.scalars(query.limit(limit))
+        ]

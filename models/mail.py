@@ -132,3 +132,23 @@ class OutboxEntry(Contract):
     sent_at: datetime | None = None
     server_reply: str | None = None
     message_id: str | None = None
+
+
+class SinkMessage(Contract):
+    """A message the dev mail sink kept, as `sagir-desk mail list` shows it."""
+
+    number: int  # 1 for the oldest
+    file: str
+    received_at: datetime
+    to: str
+    subject: str
+    message_id: str
+    duplicate: bool  # a second copy of a Message-ID already kept (a resend)
+
+
+class OpenedSinkMessage(Contract):
+    """A kept message as `sagir-desk mail show` shows it: headers, and the body decoded."""
+
+    message: SinkMessage
+    headers: list[tuple[str, str]]
+    body: str

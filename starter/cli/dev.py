@@ -2,8 +2,9 @@
 
 Starts the Temporal dev server (state kept under SAGIR_HOME, UI served), registers the search
 attributes, migrates the database, loads the demo data when it is empty, serves the HTTP API,
-runs the worker as its own process (started again if it dies), and stops everything in order on
-Ctrl-C. Run again, it resumes the open requests where they were.
+starts a local mail sink (every mail the relay delivers kept under SAGIR_HOME/mail) unless
+SAGIR_SMTP_URL names a relay, runs the worker as its own process (started again if it dies), and
+stops everything in order on Ctrl-C. Run again, it resumes the open requests where they were.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -22,7 +24,13 @@ from pathlib import Path
 import uvicorn
 from temporalio.client import Client
 
-from starter.cli.session import demo_directory, migrated_database, operator_token, shown_url
+from starter.cli.session import (
+    demo_directory,
+    mail_sink,
+    migrated_database,
+    operator_token,
+    shown_url,
+)
 from starter.client import reach_engine, register_search_attributes
 from starter.desks.errors import Unavailable
 from starter.settings import Settings
@@ -51,11 +59,13 @@ async def _dev(settings: Settings) -> None:
     home.mkdir(parents=True, exist_ok=True)
     host, port = "127.0.0.1", settings.temporal_port
     ui_port = settings.temporal_ui_port
-    for taken in (port, ui_port, settings.api_port):
-        if _port_in_use(host, taken):
+    sink_port = None if settings.smtp_url else settings.dev_smtp_port
+    for taken in (port, ui_port, settings.api_port, sink_port):
+        if taken is not None and _port_in_use(host, taken):
             raise SystemExit(
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
-                "TEMPORAL_ADDRESS, SAGIR_UI_PORT and SAGIR_API_PORT to free ports"
+                "TEMPORAL_ADDRESS, SAGIR_UI_PORT, SAGIR_API_PORT and SAGIR_DEV_SMTP_PORT to "
+                "free ports"
             )
     # The database first: the UI's codec endpoint carries the operator's token.
     uow, loaded = migrated_database(settings, demo=True)
@@ -91,9 +101,17 @@ async def _dev(settings: Settings) -> None:
         start_new_session=True,  # Ctrl-C reaches us; we stop the engine after the worker
         preexec_fn=_die_with_parent,
     )
+    # The worker's relay delivers to the sink, unless the person named a relay of their own.
+    sink = None if sink_port is None else mail_sink(settings, host, sink_port)
+    worker_env = dict(os.environ)
+    if sink is not None:
+        sink.start()
+        worker_env["SAGIR_SMTP_URL"] = f"smtp://{host}:{sink_port}"
     try:
-        await _serve(settings, host, port, ui_port, server, loaded)
+        await _serve(settings, host, port, ui_port, server, loaded, worker_env)
     finally:
+        if sink is not None:
+            sink.stop()
         print("sagir-desk: stopping the engine", flush=True)
         server.terminate()
         try:
@@ -111,6 +129,7 @@ async def _serve(
     ui_port: int,
     server: subprocess.Popen[bytes],
     loaded: bool,
+    worker_env: dict[str, str],
 ) -> None:
     client = await _connect_when_ready(f"{host}:{port}", settings, server)
     await register_search_attributes(client)
@@ -122,17 +141,22 @@ async def _serve(
         loop.add_signal_handler(signum, stop.set)
     _print_banner(settings, host, port, ui_port, loaded)
     try:
-        await _run_worker_until(stop)
+        await _run_worker_until(stop, worker_env)
     finally:
         api.should_exit = True
         await api_task
 
 
-async def _run_worker_until(stop: asyncio.Event) -> None:
+async def _run_worker_until(stop: asyncio.Event, env: dict[str, str]) -> None:
     """The worker in its own process, as in production; started again if it dies."""
     while not stop.is_set():
         worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "worker", start_new_session=True, preexec_fn=_die_with_parent
+            sys.executable,
+            "-m",
+            "worker",
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            env=env,
         )
         stopped = asyncio.create_task(stop.wait())
         exited = asyncio.create_task(worker.wait())
@@ -212,6 +236,13 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         " each opening is in the audit trail)",
         f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
         f"  database        : {shown_url(settings.database_url)}",
+        "  outgoing mail   : "
+        + (
+            f"to {settings.smtp_server.shown} (SAGIR_SMTP_URL)"
+            if settings.smtp_server
+            else f"kept in {settings.mail_folder.resolve()} by a local sink on "
+            f"{host}:{settings.dev_smtp_port} (`sagir-desk mail list`)"
+        ),
         f"  SAGIR_HOME      : {settings.home.resolve()}",
         f"  task queue      : {settings.task_queue}",
         "  demo data       : " + ("loaded now" if loaded else "already there"),

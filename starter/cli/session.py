@@ -21,6 +21,8 @@ from starter.desks.errors import DeskError, InvalidInput, Unauthenticated, Unava
 
 if TYPE_CHECKING:
     from adapters.database import UnitOfWork
+    from adapters.mail_sink import MailSink
+    from models.mail import DeliveryStatus, OpenedSinkMessage, OutboxEntry, SinkMessage
     from starter.desks.compose import Desks, GuardedDesks
     from starter.settings import Settings
 
@@ -152,6 +154,51 @@ async def operator_token(config: Settings) -> str:
         return issued
 
     return await _with_desks(config, False, valid_or_new)
+
+
+def mail_sink(config: Settings, host: str, port: int) -> MailSink:
+    """`sagir-desk dev`'s local mail server, keeping what it receives in SAGIR_HOME/mail."""
+    from adapters.mail_sink import MailSink
+
+    return MailSink(config.mail_folder.resolve(), host, port)
+
+
+def sink_messages(config: Settings) -> list[SinkMessage]:
+    """The messages `sagir-desk dev`'s mail sink kept, oldest first."""
+    from adapters.mail_sink import sink_messages as kept
+
+    return kept(config.mail_folder)
+
+
+def sink_message(config: Settings, which: str) -> OpenedSinkMessage:
+    """A kept message by its number in `sink_messages` or its file; one sentence if none."""
+    from adapters.mail_sink import opened
+
+    try:
+        return opened(config.mail_folder, which)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+
+
+def outbox_entries(
+    config: Settings, status: DeliveryStatus | None, workflow_id: str | None, limit: int
+) -> list[OutboxEntry]:
+    """The outbox's delivery state, from the database alone."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.sql_outbox import outbox_entries as entries
+
+    uow = UnitOfWork(make_engine(config.database_url))
+    try:
+        return entries(uow, status, workflow_id, limit)
+    except (OperationalError, ProgrammingError):
+        raise Unavailable(
+            f"the database {shown_url(config.database_url)} is not ready; run `sagir-desk dev` "
+            "or `sagir-desk migrate` first"
+        ) from None
+    finally:
+        uow.engine.dispose()
 
 
 def demo_directory() -> tuple[list[str], list[str]]:

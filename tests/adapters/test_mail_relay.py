@@ -147,9 +147,9 @@ def test_a_mail_sent_while_the_server_is_down_waits_and_goes_once_when_it_is_bac
     [kept] = smtp.kept()
     assert (kept.to, kept.subject, kept.duplicate) == (ADDRESS, SUBJECT, False)
     assert kept.message_id == message_id(key, "sagir-desk.local")
-    message = read_message(kept.path)
+    message = read_message(Path(kept.file))
     assert message["Auto-Submitted"] == "auto-generated"
-    assert "=?utf-8?" in kept.path.read_text().lower()  # the French subject RFC 2047-encoded
+    assert "=?utf-8?" in Path(kept.file).read_text().lower()  # the French subject RFC 2047-encoded
     assert body_of(message).strip() == BODY
     logged = our_logs(caplog)
     assert "1 sent" in logged
@@ -189,7 +189,7 @@ def test_a_relay_killed_after_the_server_took_a_mail_resends_it_after_the_lease_
         message_id(killed, "sagir-desk.local"): [False, True],  # the resend, marked
         message_id(third, "sagir-desk.local"): [False],
     }
-    assert [message.path.name.endswith("-duplicate.eml") for message in kept].count(True) == 1
+    assert [message.file.endswith("-duplicate.eml") for message in kept].count(True) == 1
 
 
 def test_an_address_refused_for_good_fails_at_once_and_is_escalated_without_the_address(
@@ -272,7 +272,7 @@ def test_a_secret_mail_is_delivered_with_its_secret_and_its_body_removed_after(
     assert relay(desk_db, Clock(), smtp.mail_server()).deliver_due() == RelayReport(sent=1)
 
     [kept] = smtp.kept()
-    assert SECRET in body_of(read_message(kept.path))
+    assert SECRET in body_of(read_message(Path(kept.file)))
     assert (row(desk_db, key).status, row(desk_db, key).body) == ("sent", REMOVED)
 
 

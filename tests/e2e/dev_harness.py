@@ -32,6 +32,8 @@ def dev_environment(home: Path) -> dict[str, str]:
         TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
         SAGIR_UI_PORT=str(ui_port),
         SAGIR_API_PORT=str(api_port),
+        SAGIR_DEV_SMTP_PORT=str(free_port()),  # the local mail sink
+        SAGIR_MAIL_RELAY_SECONDS="2",  # the relay's rounds, quick enough to wait for
     )
     return env
 

@@ -16,10 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from adapters.database import UnitOfWork, make_engine
-from adapters.outbox_mailer import OutboxMailer
-from adapters.sealed_mail import MailKeys
-from starter.keys import local_keys
 from tests.e2e.dev_harness import BIN, Dev, cli, dev_environment
 
 pytestmark = pytest.mark.e2e
@@ -280,22 +276,34 @@ def test_access_request_password_reset_registre_and_training_through_the_command
             break
         time.sleep(0.2)
     assert shown["status"] == "registered"
-    # The temporary password is in the mail outbox only, sealed with the payload keys: not in
-    # the table in clear, nor in the dev log, nor in what the command printed.
+    # The temporary password reaches the user's mailbox (the dev sink, through the relay) and
+    # is in no table in clear, nor in the dev log, nor in what the command printed: sealed in
+    # the outbox until delivered, removed once delivered.
     home = Path(environment["SAGIR_HOME"])
-    with sqlite3.connect(home / "sagir.db") as connection:
-        [(stored,)] = connection.execute(
-            "SELECT body FROM outbox WHERE idempotency_key LIKE 'motdepasse-%/mail'"
-        ).fetchall()
-    keys = local_keys(home / "payload-keys")
-    mailer = OutboxMailer(
-        UnitOfWork(make_engine(f"sqlite:///{home / 'sagir.db'}")),
-        MailKeys.of([(key.key_id, key.secret) for key in keys]),
+    for _ in range(150):
+        kept = json.loads(cli(environment, "mail", "list", "--json").stdout)
+        password_mails = [m for m in kept if "mot de passe" in m["subject"]]
+        if password_mails:
+            break
+        time.sleep(0.2)
+    [password_mail] = password_mails
+    opened = json.loads(
+        cli(environment, "mail", "show", str(password_mail["number"]), "--json").stdout
     )
-    [mail] = mailer.sent("motdepasse-")
-    secret = mail.body.split(": ")[1].split("\n")[0]
+    secret = opened["body"].split(": ")[1].split("\n")[0]
     assert len(secret) >= 12
-    assert stored.startswith("sealed:") and secret not in stored
+    for _ in range(50):  # the relay marks it sent right after the server's answer
+        outbox = json.loads(cli(environment, "mail", "outbox", "--status", "sent", "--json").stdout)
+        if any(entry["key"].startswith("motdepasse-") for entry in outbox):
+            break
+        time.sleep(0.2)
+    with sqlite3.connect(home / "sagir.db") as connection:
+        [(stored, status, message_id)] = connection.execute(
+            "SELECT body, status, message_id FROM outbox "
+            "WHERE idempotency_key LIKE 'motdepasse-%/mail'"
+        ).fetchall()
+    assert (stored, status) == ("removed:delivered", "sent")
+    assert message_id == password_mail["message_id"]
     assert secret not in dev.log.read_text() and secret not in done.stdout + done.stderr
 
 
