@@ -42,7 +42,7 @@ from models.tickets import (
 from models.training import Basis, Enrol, Session, TrainingStatus
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
-from tests.payload_keys import TEST_CONVERTER
+from tests.payload_keys import TEST_AUDIT_KEYS, TEST_CONVERTER
 from tests.workflows.desks_harness import (
     CALENDAR,
     PartitionRefusingErp,
@@ -328,15 +328,63 @@ async def record_audit_checkpoint() -> None:
     print(f"recorded {len(history.events)} events of the audit checkpoint")
 
 
+async def record_mail_relay() -> None:
+    """A relay round on a real local SMTP server: one mail sent, one refused for good."""
+    from adapters.outbox_mailer import OutboxMailer
+    from models.mail import Mail
+    from tests.mail_server import TestSmtp
+    from tests.workflows.desks_harness import TEST_MAIL_KEYS
+    from worker import activities_on, build_worker
+    from workflows.mail_relay import MailRelayWorkflow
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        smtp = TestSmtp(Path(folder) / "mail")
+        smtp.handler.refused["parti@mtq.example"] = "550 5.1.1 no such user"
+        smtp.start()
+        mailer = OutboxMailer(uow, TEST_MAIL_KEYS)
+        for key, to in (
+            ("T-2026-000001/notify/taken", "jdoe@mtq.example"),
+            ("depart-MTQ-1/notify/hr/done", "parti@mtq.example"),
+        ):
+            mailer.send(
+                Mail(idempotency_key=key, to=to, subject="Avis", body="Bonjour."),
+                await env.get_current_time(),
+            )
+        activities = activities_on(
+            uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS, mail_server=smtp.mail_server()
+        )
+        queue = f"record-{uuid.uuid4()}"
+        try:
+            async with env, build_worker(env.client, queue, activities):
+                handle = await env.client.start_workflow(
+                    MailRelayWorkflow.run, id="mail-relay-recorded", task_queue=queue
+                )
+                await handle.result()
+                history = await handle.fetch_history()
+        finally:
+            smtp.stop()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "mail_relay.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of the mail relay's round")
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "employee": record_employee_histories,
     "request": record_request_histories,
     "audit": record_audit_checkpoint,
+    "mail": record_mail_relay,
 }
 
 if __name__ == "__main__":
-    # python -m tests.replay.record_histories [ticket] [employee] [request] [audit]
+    # python -m tests.replay.record_histories [ticket] [employee] [request] [audit] [mail]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

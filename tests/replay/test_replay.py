@@ -104,6 +104,12 @@ async def test_audit_checkpoint_history_replays_on_current_code() -> None:
     assert len(history.events) > 5
 
 
+async def test_mail_relay_history_replays_on_current_code() -> None:
+    # A round on a real SMTP server: one mail sent, one refused for good (escalated).
+    history = await replays("mail_relay.json")
+    assert len(history.events) > 5
+
+
 LISTED = sorted(path.name for path in HISTORIES.glob("*_listed.json"))
 
 
