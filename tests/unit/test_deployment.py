@@ -48,4 +48,6 @@ def test_the_desk_services_share_one_database_engine_and_key_and_run_real_comman
     assert ui["TEMPORAL_ADDRESS"] == "temporal:7233"
     assert ui["TEMPORAL_CODEC_ENDPOINT"] == "http://localhost:8000/codec"
     assert services["api"]["ports"] == ["8000:8000"]
+    for name in ("worker-1", "worker-2"):  # the workers deliver the outbox to the mail relay
+        assert desk[name]["environment"]["SAGIR_SMTP_URL"].startswith("${SAGIR_SMTP_URL:?"), name
     assert (ROOT / "Dockerfile").read_text().count("COPY") >= 7
