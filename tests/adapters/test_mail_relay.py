@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from temporalio.exceptions import ApplicationError
 
 from activities.mail_relay import LEASE, MailRelayActivities, escalation_key
 from adapters.database import EscalationRow, OutboxRow, UnitOfWork
@@ -336,3 +337,12 @@ def test_mail_queued_before_the_relay_existed_is_delivered_with_a_message_id(
     assert [m.message_id for m in smtp.kept()] == [message_id(key, "sagir-desk.local")]
     with desk_db.begin() as session:
         assert session.scalars(select(OutboxRow.status)).all() == ["sent"]
+
+
+def test_a_relay_round_on_a_worker_without_smtp_says_what_to_set_and_leaves_mail_queued(
+    desk_db: UnitOfWork,
+) -> None:
+    key = queue(desk_db, "T-2026-000010/notify/taken")
+    with pytest.raises(ApplicationError, match="SAGIR_SMTP_URL is not set on this worker"):
+        relay(desk_db, Clock(), None).deliver_due()
+    assert (row(desk_db, key).status, row(desk_db, key).attempts) == ("queued", 0)
