@@ -26,11 +26,13 @@ from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
-from adapters.ports import SagirErp
+from adapters.ports import SagirErp, Wordings
 from adapters.schema import migrate
 from adapters.sealed_mail import MailKeys
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_contacts import SqlContacts
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_request_records import SqlRequestRecords
@@ -64,10 +66,13 @@ def activities_on(
     erp: SagirErp | None = None,
     make_secret: Callable[[], str] = temporary_secret,
     checkpoint_file: Path | None = None,
+    wordings: Wordings | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
     (one that fails on cue) or a known temporary secret."""
     erp = erp or SqlSagirErp(uow)
+    wordings = wordings or NoticeTemplates()
+    contacts = SqlContacts(uow, mail_keys)
     directory, mailer, sga, records = (
         SqlDirectory(uow),
         OutboxMailer(uow, mail_keys),
@@ -75,15 +80,15 @@ def activities_on(
         SqlTicketRecords(uow),
     )
     return activities_for(
-        TicketActivities(records, directory),
+        TicketActivities(records, directory, contacts, mailer, wordings),
         CalendarActivities(calendar),
         DossierActivities(erp),
         ArrivalActivities(erp, sga),
         DepartureActivities(erp),
-        NoticeActivities(erp, mailer, records, directory),
-        ParameterisationActivities(erp, mailer),
-        PasswordActivities(erp, mailer, make_secret),
-        TrainingActivities(sga, erp, mailer),
+        NoticeActivities(erp, mailer, records, directory, wordings),
+        ParameterisationActivities(erp, mailer, wordings),
+        PasswordActivities(erp, mailer, wordings, make_secret),
+        TrainingActivities(sga, erp, mailer, wordings),
         AuditActivities(
             SqlAuditTrail(uow, audit_keys),
             directory,
@@ -121,7 +126,12 @@ async def run_worker(settings: Settings) -> None:
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
     await ensure_schedules(client, settings)  # idempotent too
     # The payload keys seal the mails that hold a secret, as they seal the engine's payloads.
-    activities = activities_on(uow, settings.calendar, settings.audit_keys, settings.mail_keys)
+    templates = NoticeTemplates(settings.notice_templates)
+    for problem in templates.check():
+        log.error("notice template: %s (the shipped wording is used)", problem)
+    activities = activities_on(
+        uow, settings.calendar, settings.audit_keys, settings.mail_keys, wordings=templates
+    )
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -25,7 +25,12 @@ AGENTS = [
     Agent(code="agent-tremblay", name="Julie Tremblay", role=AgentRole.agent),
     Agent(code="agent-gagnon", name="Marc Gagnon", role=AgentRole.agent),
     Agent(code="agent-roy", name="Nadia Roy", role=AgentRole.agent),
-    Agent(code="super-cote", name="Louise Côté", role=AgentRole.supervisor),
+    Agent(
+        code="super-cote",
+        name="Louise Côté",
+        role=AgentRole.supervisor,
+        email="louise.cote@assistance-sagir.example",
+    ),
 ]
 
 PERSONS = [

@@ -10,6 +10,7 @@ from typing import Protocol
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
 from models.mail import Contact, Mail
+from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
     ChangeValidity,
@@ -22,7 +23,7 @@ from models.reports import LateNotice, TicketFact
 from models.requests import Escalation, ListQuery, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, Authority, Responsibility
-from models.tickets import BreachEscalation, TicketRecord
+from models.tickets import BreachEscalation, Language, TicketRecord
 from models.tokens import IssuedToken, TokenInfo
 from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
 
@@ -177,6 +178,12 @@ class Mailer(Protocol):
     def delivered(self, idempotency_key: str) -> bool:
         """The relay delivered the mail: a body holding a secret is removed, the rest of the mail
         kept. True when a body was removed now (False for a plain mail, or one removed before)."""
+
+
+class Wordings(Protocol):
+    """The notices' templates: a wording put in words in a language."""
+
+    def render(self, wording: Wording, language: Language) -> RenderedNotice: ...
 
 
 class Contacts(Protocol):

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.escalations import EscalationKind
+from models.notices import Wording
 from models.tickets import ActorCode, Contract
 
 
@@ -139,8 +140,11 @@ class Notice(Contract):
     to: Recipient
     manager_email: str | None = None
     hr_email: str | None = None
-    subject: str
-    body: str
+    # The wording, put in words by the notice's template (subject and body are what notices
+    # carried before templates; kept so the payloads of requests in flight still read).
+    wording: Wording | None = None
+    subject: str = ""
+    body: str = ""
 
 
 class EmployeeRef(Contract):

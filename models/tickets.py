@@ -307,6 +307,8 @@ class BreachEscalation(Contract):
     mo: str
     due: datetime
     breached_at: datetime
+    # None in the payloads of tickets breached before the escalation mail said when it came.
+    received_at: datetime | None = None
 
 
 class ReopenUntilRequest(Contract):

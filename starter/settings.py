@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     checkpoint_minutes: int = Field(
         default=15, ge=1, le=1440, validation_alias="SAGIR_AUDIT_CHECKPOINT_MINUTES"
     )
+    # A folder of notice templates that replace the shipped ones, file by file (README, "Notices").
+    notice_templates: Path | None = Field(default=None, validation_alias="SAGIR_NOTICE_TEMPLATES")
     # How far back an agent may date a ticket's receipt (a voicemail heard late, say).
     max_receipt_age_days: int = Field(
         default=30, ge=1, le=365, validation_alias="SAGIR_MAX_RECEIPT_AGE_DAYS"

@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "departure": ("starter.cli.departures", "Departures of employees (the 48-hour rule)."),
     "dev": ("starter.cli.service", "Run the whole desk locally: engine, database, API, worker."),
     "migrate": ("starter.cli.service", "Bring the database to the newest schema."),
+    "notices": (
+        "starter.cli.notices",
+        "The notices the service sends: their templates, in French and English.",
+    ),
     "param": (
         "starter.cli.parameterisation",
         "Parameterisation requests: responsibilities, approval powers, cloisonnement.",

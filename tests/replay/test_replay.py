@@ -40,6 +40,15 @@ async def test_ticket_lifecycle_history_replays_on_current_code() -> None:
     assert len(history.events) > 50  # the whole lifecycle, breach and reopen included
 
 
+async def test_ticket_with_notices_and_client_messages_replays_on_current_code() -> None:
+    # Recorded with the `ticket-notices` patch: acknowledged, breached (supervisors mailed),
+    # asked, answered and written to by the client, returned, reminded, closed by its window.
+    history = await replays("ticket_noticed.json")
+    text = history.to_json()
+    assert "EVENT_TYPE_MARKER_RECORDED" in text  # the patch (its id is sealed in the payload)
+    assert text.count("notify_requester") == 5 and "client_message" in text
+
+
 async def test_arrival_history_replays_on_current_code() -> None:
     # Dossier waited for (a reminder), taken after a breach, prepared, activated, notified.
     history = await replays("arrival_lifecycle.json")

@@ -151,7 +151,7 @@ async def test_authorised_access_request_is_taken_checked_applied_in_sagir_and_t
         _async(lambda: harness.mail.sent(f"{state.id}/mail/")), lambda mails: mails != []
     )
     assert [mail.to for mail in told] == ["sagir@mtq.example"]
-    assert "applied" in told[0].body
+    assert "est appliquée dans SAGIR" in told[0].body
     # The registre check runs as the request arrives; an agent may take it meanwhile.
     kinds = [step.kind for step in applied.steps if step.kind != "authorised"]
     assert kinds == ["received", "take", "complete", "quality_approved", "applied"]
