@@ -9,6 +9,7 @@ from typing import Protocol
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
+from models.escalations import EscalationPage, EscalationQuery, EscalationView
 from models.mail import Contact, Mail
 from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
@@ -58,6 +59,18 @@ class Directory(Protocol):
 class Escalations(Protocol):
     def record_escalation(self, escalation: Escalation, supervisors: list[str]) -> list[str]:
         """Record once per key; returns who was notified (the first time's list)."""
+
+
+class EscalationList(Protocol):
+    """The supervisors' list of escalations, and their acknowledgements."""
+
+    def page(self, query: EscalationQuery) -> EscalationPage:
+        """`ValueError` for a cursor this list did not give."""
+
+    def get(self, key: str) -> EscalationView | None: ...
+
+    def acknowledge(self, key: str, by: str, at: datetime) -> EscalationView | None:
+        """Once: the first acknowledgement stands. None for an unknown key."""
 
 
 class SagirErp(Protocol):

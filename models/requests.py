@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.escalations import EscalationKind
 from models.notices import Wording
-from models.tickets import ActorCode, Contract
+from models.tickets import MAX_PAGE, ActorCode, Contract
 
 
 class Process(StrEnum):
@@ -58,9 +58,6 @@ class Order(StrEnum):
     by_id = "id"
     # The queue: urgent first, then the earliest deadline (then the number, to be total).
     queue = "queue"
-
-
-MAX_PAGE = 500
 
 
 class ListQuery(Contract):

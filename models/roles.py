@@ -58,6 +58,8 @@ class Action(StrEnum):
     report_read = "report.read"
     audit_read = "audit.read"  # workflow histories, decoded, and the audit trail
     payload_decode = "payload.decode"  # the Temporal UI's codec
+    escalation_read = "escalation.read"
+    escalation_ack = "escalation.ack"  # a supervisor has seen it and acts on it
 
 
 _CA = CA_ROLES
@@ -92,6 +94,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.report_read: frozenset({Role.ca_supervisor, Role.auditor}),
     Action.audit_read: frozenset({Role.auditor}),
     Action.payload_decode: _READERS,
+    Action.escalation_read: _READERS,
+    Action.escalation_ack: frozenset({Role.ca_supervisor}),
 }
 
 # An auditor changes nothing: every action it may take is a reading.
@@ -108,6 +112,7 @@ READ_ACTIONS = frozenset(
         Action.report_read,
         Action.audit_read,
         Action.payload_decode,
+        Action.escalation_read,
     }
 )
 

@@ -79,6 +79,9 @@ ServiceDate = Annotated[
 ]
 
 
+MAX_PAGE = 500  # the most items a list gives in one page
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
     from workflows.audit_feed import AuditFeed
+    from workflows.escalations import escalate_given_up
     from workflows.keys import request_key
     from workflows.search_attributes import arrival_attributes
     from workflows.take_in_charge import watch_take_deadline
@@ -117,10 +118,12 @@ class ArrivalWorkflow:
         request = self._start.request
         check = await self._wait_for_dossier()
         if not check.found:
-            return await self._refuse(
+            reason = (
                 "dossier personne: none was created for the employee after "
                 f"{self._start.dossier_wait_open_days} open days; the MO must create it first"
             )
+            await self._refuse(reason)
+            return await escalate_given_up(self._key, self._state.id, self._state.mo, reason)
         if not check.email_works:
             return await self._refuse("work email: the employee's work email must work")
         try:

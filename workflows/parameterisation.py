@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
     from workflows.audit_feed import AuditFeed
+    from workflows.escalations import escalate_given_up
     from workflows.search_attributes import param_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -231,6 +232,9 @@ class ParameterisationWorkflow:
         await self._tell_mo(
             Template.request_closed_no_answer,
             {"request": self._state.id, "reason": self._state.reason or ""},
+        )
+        await escalate_given_up(
+            self._state.id, self._state.id, self._state.mo, self._state.reason or ""
         )
 
     async def _apply(self) -> None:

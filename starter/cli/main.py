@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("starter.cli.auditor", "The audit trail: who did what, when, and how it ended."),
     "departure": ("starter.cli.departures", "Departures of employees (the 48-hour rule)."),
     "dev": ("starter.cli.service", "Run the whole desk locally: engine, database, API, worker."),
+    "escalations": (
+        "starter.cli.escalations",
+        "What the CA supervisors must see, newest first; `ack` acknowledges one.",
+    ),
     "migrate": ("starter.cli.service", "Bring the database to the newest schema."),
     "notices": (
         "starter.cli.notices",

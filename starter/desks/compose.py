@@ -15,6 +15,7 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_escalations import SqlEscalations
 from adapters.sql_reports import SqlReports
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -26,6 +27,7 @@ from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.auditor import AuditorDesk, GuardedAuditor
 from starter.desks.departures import DepartureDesk, GuardedDepartures
 from starter.desks.engine import TemporalEngine
+from starter.desks.escalations import EscalationDesk, GuardedEscalations
 from starter.desks.parameterisation import GuardedParameterisation, ParameterisationDesk
 from starter.desks.passwords import GuardedPasswords, PasswordDesk
 from starter.desks.registre import GuardedRegistre, RegistreDesk
@@ -50,6 +52,7 @@ class GuardedDesks:
     registre: GuardedRegistre
     reports: GuardedReports
     auditor: GuardedAuditor
+    escalations: GuardedEscalations
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Desks:
     registre: RegistreDesk
     reports: ReportDesk
     auditor: AuditorDesk
+    escalations: EscalationDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
 
@@ -79,6 +83,7 @@ class Desks:
             registre=GuardedRegistre(self.registre, caller),
             reports=GuardedReports(self.reports, caller),
             auditor=GuardedAuditor(self.auditor, caller),
+            escalations=GuardedEscalations(self.escalations, caller),
         )
 
     def authenticate(self, authorization: str | None) -> GuardedDesks:
@@ -117,5 +122,6 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
+        escalations=EscalationDesk(SqlEscalations(uow), directory),
         trail=trail,
     )

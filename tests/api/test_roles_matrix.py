@@ -189,6 +189,14 @@ CASES = [
     ),
     Case(Action.audit_read, "GET", lambda ids, mo: "/audit/trail/verify", kind="global"),
     Case(Action.report_read, "GET", lambda ids, mo: "/reports/sla.png", kind="global"),
+    Case(Action.escalation_read, "GET", lambda ids, mo: f"/escalations?mo={mo}", kind="global"),
+    Case(
+        Action.escalation_ack,
+        "POST",
+        lambda ids, mo: "/escalations/acknowledge",
+        lambda caller, mo: {"key": f"T-2026-999999/breach-{mo}"},
+        "ack",
+    ),
     Case(
         Action.payload_decode,
         "POST",
@@ -202,6 +210,8 @@ CASES = [
 def expected(caller: Caller, case: Case, mo: str) -> set[int]:
     if not caller.may(case.action):
         return {403}
+    if case.kind == "ack":
+        return {404}  # let through, to find no such escalation
     if case.kind == "create" and not caller.sees(mo):
         return {403}  # acting for another MO
     if case.kind in ("record", "mo_path") and not caller.sees(mo):

@@ -58,6 +58,11 @@ from tests.workflows.test_password_reset_workflow import reset_request
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+# The suffix of the histories recorded now. Each suffix marks the patches its histories carry:
+# none (before both below), `_keyed` (per-request idempotency keys, the audit feed), `_listed`
+# (the feed's listing), `_escalated` (notices from templates, requests given up escalated).
+# Old suffixes stay: they prove requests in flight since then still replay.
+SUFFIX = "_escalated"
 
 
 async def record_ticket_lifecycle() -> None:
@@ -236,10 +241,7 @@ async def record_employee_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        # `_listed`: recorded with the feed's listing (`request-listing`); `_keyed`, with the
-        # per-request idempotency keys, and those without a suffix before both: all of them
-        # prove the requests they stand for still replay.
-        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
+        (HISTORIES / f"{name}{SUFFIX}.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 
@@ -342,8 +344,7 @@ async def record_request_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        # `_listed`: recorded with the feed's listing; those without the suffix before it.
-        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
+        (HISTORIES / f"{name}{SUFFIX}.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 

@@ -124,6 +124,22 @@ async def test_requests_recorded_with_their_listing_replay_on_current_code(name:
     assert len(history.events) > 10
 
 
+ESCALATED = sorted(path.name for path in HISTORIES.glob("*_escalated.json"))
+
+
+@pytest.mark.parametrize("name", ESCALATED)
+async def test_requests_recorded_with_templates_and_given_up_escalations_replay(name: str) -> None:
+    # Recorded once notices name their template and a request given up is escalated
+    # (`workflow.patched("escalate-given-up")`, in param_closed_no_answer).
+    history = await replays(name)
+    assert len(history.events) > 10
+
+
+def test_the_request_given_up_was_recorded_escalated() -> None:
+    text = (HISTORIES / "param_closed_no_answer_escalated.json").read_text()
+    assert "EVENT_TYPE_MARKER_RECORDED" in text and text.count('"escalate"') >= 1
+
+
 def test_every_request_type_has_a_history_recorded_with_its_listing() -> None:
     assert len(LISTED) >= 8
 
