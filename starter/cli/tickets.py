@@ -62,6 +62,18 @@ def ticket() -> None:
 @click.option("--description", required=True)
 @click.option("--module", required=True, help="The SAGIR module concerned (RF, RM, RH, LSCD...).")
 @click.option("--received", default=None, help="When it was received (default now).")
+@click.option(
+    "--contact-email",
+    default=None,
+    help="Where the requester's notices go (acknowledgement, questions, solution).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="The language of the requester's notices.",
+)
 @json_option
 def ticket_open(
     mo: str,
@@ -72,6 +84,8 @@ def ticket_open(
     description: str,
     module: str,
     received: str | None,
+    contact_email: str | None,
+    language: str,
     as_json: bool,
 ) -> None:
     """Open a ticket; prints its number."""
@@ -85,6 +99,8 @@ def ticket_open(
         description=description,
         module=module,
         received_at=instant(received) if received else None,
+        contact_email=contact_email,
+        language=language,
     )
     state = _with_tickets(lambda tickets: tickets.open(request))
     if as_json:
