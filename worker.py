@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ from starter.settings import Settings
 from workflows.registry import WORKFLOWS, workflow_runner
 
 log = logging.getLogger("sagir_desk.worker")
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
 def activities_for(*instances: object) -> list[Callable[..., Any]]:
@@ -114,6 +117,9 @@ def build_worker(
         workflow_runner=workflow_runner(),
         # Activities are blocking database work: they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=16),
+        # On SIGTERM, the activities in hand finish (short database and mail work) rather than
+        # being interrupted: the SDK interrupts a thread by raising into whatever it runs.
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 

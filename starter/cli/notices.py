@@ -8,16 +8,10 @@ import click
 
 from models.notices import Template
 from models.tickets import Language
+from starter.cli import session
 
 TEMPLATE = click.Choice([template.value for template in Template])
 LANGUAGE = click.Choice([language.value for language in Language])
-
-
-def _templates():  # type: ignore[no-untyped-def]
-    from adapters.jinja_notices import NoticeTemplates
-    from starter.settings import Settings
-
-    return NoticeTemplates(Settings().notice_templates)
 
 
 @click.group()
@@ -28,7 +22,7 @@ def notices() -> None:
 @notices.command("list")
 def notices_list() -> None:
     """Every notice, and where its wording comes from (shipped, or SAGIR_NOTICE_TEMPLATES)."""
-    templates = _templates()
+    templates = session.notice_templates()
     for template in Template:
         for language in Language:
             path, _ = templates.source(template, language)
@@ -44,7 +38,7 @@ def notices_show(name: str, language: str, preview: bool) -> None:
     """A notice's template (copy it into SAGIR_NOTICE_TEMPLATES to change it), or a preview."""
     from models.notices import SAMPLES, Wording
 
-    templates = _templates()
+    templates = session.notice_templates()
     template, lang = Template(name), Language(language)
     if preview:
         notice = templates.render(Wording(template=template, values=SAMPLES[template]), lang)
@@ -58,7 +52,7 @@ def notices_show(name: str, language: str, preview: bool) -> None:
 @notices.command("check")
 def notices_check() -> None:
     """Render every changed template with sample values; exit 2 naming each mistake."""
-    problems = _templates().check()
+    problems = session.notice_templates().check()
     for problem in problems:
         click.echo(f"sagir-desk: {problem}", err=True)
     if problems:

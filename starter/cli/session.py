@@ -21,6 +21,7 @@ from starter.desks.errors import DeskError, InvalidInput, Unauthenticated, Unava
 
 if TYPE_CHECKING:
     from adapters.database import UnitOfWork
+    from adapters.jinja_notices import NoticeTemplates
     from starter.desks.compose import Desks, GuardedDesks
     from starter.settings import Settings
 
@@ -43,6 +44,13 @@ def settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise InvalidInput(f"configuration: {error.errors()[0]['msg']}") from None
+
+
+def notice_templates() -> NoticeTemplates:
+    """The notices' templates as configured (SAGIR_NOTICE_TEMPLATES); no engine, no database."""
+    from adapters.jinja_notices import NoticeTemplates
+
+    return NoticeTemplates(settings().notice_templates)
 
 
 def run(
