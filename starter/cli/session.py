@@ -114,12 +114,15 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     from adapters.demo_data import load_demo_data
     from adapters.schema import migrate
     from adapters.sql_directory import SqlDirectory
+    from adapters.sql_mail_domains import SqlMailDomains
     from adapters.sql_sagir_erp import SqlSagirErp
     from adapters.sql_sga import SqlSga
 
     uow = UnitOfWork(make_engine(config.database_url))
     migrate(uow.engine)
-    loaded = demo and load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    loaded = demo and load_demo_data(
+        SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow)
+    )
     return uow, loaded
 
 
