@@ -79,6 +79,7 @@ def send_now(port: int, data: bytes, sender: str = "x@mtq.gouv.qc.ca") -> tuple[
 
 
 def _data(smtp: smtplib.SMTP, data: bytes) -> tuple[int, str]:
+    reply: bytes | str
     try:
         code, reply = smtp.data(data)
     except smtplib.SMTPDataError as refused:
