@@ -29,6 +29,11 @@ from pydantic import Field
 from models.sla import Channel
 from models.tickets import Contract
 
+# What a notice to the client (the solution returned, say) tells them about replying.
+REPLY_HINT = (
+    "Pour répondre, gardez [{ticket_id}] dans l'objet. Pour rouvrir ce billet dans les 10 jours "
+    "ouvrables, commencez votre réponse par le mot ROUVRIR."
+)
 TICKET_TAG = re.compile(r"\[(T-\d{4}-\d{6})\]")
 SUBJECT_LIMIT = 200  # models.tickets.ShortText
 TEXT_LIMIT = 4000  # models.tickets.Text

@@ -17,6 +17,7 @@ from starter.api import (
     arrivals,
     auditor,
     departures,
+    intake,
     parameterisation,
     passwords,
     registre,
@@ -72,6 +73,7 @@ def create_app(
         training,
         reports,
         auditor,
+        intake,
     ):
         app.include_router(module.router)
     add_codec_routes(app, EncryptionCodec(keys))
