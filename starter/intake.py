@@ -147,3 +147,35 @@ async def serve_intake(settings: Settings, stop: asyncio.Event, desk: IntakeDesk
             settings.intake_port,
         )
         await sweep_until(desk, settings.intake_sweep_seconds, stop)
+
+
+def run_intake(settings: Settings) -> None:
+    """`sagir-desk intake`: the intake alone, against TEMPORAL_ADDRESS and the database, until
+    SIGINT or SIGTERM. It starts, and takes mail in, while the engine is down."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("temporalio", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    asyncio.run(_run_intake(settings))
+
+
+async def _run_intake(settings: Settings) -> None:
+    import signal
+
+    from adapters.database import UnitOfWork, make_engine
+    from adapters.schema import migrate
+    from starter.client import IMPATIENT, connect
+    from starter.desks.compose import build_desks
+
+    uow = UnitOfWork(make_engine(settings.database_url))
+    migrate(uow.engine)
+    # Impatient: a message whose step the engine cannot take now is answered 250 at once, and
+    # owed; lazy: the intake starts while the engine is down.
+    client = await connect(settings, IMPATIENT, lazy=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve_intake(settings, stop, build_desks(settings, client, uow).intake)
+    finally:
+        uow.engine.dispose()

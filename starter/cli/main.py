@@ -32,6 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("starter.cli.auditor", "The audit trail: who did what, when, and how it ended."),
     "departure": ("starter.cli.departures", "Departures of employees (the 48-hour rule)."),
     "dev": ("starter.cli.service", "Run the whole desk locally: engine, database, API, worker."),
+    "intake": (
+        "starter.cli.service",
+        "Run the mail intake (SMTP) on SAGIR_INTAKE_HOST:SAGIR_INTAKE_PORT.",
+    ),
+    "mail": (
+        "starter.cli.mail",
+        "The desk's mail: triage of incoming mail, the MOs' mail domains, a test message.",
+    ),
     "migrate": ("starter.cli.service", "Bring the database to the newest schema."),
     "param": (
         "starter.cli.parameterisation",

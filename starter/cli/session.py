@@ -65,6 +65,14 @@ def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk
     return _as_token_holder(pick, settled, engine=False)
 
 
+def run_without_engine(
+    pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]]
+) -> T:
+    """`run` for a desk's action that needs only the database (the mail domains, the triage's
+    list), as a coroutine."""
+    return _as_token_holder(pick, action, engine=False)
+
+
 def _as_token_holder(
     pick: Callable[[GuardedDesks], Desk],
     action: Callable[[Desk], Awaitable[T]],
