@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from temporalio.client import Client
 
 from models.inbound import MailRefused, size_text
 from starter.desks.intake import IntakeDesk
@@ -161,13 +162,11 @@ def run_intake(settings: Settings) -> None:
 async def _run_intake(settings: Settings) -> None:
     import signal
 
-    from adapters.database import UnitOfWork, make_engine
+    from adapters.database import make_engine
     from adapters.schema import migrate
     from starter.client import IMPATIENT, connect
-    from starter.desks.compose import build_desks
 
-    uow = UnitOfWork(make_engine(settings.database_url))
-    migrate(uow.engine)
+    migrate(make_engine(settings.database_url))
     # Impatient: a message whose step the engine cannot take now is answered 250 at once, and
     # owed; lazy: the intake starts while the engine is down.
     client = await connect(settings, IMPATIENT, lazy=True)
@@ -175,6 +174,16 @@ async def _run_intake(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await serve_on_database(settings, client, stop)
+
+
+async def serve_on_database(settings: Settings, client: Client, stop: asyncio.Event) -> None:
+    """The intake on the settings' database and an engine client, until `stop` (`sagir-desk
+    intake`, and `sagir-desk dev` beside its API)."""
+    from adapters.database import UnitOfWork, make_engine
+    from starter.desks.compose import build_desks
+
+    uow = UnitOfWork(make_engine(settings.database_url))
     try:
         await serve_intake(settings, stop, build_desks(settings, client, uow).intake)
     finally:
