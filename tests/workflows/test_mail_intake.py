@@ -15,7 +15,15 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.database import UnitOfWork
 from models.inbound import Delivery, Outcome
 from models.sla import Channel, take_in_charge_deadline
-from models.tickets import AskClient, StepKind, TakeTicket, TicketStatus
+from models.tickets import (
+    AskClient,
+    CheckQuality,
+    ProposeSolution,
+    ReturnToClient,
+    StepKind,
+    TakeTicket,
+    TicketStatus,
+)
 from starter.intake import bound_port
 from tests.workflows.harness import CALENDAR
 from tests.workflows.intake_harness import (
@@ -245,3 +253,29 @@ async def test_a_message_received_while_the_engine_is_down_is_delivered_by_the_s
     # A sweep running twice at once (two intakes) opens nothing more: the number is taken.
     await intake.desk.deliver(owed.id)
     assert intake.tickets() == [owed.ticket_id]
+
+
+async def test_a_reply_beginning_with_rouvrir_reopens_a_returned_ticket_and_another_does_not(
+    intake: Intake,
+) -> None:
+    await intake.send(mail())
+    (ticket_id,) = intake.tickets()
+    for name, step in (
+        ("take", TakeTicket(agent="agent-tremblay")),
+        ("propose", ProposeSolution(agent="agent-tremblay", solution="Compte réactivé")),
+        ("check_quality", CheckQuality(agent="agent-gagnon", approved=True)),
+        ("return_to_client", ReturnToClient(agent="agent-tremblay")),
+    ):
+        await intake.harness.act(name, ticket_id, step)
+    thanks = mail(subject=f"RE: [{ticket_id}] Accès", body="Merci!", message_id="<m1@mtq>")
+    await intake.send(thanks)
+    state = await intake.harness.desk.show(ticket_id)
+    assert (state.status, state.steps[-1].kind) == (TicketStatus.returned, StepKind.message)
+    again = mail(
+        subject=f"RE: [{ticket_id}] Accès",
+        body="ROUVRIR : le problème revient ce matin.",
+        message_id="<m2@mtq>",
+    )
+    await intake.send(again)
+    state = await intake.harness.desk.show(ticket_id)
+    assert (state.status, state.steps[-1].kind) == (TicketStatus.in_charge, StepKind.reopen)
