@@ -10,6 +10,7 @@ from typing import Protocol
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
 from models.escalations import EscalationPage, EscalationQuery, EscalationView
+from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
 from models.mail import Contact, Mail
 from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
@@ -243,6 +244,59 @@ class Sga(Protocol):
 class Counters(Protocol):
     def next_number(self, series: str) -> int:
         """The next number of `series` (e.g. `param-MTQ-2026`), never given twice."""
+
+
+class InboundMail(Protocol):
+    """The messages the intake took in: recorded once each, then delivered to the engine."""
+
+    def known(self, key: str) -> bool: ...
+
+    def record(
+        self, mail: ParsedMail, routing: Routing, received_at: datetime, year: int | None
+    ) -> InboundMessage | None:
+        """Record it with its attachments (and, given `year`, a reserved ticket number), all
+        or nothing; None when it was recorded already."""
+
+    def get(self, key: str) -> InboundMessage | None: ...
+
+    def matching(self, prefix: str) -> list[str]: ...
+
+    def pending(self, limit: int = 100) -> list[str]: ...
+
+    def delivered(self, key: str, at: datetime) -> None: ...
+
+    def failed(self, key: str, error: str) -> None: ...
+
+    def to_triage(self, key: str, reason: str) -> None: ...
+
+    def triage(self, limit: int, after: str | None = None) -> tuple[list[InboundMessage], int]: ...
+
+    def sort(self, key: str, mo: str, by: str, at: datetime, year: int) -> InboundMessage:
+        """Out of triage into a ticket of `mo` (its number reserved); `LookupError` if it is
+        no longer in triage."""
+
+    def discard(self, key: str, by: str, at: datetime) -> InboundMessage: ...
+
+    def attachments(self, ticket_id: str) -> list[Attachment]: ...
+
+
+class MailDomains(Protocol):
+    def declare(self, domain: str, mo: str, by: str, at: datetime) -> MailDomain: ...
+
+    def remove(self, domain: str) -> bool: ...
+
+    def all(self) -> list[MailDomain]: ...
+
+    def mapping(self) -> dict[str, str]: ...
+
+
+class AttachmentFiles(Protocol):
+    """Attachments' bytes, kept by their SHA-256 digest outside the database and the engine."""
+
+    def keep(self, data: bytes) -> str:
+        """Keep the bytes once; their digest."""
+
+    def read(self, digest: str) -> bytes | None: ...
 
 
 class AuditTrail(Protocol):

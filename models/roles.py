@@ -60,6 +60,8 @@ class Action(StrEnum):
     payload_decode = "payload.decode"  # the Temporal UI's codec
     escalation_read = "escalation.read"
     escalation_ack = "escalation.ack"  # a supervisor has seen it and acts on it
+    triage_sort = "triage.sort"  # incoming mail no rule could place: list, sort, discard
+    mail_domains = "mail.domains"  # the MOs' mail domains: list, declare, remove
 
 
 _CA = CA_ROLES
@@ -96,6 +98,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.payload_decode: _READERS,
     Action.escalation_read: _READERS,
     Action.escalation_ack: frozenset({Role.ca_supervisor}),
+    Action.triage_sort: _CA,
+    Action.mail_domains: _CA,
 }
 
 # An auditor changes nothing: every action it may take is a reading.

@@ -18,6 +18,7 @@ from starter.api import (
     auditor,
     departures,
     escalations,
+    intake,
     parameterisation,
     passwords,
     registre,
@@ -74,6 +75,7 @@ def create_app(
         reports,
         auditor,
         escalations,
+        intake,
     ):
         app.include_router(module.router)
     add_codec_routes(app, EncryptionCodec(keys))

@@ -25,6 +25,7 @@ from temporalio.client import Client
 from starter.cli.session import demo_directory, migrated_database, operator_token, shown_url
 from starter.client import reach_engine, register_search_attributes
 from starter.desks.errors import Unavailable
+from starter.intake import serve_on_database
 from starter.settings import Settings
 
 ENGINE_START_TIMEOUT = 60.0
@@ -51,11 +52,12 @@ async def _dev(settings: Settings) -> None:
     home.mkdir(parents=True, exist_ok=True)
     host, port = "127.0.0.1", settings.temporal_port
     ui_port = settings.temporal_ui_port
-    for taken in (port, ui_port, settings.api_port):
+    for taken in (port, ui_port, settings.api_port, settings.intake_port):
         if _port_in_use(host, taken):
             raise SystemExit(
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
-                "TEMPORAL_ADDRESS, SAGIR_UI_PORT and SAGIR_API_PORT to free ports"
+                "TEMPORAL_ADDRESS, SAGIR_UI_PORT, SAGIR_API_PORT and SAGIR_INTAKE_PORT to free "
+                "ports"
             )
     # The database first: the UI's codec endpoint carries the operator's token.
     uow, loaded = migrated_database(settings, demo=True)
@@ -120,12 +122,16 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # The mail intake on this loop, with the API's engine client: mail opens tickets too.
+    intake_task = asyncio.create_task(serve_on_database(settings, client, stop))
     _print_banner(settings, host, port, ui_port, loaded)
     try:
         await _run_worker_until(stop)
     finally:
+        stop.set()
         api.should_exit = True
         await api_task
+        await intake_task
 
 
 async def _run_worker_until(stop: asyncio.Event) -> None:
@@ -211,6 +217,8 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         f"  Temporal UI     : http://{host}:{ui_port}  (payloads opened for you, the operator;"
         " each opening is in the audit trail)",
         f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
+        f"  mail intake     : smtp://{settings.intake_host}:{settings.intake_port}  (mail to "
+        f"{settings.intake_address} opens tickets)",
         f"  database        : {shown_url(settings.database_url)}",
         f"  SAGIR_HOME      : {settings.home.resolve()}",
         f"  task queue      : {settings.task_queue}",
@@ -222,6 +230,7 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
         " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
         "  sagir-desk queue",
+        "  sagir-desk mail send-test --from jean.doe@mtq.gouv.qc.ca --subject 'Accès LSA'",
     ]
     if settings.temporal_address != "localhost:7233":
         lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")

@@ -36,6 +36,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "starter.cli.escalations",
         "What the CA supervisors must see, newest first; `ack` acknowledges one.",
     ),
+    "intake": (
+        "starter.cli.service",
+        "Run the mail intake (SMTP) on SAGIR_INTAKE_HOST:SAGIR_INTAKE_PORT.",
+    ),
+    "mail": (
+        "starter.cli.mail",
+        "The desk's mail: triage of incoming mail, the MOs' mail domains, a test message.",
+    ),
     "migrate": ("starter.cli.service", "Bring the database to the newest schema."),
     "notices": (
         "starter.cli.notices",

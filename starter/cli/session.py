@@ -73,6 +73,14 @@ def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk
     return _as_token_holder(pick, settled, engine=False)
 
 
+def run_without_engine(
+    pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]]
+) -> T:
+    """`run` for a desk's action that needs only the database (the mail domains, the triage's
+    list), as a coroutine."""
+    return _as_token_holder(pick, action, engine=False)
+
+
 def _as_token_holder(
     pick: Callable[[GuardedDesks], Desk],
     action: Callable[[Desk], Awaitable[T]],
@@ -122,12 +130,15 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     from adapters.demo_data import load_demo_data
     from adapters.schema import migrate
     from adapters.sql_directory import SqlDirectory
+    from adapters.sql_mail_domains import SqlMailDomains
     from adapters.sql_sagir_erp import SqlSagirErp
     from adapters.sql_sga import SqlSga
 
     uow = UnitOfWork(make_engine(config.database_url))
     migrate(uow.engine)
-    loaded = demo and load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    loaded = demo and load_demo_data(
+        SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow)
+    )
     return uow, loaded
 
 

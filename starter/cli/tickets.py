@@ -26,6 +26,7 @@ from models.tickets import (
 )
 from models.timestamps import local_text
 from starter.cli import session
+from starter.cli.mail_intake import add_attachment_commands
 from starter.cli.output import (
     instant,
     json_option,
@@ -243,6 +244,9 @@ _step_command(
     by_option,
     click.option("--reason", required=True),
 )
+
+
+add_attachment_commands(ticket)
 
 
 def _with_tickets(action: Callable[[GuardedTickets], Awaitable[T]]) -> T:

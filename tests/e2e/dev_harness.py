@@ -25,13 +25,14 @@ def free_port() -> int:
 def dev_environment(home: Path) -> dict[str, str]:
     """The environment of a dev server of its own: free ports, its own SAGIR_HOME, nothing of
     the caller's SAGIR_ or TEMPORAL_ settings."""
-    port, ui_port, api_port = free_port(), free_port(), free_port()
+    port, ui_port, api_port, intake_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
     env.update(
         SAGIR_HOME=str(home),
         TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
         SAGIR_UI_PORT=str(ui_port),
         SAGIR_API_PORT=str(api_port),
+        SAGIR_INTAKE_PORT=str(intake_port),
     )
     return env
 
