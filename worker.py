@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,14 @@ from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, OutboxMailer
-from adapters.ports import MailServer, SagirErp
+from adapters.ports import MailServer, SagirErp, Wordings
 from adapters.schema import migrate
 from adapters.sealed_mail import MailKeys
 from adapters.smtp_mail_server import SmtpMailServer
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_contacts import SqlContacts
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_outbox import SqlOutbox
 from adapters.sql_request_facts import SqlRequestFacts
@@ -48,6 +51,8 @@ from starter.settings import Settings
 from workflows.registry import WORKFLOWS, workflow_runner
 
 log = logging.getLogger("sagir_desk.worker")
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
 def activities_for(*instances: object) -> list[Callable[..., Any]]:
@@ -70,12 +75,15 @@ def activities_on(
     checkpoint_file: Path | None = None,
     mail_server: MailServer | None = None,
     mail: MailSettings | None = None,
+    wordings: Wordings | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
     (one that fails on cue) or a known temporary secret. Without a mail server, the relay's
     activity refuses to run (no SAGIR_SMTP_URL) and mail stays queued."""
     erp = erp or SqlSagirErp(uow)
     mail = mail or MailSettings()
+    wordings = wordings or NoticeTemplates()
+    contacts = SqlContacts(uow, mail_keys)
     directory, mailer, sga, records = (
         SqlDirectory(uow),
         OutboxMailer(uow, mail_keys, mail.domain),
@@ -83,15 +91,15 @@ def activities_on(
         SqlTicketRecords(uow),
     )
     return activities_for(
-        TicketActivities(records, directory),
+        TicketActivities(records, directory, contacts, mailer, wordings),
         CalendarActivities(calendar),
         DossierActivities(erp),
         ArrivalActivities(erp, sga),
         DepartureActivities(erp),
-        NoticeActivities(erp, mailer, records, directory),
-        ParameterisationActivities(erp, mailer),
-        PasswordActivities(erp, mailer, make_secret),
-        TrainingActivities(sga, erp, mailer),
+        NoticeActivities(erp, mailer, records, directory, wordings),
+        ParameterisationActivities(erp, mailer, wordings),
+        PasswordActivities(erp, mailer, wordings, make_secret),
+        TrainingActivities(sga, erp, mailer, wordings),
         MailRelayActivities(
             SqlOutbox(uow, mail_keys, mail.domain),
             mail_server,
@@ -132,6 +140,9 @@ def build_worker(
         workflow_runner=workflow_runner(),
         # Activities are blocking database work: they run on threads.
         activity_executor=ThreadPoolExecutor(max_workers=16),
+        # On SIGTERM, the activities in hand finish (short database and mail work) rather than
+        # being interrupted: the SDK interrupts a thread by raising into whatever it runs.
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 
@@ -149,6 +160,9 @@ async def run_worker(settings: Settings) -> None:
     else:
         log.info("mail relay: to %s every %d s", smtp.shown, settings.mail_relay_seconds)
     # The payload keys seal the mails that hold a secret, as they seal the engine's payloads.
+    templates = NoticeTemplates(settings.notice_templates)
+    for problem in templates.check():
+        log.error("notice template: %s (the shipped wording is used)", problem)
     activities = activities_on(
         uow,
         settings.calendar,
@@ -156,6 +170,7 @@ async def run_worker(settings: Settings) -> None:
         settings.mail_keys,
         mail_server=None if smtp is None else SmtpMailServer(smtp, settings.mail_from),
         mail=MailSettings(settings.mail_domain, settings.smtp_max_attempts),
+        wordings=templates,
     )
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()

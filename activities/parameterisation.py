@@ -7,7 +7,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from adapters.ports import Mailer, SagirErp
+from adapters.ports import Mailer, SagirErp, Wordings
 from models.mail import Mail
 from models.parameterisation import (
     ApplyParam,
@@ -19,6 +19,7 @@ from models.parameterisation import (
     check_param_request,
 )
 from models.sagir import ErpRefused, RuleRefused
+from models.tickets import Language
 
 
 def sagir_view(erp: SagirErp, request: ParamRequest) -> SagirView:
@@ -42,9 +43,10 @@ def sagir_view(erp: SagirErp, request: ParamRequest) -> SagirView:
 
 
 class ParameterisationActivities:
-    def __init__(self, erp: SagirErp, mailer: Mailer) -> None:
+    def __init__(self, erp: SagirErp, mailer: Mailer, wordings: Wordings) -> None:
         self._erp = erp
         self._mailer = mailer
+        self._wordings = wordings
 
     @activity.defn(name="authorise_parameterisation")
     def authorise(self, check: AuthoriseParam) -> None:
@@ -109,13 +111,13 @@ class ParameterisationActivities:
 
     @activity.defn
     def tell_mo(self, mail: MoMail) -> bool:
+        """Mail the MO at the address its request gave, in French (the MO's language)."""
         now = activity.info().current_attempt_scheduled_time
+        subject, body = mail.subject, mail.body
+        if mail.wording is not None:
+            words = self._wordings.render(mail.wording, Language.fr)
+            subject, body = words.subject, words.body
         return self._mailer.send(
-            Mail(
-                idempotency_key=mail.idempotency_key,
-                to=mail.to,
-                subject=mail.subject,
-                body=mail.body,
-            ),
+            Mail(idempotency_key=mail.idempotency_key, to=mail.to, subject=subject, body=body),
             now,
         )

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from adapters.ports import Mailer, SagirErp
+from adapters.ports import Mailer, SagirErp, Wordings
 from models.mail import Mail
+from models.notices import Template, Wording
 from models.passwords import ResetPassword
 from models.sagir import ErpRefused
 
@@ -22,10 +23,15 @@ def temporary_secret() -> str:
 
 class PasswordActivities:
     def __init__(
-        self, erp: SagirErp, mailer: Mailer, make_secret: Callable[[], str] = temporary_secret
+        self,
+        erp: SagirErp,
+        mailer: Mailer,
+        wordings: Wordings,
+        make_secret: Callable[[], str] = temporary_secret,
     ) -> None:
         self._erp = erp
         self._mailer = mailer
+        self._wordings = wordings
         self._make_secret = make_secret
 
     @activity.defn
@@ -56,16 +62,16 @@ class PasswordActivities:
             )
         except ErpRefused as refused:
             raise ApplicationError(str(refused), type="ErpRefused", non_retryable=True) from None
+        words = self._wordings.render(
+            Wording(template=Template.password_temporary, values={"secret": secret}),
+            person.language,
+        )
         return self._mailer.send(
             Mail(
                 idempotency_key=mail_key,
                 to=person.work_email,
-                subject="SAGIR : mot de passe temporaire / temporary password",
-                body=(
-                    f"Votre mot de passe temporaire SAGIR / your temporary SAGIR password: "
-                    f"{secret}\nChangez-le à la prochaine connexion / change it when you next "
-                    "sign in."
-                ),
+                subject=words.subject,
+                body=words.body,
                 secret=True,  # the mail port seals it at rest and removes it once delivered
             ),
             info.current_attempt_scheduled_time,

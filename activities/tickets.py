@@ -1,22 +1,36 @@
-"""Ticket activities: the desk's projection and the escalations. Idempotent by construction."""
+"""Ticket activities: the desk's projection, the requester's notices and the escalations.
+Idempotent by construction (keys from the ticket and its step)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from temporalio import activity
 
-from adapters.ports import Directory, TicketRecords
-from models.directory import active_supervisors
+from activities.notices import mail_supervisors, supervisors_on_duty
+from adapters.ports import Contacts, Directory, Mailer, TicketRecords, Wordings
+from models.mail import Mail
+from models.notices import Template, TicketNotice, Wording
 from models.tickets import BreachEscalation, TicketRecord
 
 log = logging.getLogger(__name__)
 
 
 class TicketActivities:
-    def __init__(self, records: TicketRecords, directory: Directory) -> None:
+    def __init__(
+        self,
+        records: TicketRecords,
+        directory: Directory,
+        contacts: Contacts,
+        mailer: Mailer,
+        wordings: Wordings,
+    ) -> None:
         self._records = records
         self._directory = directory
+        self._contacts = contacts
+        self._mailer = mailer
+        self._wordings = wordings
 
     @activity.defn
     def record_ticket(self, ticket: TicketRecord) -> None:
@@ -24,10 +38,55 @@ class TicketActivities:
         self._records.record(ticket)
 
     @activity.defn
+    def notify_requester(self, notice: TicketNotice) -> bool:
+        """Queue a notice to the ticket's contact in their language; False when the ticket has
+        no contact (opened by hand without an address) or the notice was queued before."""
+        contact = self._contacts.of(notice.ticket_id)
+        if contact is None:
+            log.info(
+                "ticket %s has no contact: notice %s not sent",
+                notice.ticket_id,
+                notice.idempotency_key,
+            )
+            return False
+        words = self._wordings.render(notice.wording, contact.language)
+        return self._mailer.send(
+            Mail(
+                idempotency_key=notice.idempotency_key,
+                to=contact.address,
+                subject=words.subject,
+                body=words.body,
+            ),
+            activity.info().current_attempt_scheduled_time,
+        )
+
+    @activity.defn
     def escalate_breach(self, escalation: BreachEscalation) -> list[str]:
-        """Tell the CA supervisors a ticket was not taken in charge in time (once per key)."""
-        supervisors = active_supervisors(self._directory.agents())
-        notified = self._records.escalate(escalation, supervisors)
+        """Tell the CA supervisors, on their list and by mail, that a ticket was not taken in
+        charge in time (once per key)."""
+        supervisors = supervisors_on_duty(self._directory.agents())
+        notified = self._records.escalate(escalation, [agent.code for agent in supervisors])
+        at = escalation.breached_at
+        received = escalation.received_at or escalation.due
+        mail_supervisors(
+            self._mailer,
+            self._wordings,
+            supervisors,
+            escalation.idempotency_key,
+            Wording(
+                template=Template.escalation_breach,
+                values={
+                    "request": escalation.ticket_id,
+                    "mo": escalation.mo,
+                    "received_at": received.isoformat(),
+                    "due": escalation.due.isoformat(),
+                    "at": at.isoformat(),
+                    "waiting_minutes": str(_minutes(at - received)),
+                    "late_minutes": str(_minutes(at - escalation.due)),
+                },
+            ),
+            at,
+        )
         log.warning(
             "ticket %s breached its take-in-charge deadline %s; escalated to %s",
             escalation.ticket_id,
@@ -35,3 +94,7 @@ class TicketActivities:
             ", ".join(notified) or "no supervisor on file",
         )
         return notified
+
+
+def _minutes(span: timedelta) -> int:
+    return max(0, int(span.total_seconds() // 60))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from adapters.ports import Mailer, SagirErp, Sga
+from adapters.ports import Mailer, SagirErp, Sga, Wordings
 from models.mail import Mail
+from models.notices import Template, Wording
 from models.sagir import ErpRefused
 from models.training import (
     Cancellation,
@@ -15,15 +16,15 @@ from models.training import (
     Enrolment,
     EnrolmentRef,
     ParticipantNotice,
-    TrainingStatus,
 )
 
 
 class TrainingActivities:
-    def __init__(self, sga: Sga, erp: SagirErp, mailer: Mailer) -> None:
+    def __init__(self, sga: Sga, erp: SagirErp, mailer: Mailer, wordings: Wordings) -> None:
         self._sga = sga
         self._erp = erp
         self._mailer = mailer
+        self._wordings = wordings
 
     @activity.defn
     def enrol(self, enrol: Enrol) -> Enrolment:
@@ -51,24 +52,23 @@ class TrainingActivities:
         person = self._erp.person(notice.mo, notice.employee_number)
         if person is None:
             return False
-        what = {
-            TrainingStatus.registered: "vous êtes inscrit(e) / you are registered",
-            TrainingStatus.waiting: (
-                f"la session est complète : liste d'attente, rang {notice.waiting_position} / "
-                f"the session is full: waiting list, position {notice.waiting_position}"
+        words = self._wordings.render(
+            Wording(
+                template=Template.training_status,
+                values={
+                    "session": notice.session,
+                    "status": notice.status.value,
+                    "position": str(notice.waiting_position or ""),
+                },
             ),
-            TrainingStatus.cancelled: "inscription annulée / registration cancelled",
-            TrainingStatus.not_served: (
-                "la session a commencé sans place pour vous / the session began without a "
-                "place for you"
-            ),
-        }.get(notice.status, notice.status.value)
+            person.language,
+        )
         return self._mailer.send(
             Mail(
                 idempotency_key=notice.idempotency_key,
                 to=person.work_email,
-                subject=f"Formation SAGIR {notice.session}",
-                body=f"Session {notice.session} : {what}.",
+                subject=words.subject,
+                body=words.body,
             ),
             activity.info().current_attempt_scheduled_time,
         )

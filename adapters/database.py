@@ -451,6 +451,62 @@ class TicketContactRow(Base):
     language: Mapped[str] = mapped_column(String(2))
 
 
+class MailDomainRow(Base):
+    """A mail domain declared for an MO: its people's mail opens tickets of that MO."""
+
+    __tablename__ = "mail_domains"
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), index=True)
+    declared_by: Mapped[str] = mapped_column(String(64))
+    declared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InboundMailRow(Base):
+    """One message the intake took in, recorded once under the digest of its Message-ID (or of
+    its bytes): when the desk received it, what it became, and whether the step it owes the
+    engine (opening the ticket, the client's message) was delivered. Sender, subject and text
+    are sealed at rest with the payload keys, bound to the row."""
+
+    __tablename__ = "inbound_mail"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    channel: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[str] = mapped_column(String(10))  # ticket | reply | triage | ignored
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    reopen: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    # pending: owed to the engine; delivered; none: nothing to deliver (triage, ignored).
+    delivery: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Who sorted it out of triage, and when (to a ticket, or discarded).
+    sorted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sorted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("inbound_mail_pending", "delivery", "received_at"),
+        Index("inbound_mail_by_outcome", "outcome", "received_at"),
+    )
+
+
+class AttachmentRow(Base):
+    """A file a message brought: its content is kept outside the database and the engine, by
+    the SHA-256 digest of its bytes (sealed at rest); its name is sealed here."""
+
+    __tablename__ = "attachments"
+    message_id: Mapped[str] = mapped_column(ForeignKey("inbound_mail.id"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+
+
 metadata = Base.metadata
 
 

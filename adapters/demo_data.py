@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from models.directory import Agent, AgentRole, Mo, Person
@@ -25,7 +26,12 @@ AGENTS = [
     Agent(code="agent-tremblay", name="Julie Tremblay", role=AgentRole.agent),
     Agent(code="agent-gagnon", name="Marc Gagnon", role=AgentRole.agent),
     Agent(code="agent-roy", name="Nadia Roy", role=AgentRole.agent),
-    Agent(code="super-cote", name="Louise Côté", role=AgentRole.supervisor),
+    Agent(
+        code="super-cote",
+        name="Louise Côté",
+        role=AgentRole.supervisor,
+        email="louise.cote@assistance-sagir.example",
+    ),
 ]
 
 PERSONS = [
@@ -160,7 +166,12 @@ def load_active_accounts(erp: SqlSagirErp) -> None:
         erp.activate_account(f"demo/{mo}/{number}/activate", mo, number, at)
 
 
-def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp, sga: SqlSga | None = None) -> bool:
+def load_demo_data(
+    directory: SqlDirectory,
+    erp: SqlSagirErp,
+    sga: SqlSga | None = None,
+    domains: SqlMailDomains | None = None,
+) -> bool:
     """Load the demo set when the database has no MO yet; returns whether it loaded."""
     if directory.mos():
         return False
@@ -174,4 +185,20 @@ def load_demo_data(directory: SqlDirectory, erp: SqlSagirErp, sga: SqlSga | None
     load_active_accounts(erp)
     if sga is not None:
         load_sga_reference(sga)
+    if domains is not None:
+        load_mail_domains(domains)
     return True
+
+
+DECLARED = datetime(2026, 1, 5, 13, 30, tzinfo=UTC)
+# The MOs' mail domains: their people's mail opens tickets of their MO.
+MAIL_DOMAINS = {
+    "mtq.gouv.qc.ca": "MTQ",
+    "msss.gouv.qc.ca": "MSSS",
+    "environnement.gouv.qc.ca": "MELCCFP",
+}
+
+
+def load_mail_domains(domains: SqlMailDomains) -> None:
+    for domain, mo in MAIL_DOMAINS.items():
+        domains.declare(domain, mo, "demo", DECLARED)

@@ -8,12 +8,14 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models.requests import Listed, ListQuery, Page
+
+T = TypeVar("T")
 
 
 class BadCursor(ValueError):
@@ -30,15 +32,30 @@ def page(
     """One page of `query` (already filtered: a select of the columns it lists, rows rather than
     ORM objects, which a list does not need), sorted by `keys` (column, ascending), after the
     query's cursor; `listed` turns a row into an item."""
+    items, total, next_cursor = rows_page(
+        connection, query, query_args.limit, query_args.cursor, keys, listed
+    )
+    return Page(items=items, total=total, next_cursor=next_cursor)
+
+
+def rows_page(
+    connection: Connection,
+    query: Select[*tuple[Any, ...]],
+    limit: int,
+    cursor: str | None,
+    keys: Sequence[tuple[InstrumentedAttribute[Any], bool]],
+    item: Callable[[Any], T],
+) -> tuple[list[T], int, str | None]:
+    """The items of one page, the total, and the cursor of the next page (None at the end)."""
     total = connection.scalar(select(func.count()).select_from(query.subquery())) or 0
     ordered = query.order_by(*(column if up else column.desc() for column, up in keys))
-    if query_args.cursor is not None:
-        ordered = ordered.where(_after(keys, _decode(query_args.cursor, len(keys))))
-    rows = list(connection.execute(ordered.limit(query_args.limit + 1)).all())
-    more = len(rows) > query_args.limit
-    rows = rows[: query_args.limit]
+    if cursor is not None:
+        ordered = ordered.where(_after(keys, _decode(cursor, len(keys))))
+    rows = list(connection.execute(ordered.limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
     next_cursor = _encode([getattr(rows[-1], column.key) for column, _ in keys]) if more else None
-    return Page(items=[listed(row) for row in rows], total=total, next_cursor=next_cursor)
+    return [item(row) for row in rows], total, next_cursor
 
 
 def _after(

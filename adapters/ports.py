@@ -9,7 +9,10 @@ from typing import Protocol
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.directory import Agent, Mo, Person
+from models.escalations import EscalationPage, EscalationQuery, EscalationView
+from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
 from models.mail import Contact, Delivery, DeliveryStatus, Mail, OutboxEntry
+from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
     ChangeValidity,
@@ -22,7 +25,7 @@ from models.reports import LateNotice, TicketFact
 from models.requests import Escalation, ListQuery, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, Authority, Responsibility
-from models.tickets import BreachEscalation, TicketRecord
+from models.tickets import BreachEscalation, Language, TicketRecord
 from models.tokens import IssuedToken, TokenInfo
 from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
 
@@ -57,6 +60,18 @@ class Directory(Protocol):
 class Escalations(Protocol):
     def record_escalation(self, escalation: Escalation, supervisors: list[str]) -> list[str]:
         """Record once per key; returns who was notified (the first time's list)."""
+
+
+class EscalationList(Protocol):
+    """The supervisors' list of escalations, and their acknowledgements."""
+
+    def page(self, query: EscalationQuery) -> EscalationPage:
+        """`ValueError` for a cursor this list did not give."""
+
+    def get(self, key: str) -> EscalationView | None: ...
+
+    def acknowledge(self, key: str, by: str, at: datetime) -> EscalationView | None:
+        """Once: the first acknowledgement stands. None for an unknown key."""
 
 
 class SagirErp(Protocol):
@@ -218,6 +233,12 @@ class MailServer(Protocol):
         or permanent) when it did not."""
 
 
+class Wordings(Protocol):
+    """The notices' templates: a wording put in words in a language."""
+
+    def render(self, wording: Wording, language: Language) -> RenderedNotice: ...
+
+
 class Contacts(Protocol):
     """Where each ticket's notices go (the requester's address, sealed at rest)."""
 
@@ -262,6 +283,59 @@ class Sga(Protocol):
 class Counters(Protocol):
     def next_number(self, series: str) -> int:
         """The next number of `series` (e.g. `param-MTQ-2026`), never given twice."""
+
+
+class InboundMail(Protocol):
+    """The messages the intake took in: recorded once each, then delivered to the engine."""
+
+    def known(self, key: str) -> bool: ...
+
+    def record(
+        self, mail: ParsedMail, routing: Routing, received_at: datetime, year: int | None
+    ) -> InboundMessage | None:
+        """Record it with its attachments (and, given `year`, a reserved ticket number), all
+        or nothing; None when it was recorded already."""
+
+    def get(self, key: str) -> InboundMessage | None: ...
+
+    def matching(self, prefix: str) -> list[str]: ...
+
+    def pending(self, limit: int = 100) -> list[str]: ...
+
+    def delivered(self, key: str, at: datetime) -> None: ...
+
+    def failed(self, key: str, error: str) -> None: ...
+
+    def to_triage(self, key: str, reason: str) -> None: ...
+
+    def triage(self, limit: int, after: str | None = None) -> tuple[list[InboundMessage], int]: ...
+
+    def sort(self, key: str, mo: str, by: str, at: datetime, year: int) -> InboundMessage:
+        """Out of triage into a ticket of `mo` (its number reserved); `LookupError` if it is
+        no longer in triage."""
+
+    def discard(self, key: str, by: str, at: datetime) -> InboundMessage: ...
+
+    def attachments(self, ticket_id: str) -> list[Attachment]: ...
+
+
+class MailDomains(Protocol):
+    def declare(self, domain: str, mo: str, by: str, at: datetime) -> MailDomain: ...
+
+    def remove(self, domain: str) -> bool: ...
+
+    def all(self) -> list[MailDomain]: ...
+
+    def mapping(self) -> dict[str, str]: ...
+
+
+class AttachmentFiles(Protocol):
+    """Attachments' bytes, kept by their SHA-256 digest outside the database and the engine."""
+
+    def keep(self, data: bytes) -> str:
+        """Keep the bytes once; their digest."""
+
+    def read(self, digest: str) -> bytes | None: ...
 
 
 class AuditTrail(Protocol):

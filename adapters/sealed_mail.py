@@ -97,6 +97,31 @@ class Sealer:
                 f"{table} was altered"
             ) from None
 
+    def seal_bytes(self, data: bytes, *bound: str) -> bytes:
+        """`seal` for a file's bytes: `sealed:<key id>:` then the nonce and the ciphertext."""
+        key_id = self._sealing
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._ciphers[key_id].encrypt(nonce, data, _bound(key_id, *bound))
+        return f"{SEALED}{key_id}:".encode() + nonce + sealed
+
+    def open_bytes(self, stored: bytes, what: str, where: str, *bound: str) -> bytes:
+        """The file's bytes; `UnreadableMail` naming `what` (kept in `where`) otherwise."""
+        head, _, rest = stored.removeprefix(SEALED.encode()).partition(b":")
+        key_id = head.decode(errors="replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise UnreadableMail(
+                f"{what} is sealed with payload key {key_id!r}, which is not configured: add "
+                "that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
+            )
+        try:
+            return cipher.decrypt(rest[:NONCE_BYTES], rest[NONCE_BYTES:], _bound(key_id, *bound))
+        except (ValueError, InvalidTag):
+            raise UnreadableMail(
+                f"{what} sealed with payload key {key_id!r} does not open: it was altered in "
+                f"{where}"
+            ) from None
+
 
 class MailSeal:
     """Turns a mail's body into its stored form and back."""

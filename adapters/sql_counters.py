@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from adapters.database import CounterRow, UnitOfWork
 
@@ -19,20 +20,26 @@ class SqlCounters:
 
     def next_number(self, series: str) -> int:
         """The next number of `series`, starting at 1."""
-        for _ in range(ATTEMPTS):
-            with self._uow.begin() as session:
-                bumped = session.execute(
-                    update(CounterRow)
-                    .where(CounterRow.series == series)
-                    .values(last_number=CounterRow.last_number + 1)
-                    .returning(CounterRow.last_number)
-                ).scalar_one_or_none()
-                if bumped is not None:
-                    return bumped
-            try:
-                with self._uow.begin() as session:
-                    session.add(CounterRow(series=series, last_number=1))
-                return 1
-            except IntegrityError:
-                continue  # another process started the series first: bump it instead
-        raise RuntimeError(f"could not hand out a number of {series}")
+        with self._uow.begin() as session:
+            return next_number_in(session, series)
+
+
+def next_number_in(session: Session, series: str) -> int:
+    """The next number of `series` in the caller's transaction (so a number is reserved with
+    the row that needs it, or not at all)."""
+    for _ in range(ATTEMPTS):
+        bumped = session.execute(
+            update(CounterRow)
+            .where(CounterRow.series == series)
+            .values(last_number=CounterRow.last_number + 1)
+            .returning(CounterRow.last_number)
+        ).scalar_one_or_none()
+        if bumped is not None:
+            return bumped
+        try:
+            with session.begin_nested():
+                session.add(CounterRow(series=series, last_number=1))
+            return 1
+        except IntegrityError:
+            continue  # another process started the series first: bump it instead
+    raise RuntimeError(f"could not hand out a number of {series}")

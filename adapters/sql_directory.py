@@ -41,10 +41,20 @@ class SqlDirectory:
         with self._uow.begin() as session:
             session.merge(
                 AgentRow(
-                    code=agent.code, name=agent.name, role=agent.role.value, active=agent.active
+                    code=agent.code,
+                    name=agent.name,
+                    role=agent.role.value,
+                    active=agent.active,
+                    email=agent.email,
                 )
             )
 
 
 def _agent(row: AgentRow) -> Agent:
-    return Agent(code=row.code, name=row.name, role=AgentRole(row.role), active=row.active)
+    return Agent(
+        code=row.code,
+        name=row.name,
+        role=AgentRole(row.role),
+        active=row.active,
+        email=row.email,
+    )

@@ -57,6 +57,7 @@ from models.sagir import (
     Module,
     Responsibility,
 )
+from models.tickets import Language
 
 
 class SqlSagirErp:
@@ -80,6 +81,7 @@ class SqlSagirErp:
                 birth_day=row.birth_day,
                 birth_month=row.birth_month,
                 status=row.status,
+                language=Language(row.language),
             )
 
     def catalogue(self) -> dict[str, Responsibility]:

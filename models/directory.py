@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from models.tickets import Language
+
 
 class AgentRole(StrEnum):
     agent = "agent"
@@ -31,6 +33,8 @@ class Agent(BaseModel):
     name: str
     role: AgentRole
     active: bool = True
+    # Where escalations reach a supervisor by mail (a work address of the CA).
+    email: str | None = None
 
 
 def active_supervisors(agents: Iterable[Agent]) -> list[str]:
@@ -52,6 +56,7 @@ class Person(BaseModel):
     birth_day: int
     birth_month: int
     status: str = "active"
+    language: Language = Language.fr  # of the notices this person receives
 
     def __repr__(self) -> str:  # keeps personal data out of tracebacks and logs
         return f"Person(mo={self.mo!r}, employee_number={self.employee_number!r})"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from models.tickets import ActorCode, Contract, MoCode, ServiceDate
+from pydantic import Field
+
+from models.tickets import MAX_PAGE, ActorCode, Contract, MoCode, ServiceDate
 
 
 class EscalationKind(StrEnum):
@@ -51,7 +53,7 @@ class EscalationQuery(Contract):
     since: ServiceDate | None = None
     until: ServiceDate | None = None
     acknowledged: bool | None = None
-    limit: int = 100
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE)
     cursor: str | None = None
 
 

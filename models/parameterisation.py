@@ -18,6 +18,7 @@ from typing import Annotated, Self
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
+from models.notices import Wording
 from models.requests import Listing, Process, Record, StepLog
 from models.sagir import (
     AccessSnapshot,
@@ -250,8 +251,11 @@ class MoMail(Contract):
 
     idempotency_key: str
     to: str
-    subject: str
-    body: str
+    # The wording, put in words by the notice's template (subject and body are what mails
+    # carried before templates; kept so the payloads of requests in flight still read).
+    wording: Wording | None = None
+    subject: str = ""
+    body: str = ""
 
 
 # --- the rules -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.escalations import EscalationKind
-from models.tickets import ActorCode, Contract
+from models.notices import Wording
+from models.tickets import MAX_PAGE, ActorCode, Contract
 
 
 class Process(StrEnum):
@@ -57,9 +58,6 @@ class Order(StrEnum):
     by_id = "id"
     # The queue: urgent first, then the earliest deadline (then the number, to be total).
     queue = "queue"
-
-
-MAX_PAGE = 500
 
 
 class ListQuery(Contract):
@@ -139,8 +137,11 @@ class Notice(Contract):
     to: Recipient
     manager_email: str | None = None
     hr_email: str | None = None
-    subject: str
-    body: str
+    # The wording, put in words by the notice's template (subject and body are what notices
+    # carried before templates; kept so the payloads of requests in flight still read).
+    wording: Wording | None = None
+    subject: str = ""
+    body: str = ""
 
 
 class EmployeeRef(Contract):

@@ -58,6 +58,10 @@ class Action(StrEnum):
     report_read = "report.read"
     audit_read = "audit.read"  # workflow histories, decoded, and the audit trail
     payload_decode = "payload.decode"  # the Temporal UI's codec
+    escalation_read = "escalation.read"
+    escalation_ack = "escalation.ack"  # a supervisor has seen it and acts on it
+    triage_sort = "triage.sort"  # incoming mail no rule could place: list, sort, discard
+    mail_domains = "mail.domains"  # the MOs' mail domains: list, declare, remove
 
 
 _CA = CA_ROLES
@@ -92,6 +96,10 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.report_read: frozenset({Role.ca_supervisor, Role.auditor}),
     Action.audit_read: frozenset({Role.auditor}),
     Action.payload_decode: _READERS,
+    Action.escalation_read: _READERS,
+    Action.escalation_ack: frozenset({Role.ca_supervisor}),
+    Action.triage_sort: _CA,
+    Action.mail_domains: _CA,
 }
 
 # An auditor changes nothing: every action it may take is a reading.
@@ -108,6 +116,7 @@ READ_ACTIONS = frozenset(
         Action.report_read,
         Action.audit_read,
         Action.payload_decode,
+        Action.escalation_read,
     }
 )
 

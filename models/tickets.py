@@ -79,6 +79,9 @@ ServiceDate = Annotated[
 ]
 
 
+MAX_PAGE = 500  # the most items a list gives in one page
+
+
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -307,6 +310,8 @@ class BreachEscalation(Contract):
     mo: str
     due: datetime
     breached_at: datetime
+    # None in the payloads of tickets breached before the escalation mail said when it came.
+    received_at: datetime | None = None
 
 
 class ReopenUntilRequest(Contract):

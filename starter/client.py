@@ -51,12 +51,17 @@ def data_converter(keys: Sequence[Key]) -> DataConverter:
 IMPATIENT = RetryConfig(max_elapsed_time_millis=1200, max_retries=4, max_interval_millis=400)
 
 
-async def connect(settings: Settings, retry: RetryConfig | None = None) -> Client:
+async def connect(
+    settings: Settings, retry: RetryConfig | None = None, lazy: bool = False
+) -> Client:
+    """The client; `lazy`: it connects at its first call (the mail intake starts, and takes
+    mail in, while the engine is down)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings.payload_keys),
         retry_config=retry,
+        lazy=lazy,
     )
 
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from adapters.sealed_mail import MailKeys
 from adapters.smtp_mail_server import SmtpServer
 from models.audit import SealKeys
+from models.inbound import DEFAULT_FILE_KINDS, IntakeAddresses, addresses_of, attachment_types
 from models.service_calendar import ServiceCalendar
 from starter.keys import Key, local_keys, parse_keys
 
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     checkpoint_minutes: int = Field(
         default=15, ge=1, le=1440, validation_alias="SAGIR_AUDIT_CHECKPOINT_MINUTES"
     )
+    # A folder of notice templates that replace the shipped ones, file by file (README, "Notices").
+    notice_templates: Path | None = Field(default=None, validation_alias="SAGIR_NOTICE_TEMPLATES")
     # How far back an agent may date a ticket's receipt (a voicemail heard late, say).
     max_receipt_age_days: int = Field(
         default=30, ge=1, le=365, validation_alias="SAGIR_MAX_RECEIPT_AGE_DAYS"
@@ -83,6 +86,33 @@ class Settings(BaseSettings):
     )
     # `sagir-desk dev`'s local mail sink (every message kept under SAGIR_HOME/mail).
     dev_smtp_port: int = Field(default=1025, ge=1, le=65535, validation_alias="SAGIR_DEV_SMTP_PORT")
+    # The intake of incoming mail (`sagir-desk intake`): where it listens, the desk's address.
+    intake_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_INTAKE_HOST")
+    intake_port: int = Field(default=2525, ge=1, le=65535, validation_alias="SAGIR_INTAKE_PORT")
+    intake_address: str = Field(
+        default="assistance@sagir-desk.local", validation_alias="SAGIR_INTAKE_ADDRESS"
+    )
+    # The largest message (advertised as SMTP SIZE; larger is refused, 552) and file in it.
+    intake_max_bytes: int = Field(
+        default=15_000_000, ge=1000, validation_alias="SAGIR_INTAKE_MAX_BYTES"
+    )
+    intake_max_attachment_bytes: int = Field(
+        default=10_000_000, ge=1, validation_alias="SAGIR_INTAKE_MAX_ATTACHMENT_BYTES"
+    )
+    intake_attachment_types_text: str = Field(
+        default=DEFAULT_FILE_KINDS, validation_alias="SAGIR_INTAKE_ATTACHMENT_TYPES"
+    )
+    fax_gateway_addresses_text: str = Field(
+        default="", validation_alias="SAGIR_FAX_GATEWAY_ADDRESSES"
+    )
+    voicemail_addresses_text: str = Field(default="", validation_alias="SAGIR_VOICEMAIL_ADDRESSES")
+    attachments_dir_override: Path | None = Field(
+        default=None, validation_alias="SAGIR_ATTACHMENTS_DIR"
+    )
+    # How often the intake retries the messages whose step has not reached the engine yet.
+    intake_sweep_seconds: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias="SAGIR_INTAKE_SWEEP_SECONDS"
+    )
     extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
         default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
     )
@@ -127,6 +157,32 @@ class Settings(BaseSettings):
     def mail_folder(self) -> Path:
         """Where `sagir-desk dev`'s mail sink keeps every message it receives."""
         return self.home / "mail"
+
+    @field_validator("intake_attachment_types_text")
+    @classmethod
+    def _known_file_kinds(cls, value: str) -> str:
+        try:
+            attachment_types(value)
+        except ValueError as error:
+            raise ValueError(f"SAGIR_INTAKE_ATTACHMENT_TYPES: {error}") from None
+        return value
+
+    @property
+    def intake_attachment_types(self) -> frozenset[str]:
+        return attachment_types(self.intake_attachment_types_text)
+
+    @property
+    def intake_addresses(self) -> IntakeAddresses:
+        """The desk's address, and the fax gateway's and voicemail system's."""
+        return IntakeAddresses(
+            desk=self.intake_address.strip().lower(),
+            fax=addresses_of(self.fax_gateway_addresses_text),
+            voicemail=addresses_of(self.voicemail_addresses_text),
+        )
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.attachments_dir_override or self.home / "attachments"
 
     @property
     def database_url(self) -> str:

@@ -19,6 +19,7 @@ from adapters.database import UnitOfWork, make_engine
 from adapters.demo_data import load_demo_data
 from adapters.schema import migrate
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from starter.client import register_search_attributes
@@ -107,5 +108,5 @@ def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWork:
 def demo_uow(tmp_path: Path) -> UnitOfWork:
     """A migrated SQLite database with the demo MOs and agents."""
     uow = _sqlite_uow(tmp_path)
-    load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
     return uow

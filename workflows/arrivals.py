@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         StartArrival,
         saga_steps,
     )
+    from models.notices import Template, Wording
     from models.requests import (
         EmployeeRef,
         KeyedEmployeeStep,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
     from workflows.audit_feed import AuditFeed
+    from workflows.escalations import escalate_given_up
     from workflows.keys import request_key
     from workflows.search_attributes import arrival_attributes
     from workflows.take_in_charge import watch_take_deadline
@@ -116,10 +118,12 @@ class ArrivalWorkflow:
         request = self._start.request
         check = await self._wait_for_dossier()
         if not check.found:
-            return await self._refuse(
+            reason = (
                 "dossier personne: none was created for the employee after "
                 f"{self._start.dossier_wait_open_days} open days; the MO must create it first"
             )
+            await self._refuse(reason)
+            return await escalate_given_up(self._key, self._state.id, self._state.mo, reason)
         if not check.email_works:
             return await self._refuse("work email: the employee's work email must work")
         try:
@@ -156,8 +160,8 @@ class ArrivalWorkflow:
             self._set_status(ArrivalStatus.failed)
             await self._notify(
                 Recipient.hr,
-                "Arrivée non complétée / arrival not completed",
-                f"The arrival {self._state.id} could not be activated: {self._state.reason}",
+                Template.arrival_incomplete,
+                {"request": self._state.id, "reason": self._state.reason or ""},
             )
             return
         self._state.activated_at = workflow.now()
@@ -166,9 +170,13 @@ class ArrivalWorkflow:
         for to in (Recipient.employee, Recipient.manager):
             await self._notify(
                 to,
-                f"Vos accès SAGIR sont actifs / SAGIR access active ({request.start_date})",
-                f"The SAGIR accesses of employee {request.employee_number} of {request.mo} "
-                f"are active from {request.start_date}.",
+                Template.arrival_access_active,
+                {
+                    "request": self._state.id,
+                    "mo": request.mo,
+                    "employee_number": request.employee_number,
+                    "start_date": request.start_date.isoformat(),
+                },
             )
 
     async def _wait_for_dossier(self) -> DossierCheck:
@@ -200,10 +208,13 @@ class ArrivalWorkflow:
                 self._state.log("reminder", SYSTEM, workflow.now(), f"open day {waited}")
                 await self._notify(
                     Recipient.hr,
-                    "Dossier personne manquant / missing dossier personne",
-                    f"The arrival {self._state.id} waits for the dossier personne of employee "
-                    f"{self._state.employee_number} (open day {waited} of "
-                    f"{self._start.dossier_wait_open_days}).",
+                    Template.arrival_dossier_missing,
+                    {
+                        "request": self._state.id,
+                        "employee_number": self._state.employee_number,
+                        "day": str(waited),
+                        "days": str(self._start.dossier_wait_open_days),
+                    },
                     key=f"{self._key}/reminder/{waited}",
                 )
         self._state.log("dossier_found", SYSTEM, workflow.now())
@@ -230,9 +241,8 @@ class ArrivalWorkflow:
                 self._set_status(ArrivalStatus.failed)
                 await self._notify(
                     Recipient.hr,
-                    "Arrivée non complétée / arrival not completed",
-                    f"The arrival {self._state.id} could not be completed: {reason}. "
-                    "Everything already granted was removed.",
+                    Template.arrival_incomplete,
+                    {"request": self._state.id, "reason": reason},
                 )
                 return False
             self._state.granted = [*self._state.granted, step]
@@ -244,12 +254,12 @@ class ArrivalWorkflow:
         self._state.log("refused", SYSTEM, workflow.now(), reason)
         self._set_status(ArrivalStatus.refused)
         await self._notify(
-            Recipient.hr,
-            "Demande d'arrivée refusée / arrival request refused",
-            f"The arrival {self._state.id} was refused: {reason}",
+            Recipient.hr, Template.arrival_refused, {"request": self._state.id, "reason": reason}
         )
 
-    async def _notify(self, to: Recipient, subject: str, body: str, key: str | None = None) -> None:
+    async def _notify(
+        self, to: Recipient, template: Template, values: dict[str, str], key: str | None = None
+    ) -> None:
         request = self._start.request
         await execute(
             NoticeActivities.notify,
@@ -260,8 +270,7 @@ class ArrivalWorkflow:
                 to=to,
                 manager_email=request.manager_email,
                 hr_email=request.hr_email,
-                subject=subject,
-                body=body,
+                wording=Wording(template=template, values=values),
             ),
         )
 

@@ -12,6 +12,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.parameterisation import ParameterisationActivities
     from activities.service_calendar import CalendarActivities
+    from models.notices import Template, Wording
     from models.parameterisation import (
         FINAL_PARAM_STATUSES,
         ApplyParam,
@@ -32,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
     from workflows.audit_feed import AuditFeed
+    from workflows.escalations import escalate_given_up
     from workflows.search_attributes import param_attributes
     from workflows.take_in_charge import watch_take_deadline
 
@@ -213,10 +215,12 @@ class ParameterisationWorkflow:
             self._state.reminders += 1
             self._state.log("reminder", SYSTEM, workflow.now(), f"open day {waited}")
             await self._tell_mo(
-                f"Question du Centre d'assistance SAGIR / question from the CA ({self._state.id})",
-                f"The CA waits for your answer to its question on {self._state.id} (open day "
-                f"{waited} of {self._start.answer_wait_open_days}); without an answer it will be "
-                "closed.",
+                Template.request_question_reminder,
+                {
+                    "request": self._state.id,
+                    "day": str(waited),
+                    "days": str(self._start.answer_wait_open_days),
+                },
                 key=f"{self._state.id}/question-{question}/reminder-{waited}",
             )
 
@@ -226,8 +230,11 @@ class ParameterisationWorkflow:
         self._state.log("closed_no_answer", SYSTEM, workflow.now(), self._state.reason)
         self._set_status(ParamStatus.closed_no_answer)
         await self._tell_mo(
-            f"Demande fermée / request closed ({self._state.id})",
-            f"{self._state.id} was closed: {self._state.reason}. Send a new request when ready.",
+            Template.request_closed_no_answer,
+            {"request": self._state.id, "reason": self._state.reason or ""},
+        )
+        await escalate_given_up(
+            self._state.id, self._state.id, self._state.mo, self._state.reason or ""
         )
 
     async def _apply(self) -> None:
@@ -245,35 +252,32 @@ class ParameterisationWorkflow:
             self._state.log("apply_failed", SYSTEM, workflow.now(), self._state.reason)
             self._set_status(ParamStatus.failed)
             await self._tell_mo(
-                f"Demande non appliquée / request not applied ({self._state.id})",
-                f"{self._state.id} could not be applied: {self._state.reason}",
+                Template.request_not_applied,
+                {"request": self._state.id, "reason": self._state.reason or ""},
             )
             return
         self._state.applied_at = workflow.now()
         self._state.log("applied", SYSTEM, workflow.now(), "; ".join(done) or None)
         self._set_status(ParamStatus.applied)
         await self._tell_mo(
-            f"Demande appliquée / request applied ({self._state.id})",
-            f"{self._state.id} ({self._state.kind.value}) is applied in SAGIR.",
+            Template.request_applied, {"request": self._state.id, "kind": self._state.kind.value}
         )
 
     async def _refuse(self, reason: str) -> None:
         self._state.reason = reason
         self._state.log("refused", SYSTEM, workflow.now(), reason)
         self._set_status(ParamStatus.refused)
-        await self._tell_mo(
-            f"Demande refusée / request refused ({self._state.id})",
-            f"{self._state.id} was refused: {reason}",
-        )
+        await self._tell_mo(Template.request_refused, {"request": self._state.id, "reason": reason})
 
-    async def _tell_mo(self, subject: str, body: str, key: str | None = None) -> None:
+    async def _tell_mo(
+        self, template: Template, values: dict[str, str], key: str | None = None
+    ) -> None:
         await execute(
             ParameterisationActivities.tell_mo,
             MoMail(
                 idempotency_key=key or f"{self._state.id}/mail/{self._state.status.value}",
                 to=self._start.request.mo_email,
-                subject=subject,
-                body=body,
+                wording=Wording(template=template, values=values),
             ),
         )
 

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.service_calendar import CalendarActivities
     from activities.tickets import TicketActivities
     from models import ticket_lifecycle as lifecycle
+    from models.notices import Template, TicketNotice, Wording
     from models.requests import Process
     from models.ticket_lifecycle import StepRefused
     from models.tickets import (
@@ -29,16 +30,29 @@ with workflow.unsafe.imports_passed_through():
         ReopenTicket,
         ReopenUntilRequest,
         ReturnToClient,
+        StepKind,
         TakeTicket,
         TicketRecord,
         TicketState,
         TicketStatus,
     )
+    from models.tickets import Step as TicketStep
     from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import ticket_attributes
 
 Step = TypeVar("Step")
+
+# Tickets started before notices existed go on without them: the patch marks the ones with them.
+NOTICES_PATCH = "ticket-notices"
+# The requester is reminded this long before their reopen window ends.
+REOPEN_REMINDER_BEFORE = timedelta(days=1)
+NOTICE_OF_STEP = {
+    StepKind.received: Template.ticket_received,
+    StepKind.ask: Template.ticket_question,
+    StepKind.return_: Template.ticket_returned,
+    StepKind.close: Template.ticket_closed,
+}
 
 
 @workflow.defn
@@ -51,8 +65,11 @@ class TicketWorkflow:
     reopening asked for, or a message). Each returns the ticket's state after the step.
     Queries: `state`. Signals: none.
     Timers: the take-in-charge deadline (the ticket is marked breached and escalated to the CA
-    supervisors once, and can still be taken), and the end of the reopen window (a returned
+    supervisors once, on their list and by mail, and can still be taken), a reminder to the
+    requester a day before the reopen window ends, and the end of that window (a returned
     ticket nobody reopened is closed; the workflow ends there).
+    Notices to the requester (patch `ticket-notices`), once per step: the acknowledgement with
+    the deadline, the CA's question, the solution returned, the closure, the window's reminder.
     """
 
     @workflow.init
@@ -60,9 +77,15 @@ class TicketWorkflow:
         self._state = lifecycle.open_ticket(ticket)
         self._recorded_version = 0
         self._busy = False
+        self._notices = False
+        self._owed: list[TicketNotice] = []  # notices of committed steps, not yet queued
+        self._reminded_for: datetime | None = None  # the window whose reminder was queued
 
     @workflow.run
     async def run(self, ticket: OpenTicket) -> TicketState:
+        self._notices = workflow.patched(NOTICES_PATCH)
+        if self._notices:
+            self._owe(self._state, self._state.steps[-1])
         feed = AuditFeed(ticket.ticket_id, ticket.mo, Process.ticket, lambda: self._state.steps)
         state = await self._run(ticket)
         await feed.close()  # every step in the audit trail before the end
@@ -71,6 +94,7 @@ class TicketWorkflow:
     async def _run(self, ticket: OpenTicket) -> TicketState:
         while True:
             await self._record()
+            await self._tell()
             if self._finished():
                 break
             deadline = self._next_deadline()
@@ -220,6 +244,9 @@ class TicketWorkflow:
             )
 
     def _commit(self, state: TicketState) -> TicketState:
+        if self._notices:
+            for step in state.steps[len(self._state.steps) :]:
+                self._owe(state, step)
         self._state = state
         workflow.upsert_search_attributes(
             [pair.key.value_set(pair.value) for pair in ticket_attributes(state)]
@@ -227,10 +254,55 @@ class TicketWorkflow:
         return state
 
     def _has_news(self) -> bool:
-        return self._state.version != self._recorded_version
+        return self._state.version != self._recorded_version or bool(self._owed)
+
+    def _owe(self, state: TicketState, step: TicketStep) -> None:
+        """Note the notice a step owes the requester, with the values as they are now."""
+        template = NOTICE_OF_STEP.get(step.kind)
+        if template is None:
+            return
+        values = {"ticket": state.id, "subject": state.subject}
+        if template is Template.ticket_received:
+            values |= {
+                "channel": state.channel.value,
+                "received_at": state.received_at.isoformat(),
+                "due": state.due.isoformat(),
+            }
+        elif template is Template.ticket_question:
+            values["question"] = state.question or ""
+        elif template is Template.ticket_returned:
+            assert state.proposal is not None and state.reopen_until is not None
+            values |= {
+                "solution": state.proposal.solution,
+                "reopen_until": state.reopen_until.isoformat(),
+            }
+        else:  # closed: say until when it may be reopened, if that time is still ahead
+            until = state.reopen_until
+            values |= {
+                "closed_at": step.at.isoformat(),
+                "reopen_until": until.isoformat() if until is not None and until > step.at else "",
+            }
+        self._owed.append(
+            TicketNotice(
+                idempotency_key=f"{state.id}/notice/{step.seq}",
+                ticket_id=state.id,
+                wording=Wording(template=template, values=values),
+            )
+        )
+
+    async def _tell(self) -> None:
+        """Queue the notices owed, in order, each once (the outbox keeps one per key)."""
+        while self._owed:
+            await workflow.execute_activity_method(
+                TicketActivities.notify_requester,
+                self._owed[0],
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            self._owed.pop(0)
 
     async def _record(self) -> None:
-        while self._has_news():
+        while self._state.version != self._recorded_version:
             snapshot = TicketRecord.of(self._state)
             await workflow.execute_activity_method(
                 TicketActivities.record_ticket,
@@ -245,8 +317,19 @@ class TicketWorkflow:
         if state.taken_at is None and not state.breached:
             return state.due
         if state.status in (TicketStatus.returned, TicketStatus.closed):
-            return state.reopen_until
+            return self._reminder_at() or state.reopen_until
         return None
+
+    def _reminder_at(self) -> datetime | None:
+        """When the requester is reminded their reopen window ends: None without notices, once
+        reminded for this window, or for a window shorter than the reminder's lead."""
+        state = self._state
+        if not self._notices or state.reopen_until is None or state.returned_at is None:
+            return None
+        if self._reminded_for == state.reopen_until:
+            return None
+        at = state.reopen_until - REOPEN_REMINDER_BEFORE
+        return at if at > state.returned_at else None
 
     def _finished(self) -> bool:
         state = self._state
@@ -257,7 +340,24 @@ class TicketWorkflow:
     async def _on_deadline(self) -> None:
         now = workflow.now()
         state = self._state
-        if lifecycle.breach_is_due(state, now):
+        reminder = self._reminder_at()
+        if reminder is not None and now >= reminder and state.reopen_until is not None:
+            self._reminded_for = state.reopen_until
+            self._owed.append(
+                TicketNotice(
+                    idempotency_key=f"{state.id}/notice/reopen-ending/{state.reopen_until:%Y%m%dT%H%M}",
+                    ticket_id=state.id,
+                    wording=Wording(
+                        template=Template.ticket_reopen_window_ending,
+                        values={
+                            "ticket": state.id,
+                            "subject": state.subject,
+                            "reopen_until": state.reopen_until.isoformat(),
+                        },
+                    ),
+                )
+            )
+        elif lifecycle.breach_is_due(state, now):
             self._commit(lifecycle.breach(state, now))
             await workflow.execute_activity_method(
                 TicketActivities.escalate_breach,
@@ -267,6 +367,7 @@ class TicketWorkflow:
                     mo=state.mo,
                     due=state.due,
                     breached_at=now,
+                    received_at=state.received_at,
                 ),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,

@@ -17,6 +17,8 @@ from starter.api import (
     arrivals,
     auditor,
     departures,
+    escalations,
+    intake,
     parameterisation,
     passwords,
     registre,
@@ -72,6 +74,8 @@ def create_app(
         training,
         reports,
         auditor,
+        escalations,
+        intake,
     ):
         app.include_router(module.router)
     add_codec_routes(app, EncryptionCodec(keys))

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, create_model
 from starlette.responses import Response
 
+from models.escalations import EscalationPage
 from models.requests import MAX_PAGE, Page
 from models.roles import Action, Caller
 from starter.desks.access import authorize
@@ -68,7 +69,7 @@ Cursor = Annotated[
 ]
 
 
-def one_page(request: Request, found: Page) -> Response:
+def one_page(request: Request, found: Page | EscalationPage) -> Response:
     """A page's items as the body; the whole list's count in `X-Total-Count`, the next page's
     address in `Link: <...>; rel="next"` (none on the last page). Serialized once, here: the
     items are the desk's validated summaries (the route's `response_model` documents them)."""

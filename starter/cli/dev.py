@@ -33,6 +33,7 @@ from starter.cli.session import (
 )
 from starter.client import reach_engine, register_search_attributes
 from starter.desks.errors import Unavailable
+from starter.intake import serve_on_database
 from starter.settings import Settings
 
 ENGINE_START_TIMEOUT = 60.0
@@ -60,12 +61,12 @@ async def _dev(settings: Settings) -> None:
     host, port = "127.0.0.1", settings.temporal_port
     ui_port = settings.temporal_ui_port
     sink_port = None if settings.smtp_url else settings.dev_smtp_port
-    for taken in (port, ui_port, settings.api_port, sink_port):
+    for taken in (port, ui_port, settings.api_port, settings.intake_port, sink_port):
         if taken is not None and _port_in_use(host, taken):
             raise SystemExit(
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
-                "TEMPORAL_ADDRESS, SAGIR_UI_PORT, SAGIR_API_PORT and SAGIR_DEV_SMTP_PORT to "
-                "free ports"
+                "TEMPORAL_ADDRESS, SAGIR_UI_PORT, SAGIR_API_PORT, SAGIR_INTAKE_PORT and "
+                "SAGIR_DEV_SMTP_PORT to free ports"
             )
     # The database first: the UI's codec endpoint carries the operator's token.
     uow, loaded = migrated_database(settings, demo=True)
@@ -139,12 +140,16 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # The mail intake on this loop, with the API's engine client: mail opens tickets too.
+    intake_task = asyncio.create_task(serve_on_database(settings, client, stop))
     _print_banner(settings, host, port, ui_port, loaded)
     try:
         await _run_worker_until(stop, worker_env)
     finally:
+        stop.set()
         api.should_exit = True
         await api_task
+        await intake_task
 
 
 async def _run_worker_until(stop: asyncio.Event, env: dict[str, str]) -> None:
@@ -235,6 +240,8 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         f"  Temporal UI     : http://{host}:{ui_port}  (payloads opened for you, the operator;"
         " each opening is in the audit trail)",
         f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
+        f"  mail intake     : smtp://{settings.intake_host}:{settings.intake_port}  (mail to "
+        f"{settings.intake_address} opens tickets)",
         f"  database        : {shown_url(settings.database_url)}",
         "  outgoing mail   : "
         + (
@@ -253,6 +260,7 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"
         " --subject 'Accès LSA' --description 'Cannot log in' --module LSA",
         "  sagir-desk queue",
+        "  sagir-desk mail send-test --from jean.doe@mtq.gouv.qc.ca --subject 'Accès LSA'",
     ]
     if settings.temporal_address != "localhost:7233":
         lines.append(f"  (export TEMPORAL_ADDRESS={settings.temporal_address} there too)")

@@ -1,8 +1,8 @@
-"""`sagir-desk mail`: outgoing mail as the desk's operator sees it: the dev sink's messages
-(`list`, `show`) and the outbox's delivery state (`outbox`). Run on the desk's own machine, like
-`token`: no token needed, and nothing here prints a queued mail's address or body.
-
-One command per function on the `mail` group: add a command beside these."""
+"""`sagir-desk mail`: the desk's mail. Outgoing, as the desk's operator sees it: the dev
+sink's messages (`list`, `show`) and the outbox's delivery state (`outbox`), run on the desk's
+own machine like `token` (no token needed; nothing here prints a queued mail's address or
+body). Incoming: triage, sorting, the MOs' mail domains and a test message come from
+starter/cli/mail_intake.py (they act as the holder of SAGIR_TOKEN)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from models.mail import DeliveryStatus
 from models.timestamps import local_text
 from starter.cli import session
+from starter.cli.mail_intake import add_intake_commands
 from starter.cli.output import json_option, print_model, print_models
 from starter.desks.errors import InvalidInput
 
@@ -19,7 +20,7 @@ MAX_LIMIT = 500
 
 @click.group()
 def mail() -> None:
-    """Outgoing mail: the dev sink's messages and the outbox's delivery state."""
+    """The desk's mail: what went out and came in, triage, the MOs' domains, a test message."""
 
 
 @mail.command("list")
@@ -89,3 +90,6 @@ def mail_outbox(status: str | None, workflow_id: str | None, limit: int, as_json
             f"{entry.key:<60} {entry.status.value:<8} {entry.attempts:>2} attempt(s)  {when}  "
             f"{entry.server_reply or ''}"
         )
+
+
+add_intake_commands(mail)

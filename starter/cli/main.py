@@ -32,11 +32,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("starter.cli.auditor", "The audit trail: who did what, when, and how it ended."),
     "departure": ("starter.cli.departures", "Departures of employees (the 48-hour rule)."),
     "dev": ("starter.cli.service", "Run the whole desk locally: engine, database, API, worker."),
+    "escalations": (
+        "starter.cli.escalations",
+        "What the CA supervisors must see, newest first; `ack` acknowledges one.",
+    ),
+    "intake": (
+        "starter.cli.service",
+        "Run the mail intake (SMTP) on SAGIR_INTAKE_HOST:SAGIR_INTAKE_PORT.",
+    ),
     "mail": (
         "starter.cli.mail",
-        "Outgoing mail: the dev sink's messages and the outbox's delivery state.",
+        "The desk's mail: what went out and came in, triage, the MOs' domains, a test message.",
     ),
     "migrate": ("starter.cli.service", "Bring the database to the newest schema."),
+    "notices": (
+        "starter.cli.notices",
+        "The notices the service sends: their templates, in French and English.",
+    ),
     "param": (
         "starter.cli.parameterisation",
         "Parameterisation requests: responsibilities, approval powers, cloisonnement.",

@@ -38,6 +38,17 @@ def api() -> None:
 
 
 @click.command()
+def intake() -> None:
+    """Run the mail intake (SMTP) on SAGIR_INTAKE_HOST:SAGIR_INTAKE_PORT.
+
+    Mail to SAGIR_INTAKE_ADDRESS opens and threads tickets against TEMPORAL_ADDRESS and the
+    database; it takes mail in while the engine is down, and delivers it once it is back."""
+    from starter.intake import run_intake
+
+    run_intake(session.settings())
+
+
+@click.command()
 def migrate() -> None:
     """Bring the database to the newest schema."""
     config = session.settings()

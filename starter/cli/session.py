@@ -21,6 +21,7 @@ from starter.desks.errors import DeskError, InvalidInput, Unauthenticated, Unava
 
 if TYPE_CHECKING:
     from adapters.database import UnitOfWork
+    from adapters.jinja_notices import NoticeTemplates
     from adapters.mail_sink import MailSink
     from models.mail import DeliveryStatus, OpenedSinkMessage, OutboxEntry, SinkMessage
     from starter.desks.compose import Desks, GuardedDesks
@@ -48,6 +49,13 @@ def settings() -> Settings:
         raise InvalidInput(f"configuration: {message}") from None
 
 
+def notice_templates() -> NoticeTemplates:
+    """The notices' templates as configured (SAGIR_NOTICE_TEMPLATES); no engine, no database."""
+    from adapters.jinja_notices import NoticeTemplates
+
+    return NoticeTemplates(settings().notice_templates)
+
+
 def run(
     pick: Callable[[GuardedDesks], Desk],
     action: Callable[[Desk], Awaitable[T]],
@@ -66,6 +74,14 @@ def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk
         return action(desk)
 
     return _as_token_holder(pick, settled, engine=False)
+
+
+def run_without_engine(
+    pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], Awaitable[T]]
+) -> T:
+    """`run` for a desk's action that needs only the database (the mail domains, the triage's
+    list), as a coroutine."""
+    return _as_token_holder(pick, action, engine=False)
 
 
 def _as_token_holder(
@@ -117,12 +133,15 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     from adapters.demo_data import load_demo_data
     from adapters.schema import migrate
     from adapters.sql_directory import SqlDirectory
+    from adapters.sql_mail_domains import SqlMailDomains
     from adapters.sql_sagir_erp import SqlSagirErp
     from adapters.sql_sga import SqlSga
 
     uow = UnitOfWork(make_engine(config.database_url))
     migrate(uow.engine)
-    loaded = demo and load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    loaded = demo and load_demo_data(
+        SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow)
+    )
     return uow, loaded
 
 

@@ -26,6 +26,7 @@ from models.tickets import (
 )
 from models.timestamps import local_text
 from starter.cli import session
+from starter.cli.mail_intake import add_attachment_commands
 from starter.cli.output import (
     instant,
     json_option,
@@ -62,6 +63,18 @@ def ticket() -> None:
 @click.option("--description", required=True)
 @click.option("--module", required=True, help="The SAGIR module concerned (RF, RM, RH, LSCD...).")
 @click.option("--received", default=None, help="When it was received (default now).")
+@click.option(
+    "--contact-email",
+    default=None,
+    help="Where the requester's notices go (acknowledgement, questions, solution).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="The language of the requester's notices.",
+)
 @json_option
 def ticket_open(
     mo: str,
@@ -72,6 +85,8 @@ def ticket_open(
     description: str,
     module: str,
     received: str | None,
+    contact_email: str | None,
+    language: str,
     as_json: bool,
 ) -> None:
     """Open a ticket; prints its number."""
@@ -85,6 +100,8 @@ def ticket_open(
         description=description,
         module=module,
         received_at=instant(received) if received else None,
+        contact_email=contact_email,
+        language=language,
     )
     state = _with_tickets(lambda tickets: tickets.open(request))
     if as_json:
@@ -227,6 +244,9 @@ _step_command(
     by_option,
     click.option("--reason", required=True),
 )
+
+
+add_attachment_commands(ticket)
 
 
 def _with_tickets(action: Callable[[GuardedTickets], Awaitable[T]]) -> T:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from temporalio.client import Client
 
+from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
 from adapters.ports import AuditTrail
@@ -15,17 +16,23 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_escalations import SqlEscalations
+from adapters.sql_inbound import SqlInbound
+from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_reports import SqlReports
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from adapters.sql_tokens import SqlTokens
+from models.inbound import AttachmentPolicy
 from models.roles import Caller
 from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.auditor import AuditorDesk, GuardedAuditor
 from starter.desks.departures import DepartureDesk, GuardedDepartures
 from starter.desks.engine import TemporalEngine
+from starter.desks.escalations import EscalationDesk, GuardedEscalations
+from starter.desks.intake import GuardedIntake, IntakeDesk, IntakePolicy
 from starter.desks.parameterisation import GuardedParameterisation, ParameterisationDesk
 from starter.desks.passwords import GuardedPasswords, PasswordDesk
 from starter.desks.registre import GuardedRegistre, RegistreDesk
@@ -50,6 +57,8 @@ class GuardedDesks:
     registre: GuardedRegistre
     reports: GuardedReports
     auditor: GuardedAuditor
+    escalations: GuardedEscalations
+    intake: GuardedIntake
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,16 @@ class Desks:
     registre: RegistreDesk
     reports: ReportDesk
     auditor: AuditorDesk
+    escalations: EscalationDesk
+    intake: IntakeDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
 
     def as_caller(self, caller: Caller) -> GuardedDesks:
+        tickets = GuardedTickets(self.tickets, caller)
         return GuardedDesks(
             caller=caller,
-            tickets=GuardedTickets(self.tickets, caller),
+            tickets=tickets,
             arrivals=GuardedArrivals(self.arrivals, caller),
             departures=GuardedDepartures(self.departures, caller),
             parameterisation=GuardedParameterisation(self.parameterisation, caller),
@@ -79,6 +91,8 @@ class Desks:
             registre=GuardedRegistre(self.registre, caller),
             reports=GuardedReports(self.reports, caller),
             auditor=GuardedAuditor(self.auditor, caller),
+            escalations=GuardedEscalations(self.escalations, caller),
+            intake=GuardedIntake(self.intake, caller, tickets),
         )
 
     def authenticate(self, authorization: str | None) -> GuardedDesks:
@@ -94,17 +108,18 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
     calendar = settings.calendar
     trail = SqlAuditTrail(uow, settings.audit_keys)
     requests = SqlRequestRecords(uow)
+    tickets = TicketDesk(
+        engine,
+        calendar,
+        directory,
+        SqlTicketRecords(uow),
+        counters,
+        SqlContacts(uow, settings.mail_keys),
+        max_receipt_age=timedelta(days=settings.max_receipt_age_days),
+    )
     return Desks(
         tokens=TokenDesk(SqlTokens(uow), directory, erp),
-        tickets=TicketDesk(
-            engine,
-            calendar,
-            directory,
-            SqlTicketRecords(uow),
-            counters,
-            SqlContacts(uow, settings.mail_keys),
-            max_receipt_age=timedelta(days=settings.max_receipt_age_days),
-        ),
+        tickets=tickets,
         arrivals=ArrivalDesk(
             engine, calendar, directory, requests, settings.dossier_wait_open_days
         ),
@@ -117,5 +132,24 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
+        escalations=EscalationDesk(SqlEscalations(uow), directory),
+        intake=intake_desk(settings, uow, tickets),
         trail=trail,
+    )
+
+
+def intake_desk(settings: Settings, uow: UnitOfWork, tickets: TicketDesk) -> IntakeDesk:
+    """The incoming mail's desk on the database, the attachments folder and the settings."""
+    return IntakeDesk(
+        tickets,
+        SqlInbound(uow, settings.mail_keys),
+        SqlMailDomains(uow),
+        FileAttachments(settings.attachments_dir, settings.mail_keys),
+        IntakePolicy(
+            settings.intake_addresses,
+            AttachmentPolicy(
+                types=settings.intake_attachment_types,
+                max_bytes=settings.intake_max_attachment_bytes,
+            ),
+        ),
     )

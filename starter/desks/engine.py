@@ -43,8 +43,15 @@ class Engine(Protocol):
         """The workflow's state (its `state` query; its result once it has completed: the same
         final state); `NotFound`."""
 
-    async def step(self, update: WorkflowMethod, argument: Any, workflow_id: str) -> Any:
-        """Send one step (an update); its validator's refusal is `Refused`, in its words."""
+    async def step(
+        self,
+        update: WorkflowMethod,
+        argument: Any,
+        workflow_id: str,
+        update_id: str | None = None,
+    ) -> Any:
+        """Send one step (an update); its validator's refusal is `Refused`, in its words. An
+        `update_id` makes a step sent again (a retried delivery) the same step, taken once."""
 
     async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None: ...
 
@@ -112,10 +119,16 @@ class TemporalEngine:
                 return await handle.result()
             raise
 
-    async def step(self, update: WorkflowMethod, argument: Any, workflow_id: str) -> Any:
+    async def step(
+        self,
+        update: WorkflowMethod,
+        argument: Any,
+        workflow_id: str,
+        update_id: str | None = None,
+    ) -> Any:
         try:
             handle = self.client.get_workflow_handle(workflow_id)
-            return await handle.execute_update(cast(Any, update), argument)
+            return await handle.execute_update(cast(Any, update), argument, id=update_id)
         except WorkflowUpdateFailedError as failed:
             raise Refused(refusal_reason(failed)) from None
         except RPCError as error:

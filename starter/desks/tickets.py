@@ -36,7 +36,7 @@ from starter.desks.checks import (
 )
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine
-from starter.desks.errors import Forbidden, InvalidInput, NotFound
+from starter.desks.errors import AlreadyRunning, Forbidden, InvalidInput, NotFound
 from workflows.search_attributes import ticket_attributes
 from workflows.tickets import TicketWorkflow
 
@@ -96,6 +96,7 @@ class TicketDesk:
         except ValueError as error:
             raise InvalidInput(f"urgent: {error}") from None
         due = take_in_charge_deadline(request.channel, received, self.calendar)
+        reserved = number is not None
         if number is None:
             year = received.astimezone(MONTREAL).year  # the service's year, not UTC's
             number = ticket_number(year, self.counters.next_number(f"T-{year}"))
@@ -116,25 +117,35 @@ class TicketDesk:
             await self.engine.start(
                 TicketWorkflow.run, ticket, number, ticket_attributes(state), again=False
             )
+        except AlreadyRunning:
+            if not reserved:  # a reserved number's ticket runs already: it is this one's
+                self._forget_contact(request, number)
+            raise
         except BaseException:
-            if request.contact_email is not None:
-                self.contacts.forget(number)  # no contact left for a ticket that never started
+            self._forget_contact(request, number)  # no contact left for a ticket never started
             raise
         return state
+
+    def _forget_contact(self, request: TicketRequest, number: str) -> None:
+        if request.contact_email is not None:
+            self.contacts.forget(number)
 
     async def show(self, ticket_id: str) -> TicketState:
         state: TicketState = await self.engine.state(TicketWorkflow, _checked(ticket_id))
         return state
 
-    async def act(self, step_name: str, ticket_id: str, step: Any) -> TicketState:
-        """Send one step (an update of TicketWorkflow) and return the state after it."""
+    async def act(
+        self, step_name: str, ticket_id: str, step: Any, step_id: str | None = None
+    ) -> TicketState:
+        """Send one step (an update of TicketWorkflow) and return the state after it; a
+        `step_id` given again (a retried delivery) is taken once."""
         if step_name not in STEP_ACTIONS:
             raise InvalidInput(f"step: {step_name} is not a step of a ticket")
         actor = getattr(step, "agent", None)
         if step_name in AGENT_STEPS and actor is not None:
             require_agent(self.directory, actor)
         update = getattr(TicketWorkflow, step_name)
-        state: TicketState = await self.engine.step(update, step, _checked(ticket_id))
+        state: TicketState = await self.engine.step(update, step, _checked(ticket_id), step_id)
         return state
 
     async def list(

@@ -61,6 +61,7 @@ def harness_settings(uow: UnitOfWork, task_queue: str) -> Settings:
             "task_queue": task_queue,
             "audit_keys_text": TEST_AUDIT_KEYS_TEXT,
             "audit_checkpoint_file": beside_the_database / "audit-checkpoints.jsonl",
+            "attachments_dir_override": beside_the_database / "attachments",
         }
     )
 

@@ -20,8 +20,9 @@ OK = {200, 201, 409, 422}  # let through: done, or refused by a rule of the requ
 EMPLOYEE = {OWN: "45871", OTHER: "10233"}  # no SAGIR account yet: arrivals, training
 AUTHORISER = {OWN: "30001", OTHER: "30011"}
 SESSION = "EI201-2027-02"
-# Actions not served over HTTP (none now); listed so a gap would be visible, not skipped.
-NOT_YET: set[Action] = set()
+# Actions not served over HTTP; listed so a gap would be visible, not skipped. The MOs' mail
+# domains are kept on the command line (`sagir-desk mail domains`).
+NOT_YET: set[Action] = {Action.mail_domains}
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ CASES = [
     Case(Action.ticket_open, "POST", lambda ids, mo: "/tickets", ticket_body, "create"),
     Case(Action.ticket_read, "GET", lambda ids, mo: f"/tickets/{ids['ticket'][mo]}"),
     Case(Action.ticket_read, "GET", lambda ids, mo: f"/tickets?mo={mo}", kind="list"),
+    # Before `back`: the pilot sees a ticket while it is forwarded to them.
+    Case(Action.ticket_read, "GET", lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/attachments"),
     Case(Action.ticket_work, "POST", lambda ids, mo: f"/tickets/{ids['ticket'][mo]}/take"),
     Case(
         Action.ticket_back,
@@ -101,6 +104,7 @@ CASES = [
         lambda caller, mo: {"reason": "Encore"},
     ),
     Case(Action.queue_read, "GET", lambda ids, mo: f"/queue?mo={mo}", kind="list"),
+    Case(Action.triage_sort, "GET", lambda ids, mo: "/triage", kind="global"),
     Case(Action.arrival_start, "POST", lambda ids, mo: "/arrivals", arrival_body, "create"),
     Case(Action.arrival_read, "GET", lambda ids, mo: f"/arrivals/arrivee-{mo}-{EMPLOYEE[mo]}"),
     Case(Action.arrival_read, "GET", lambda ids, mo: f"/arrivals?mo={mo}", kind="list"),
@@ -189,6 +193,14 @@ CASES = [
     ),
     Case(Action.audit_read, "GET", lambda ids, mo: "/audit/trail/verify", kind="global"),
     Case(Action.report_read, "GET", lambda ids, mo: "/reports/sla.png", kind="global"),
+    Case(Action.escalation_read, "GET", lambda ids, mo: f"/escalations?mo={mo}", kind="global"),
+    Case(
+        Action.escalation_ack,
+        "POST",
+        lambda ids, mo: "/escalations/acknowledge",
+        lambda caller, mo: {"key": f"T-2026-999999/breach-{mo}"},
+        "ack",
+    ),
     Case(
         Action.payload_decode,
         "POST",
@@ -202,6 +214,8 @@ CASES = [
 def expected(caller: Caller, case: Case, mo: str) -> set[int]:
     if not caller.may(case.action):
         return {403}
+    if case.kind == "ack":
+        return {404}  # let through, to find no such escalation
     if case.kind == "create" and not caller.sees(mo):
         return {403}  # acting for another MO
     if case.kind in ("record", "mo_path") and not caller.sees(mo):

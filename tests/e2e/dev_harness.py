@@ -25,7 +25,7 @@ def free_port() -> int:
 def dev_environment(home: Path) -> dict[str, str]:
     """The environment of a dev server of its own: free ports, its own SAGIR_HOME, nothing of
     the caller's SAGIR_ or TEMPORAL_ settings."""
-    port, ui_port, api_port = free_port(), free_port(), free_port()
+    port, ui_port, api_port, intake_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
     env.update(
         SAGIR_HOME=str(home),
@@ -34,6 +34,7 @@ def dev_environment(home: Path) -> dict[str, str]:
         SAGIR_API_PORT=str(api_port),
         SAGIR_DEV_SMTP_PORT=str(free_port()),  # the local mail sink
         SAGIR_MAIL_RELAY_SECONDS="2",  # the relay's rounds, quick enough to wait for
+        SAGIR_INTAKE_PORT=str(intake_port),
     )
     return env
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import getpass
 import json
+import re
 import sqlite3
 import subprocess
 import time
@@ -405,3 +406,33 @@ def test_hr_starts_an_arrival_over_http_an_agent_takes_it_an_auditor_reads_its_t
             break
         time.sleep(0.2)
     assert "arrivee-MTQ-45871" in found.stdout
+
+
+def test_a_person_opens_a_ticket_by_mail_and_an_agent_sees_it_in_the_queue(
+    dev: Dev, tmp_path: Path
+) -> None:
+    capture = tmp_path / "capture.pdf"
+    capture.write_bytes(b"%PDF-1.4 the screen")
+    sent = cli(
+        dev.env,
+        "mail",
+        "send-test",
+        "--from",
+        "jean.doe@mtq.gouv.qc.ca",
+        "--subject",
+        "Accès LSA refusé",
+        "--attach",
+        str(capture),
+        as_="agent-tremblay",
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert re.search(r": 250 2\.0\.0 Recu : billet T-\d{4}-\d{6}$", sent.stdout.strip())
+    ticket = sent.stdout.strip().rsplit(" ", 1)[1]
+    queue = cli(dev.env, "queue", as_="agent-tremblay")
+    assert f"{ticket}  MTQ      email" in queue.stdout, queue.stdout
+    listed = cli(dev.env, "ticket", "attachments", ticket, as_="agent-tremblay")
+    digest = listed.stdout.split()[0]
+    out = tmp_path / "out.pdf"
+    got = cli(dev.env, "ticket", "attachment", ticket, digest, "--out", str(out))
+    assert got.returncode == 0, got.stderr
+    assert out.read_bytes() == capture.read_bytes()

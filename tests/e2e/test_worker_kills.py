@@ -513,14 +513,15 @@ def done_twice_or_missing(
             )
             if trained != [COURSE]:
                 wrong.append(f"{plan.id} registered to {trained}")
-        # Mail: the employee and the manager told once each of an arrival that is active.
+        # Mail: the employee and the manager told once each of an arrival that is active, and
+        # the demo supervisor once of each late ticket.
         mails = _column(db, "SELECT idempotency_key FROM outbox")
         expected_mails = [
             f"{keys[plan.id]}/notify/{to}/active"
             for plan in arrivals
             if plan.starts_today
             for to in ("employee", "manager")
-        ]
+        ] + [f"{ticket}/breach/mail/super-cote" for ticket in late]
         if sorted(mails) != sorted(expected_mails):
             wrong.append(f"mails {sorted(mails)}, not {sorted(expected_mails)}")
         # Escalations: each late ticket once, nothing else.

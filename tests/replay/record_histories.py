@@ -30,6 +30,7 @@ from models.tickets import (
     AskClient,
     BringBack,
     CheckQuality,
+    ClientMessage,
     CloseTicket,
     ForwardTarget,
     ForwardTicket,
@@ -57,6 +58,11 @@ from tests.workflows.test_password_reset_workflow import reset_request
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+# The suffix of the histories recorded now. Each suffix marks the patches its histories carry:
+# none (before both below), `_keyed` (per-request idempotency keys, the audit feed), `_listed`
+# (the feed's listing), `_escalated` (notices from templates, requests given up escalated).
+# Old suffixes stay: they prove requests in flight since then still replay.
+SUFFIX = "_escalated"
 
 
 async def record_ticket_lifecycle() -> None:
@@ -106,6 +112,45 @@ async def record_ticket_lifecycle() -> None:
             history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / "ticket_lifecycle.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of {tid}")
+
+
+async def record_ticket_with_notices() -> None:
+    """A ticket with a contact (patch `ticket-notices`): acknowledged, breached (the supervisors
+    mailed), asked, answered by the client's message, returned, reminded, closed by its window."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
+            ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
+            await desk.skip(timedelta(days=1))
+            await desk.eventually(ticket.id, lambda s: s.breached)
+            tid = ticket.id
+            await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
+            await desk.act(
+                "ask_client", tid, AskClient(agent="agent-tremblay", question="Quel écran ?")
+            )
+            await desk.act(
+                "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="LSA")
+            )
+            await desk.act(
+                "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="Merci")
+            )
+            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
+            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
+            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+            handle = env.client.get_workflow_handle(tid)
+            await desk.skip(timedelta(days=30))  # reminded, then closed when the window ends
+            await handle.result()
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "ticket_noticed.json").write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
 
 
@@ -196,10 +241,7 @@ async def record_employee_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        # `_listed`: recorded with the feed's listing (`request-listing`); `_keyed`, with the
-        # per-request idempotency keys, and those without a suffix before both: all of them
-        # prove the requests they stand for still replay.
-        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
+        (HISTORIES / f"{name}{SUFFIX}.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 
@@ -302,8 +344,7 @@ async def record_request_histories() -> None:
                 ).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
-        # `_listed`: recorded with the feed's listing; those without the suffix before it.
-        (HISTORIES / f"{name}_listed.json").write_text(history.to_json())
+        (HISTORIES / f"{name}{SUFFIX}.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
 
 
@@ -377,6 +418,7 @@ async def record_mail_relay() -> None:
 
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
+    "ticket-notices": record_ticket_with_notices,
     "employee": record_employee_histories,
     "request": record_request_histories,
     "audit": record_audit_checkpoint,

@@ -40,6 +40,15 @@ async def test_ticket_lifecycle_history_replays_on_current_code() -> None:
     assert len(history.events) > 50  # the whole lifecycle, breach and reopen included
 
 
+async def test_ticket_with_notices_and_client_messages_replays_on_current_code() -> None:
+    # Recorded with the `ticket-notices` patch: acknowledged, breached (supervisors mailed),
+    # asked, answered and written to by the client, returned, reminded, closed by its window.
+    history = await replays("ticket_noticed.json")
+    text = history.to_json()
+    assert "EVENT_TYPE_MARKER_RECORDED" in text  # the patch (its id is sealed in the payload)
+    assert text.count("notify_requester") == 5 and "client_message" in text
+
+
 async def test_arrival_history_replays_on_current_code() -> None:
     # Dossier waited for (a reminder), taken after a breach, prepared, activated, notified.
     history = await replays("arrival_lifecycle.json")
@@ -119,6 +128,22 @@ async def test_requests_recorded_with_their_listing_replay_on_current_code(name:
     # histories above were recorded before it and replay without it.
     history = await replays(name)
     assert len(history.events) > 10
+
+
+ESCALATED = sorted(path.name for path in HISTORIES.glob("*_escalated.json"))
+
+
+@pytest.mark.parametrize("name", ESCALATED)
+async def test_requests_recorded_with_templates_and_given_up_escalations_replay(name: str) -> None:
+    # Recorded once notices name their template and a request given up is escalated
+    # (`workflow.patched("escalate-given-up")`, in param_closed_no_answer).
+    history = await replays(name)
+    assert len(history.events) > 10
+
+
+def test_the_request_given_up_was_recorded_escalated() -> None:
+    text = (HISTORIES / "param_closed_no_answer_escalated.json").read_text()
+    assert "EVENT_TYPE_MARKER_RECORDED" in text and text.count('"escalate"') >= 1
 
 
 def test_every_request_type_has_a_history_recorded_with_its_listing() -> None:

@@ -148,7 +148,13 @@ class FakeEngine:
             raise NotFound(f"{workflow_id} does not exist")
         return _copy(self._states[workflow_id])
 
-    async def step(self, update: WorkflowMethod, argument: Any, workflow_id: str) -> Any:
+    async def step(
+        self,
+        update: WorkflowMethod,
+        argument: Any,
+        workflow_id: str,
+        update_id: str | None = None,
+    ) -> Any:
         self.calls.append(f"step {update.__name__} {workflow_id}")
         self.steps.append(Sent(update, argument, workflow_id))
         if workflow_id not in self._running:

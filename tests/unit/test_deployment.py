@@ -27,6 +27,7 @@ def test_compose_names_every_service_of_a_production_like_deployment() -> None:
         "temporal-ui",
         "migrate",
         "api",
+        "intake",
         "worker-1",
         "worker-2",
     }
@@ -34,7 +35,7 @@ def test_compose_names_every_service_of_a_production_like_deployment() -> None:
 
 def test_the_desk_services_share_one_database_engine_and_key_and_run_real_commands() -> None:
     services = compose()["services"]
-    desk = {name: services[name] for name in ("migrate", "api", "worker-1", "worker-2")}
+    desk = {name: services[name] for name in ("migrate", "api", "intake", "worker-1", "worker-2")}
     for name, service in desk.items():
         environment = service["environment"]
         assert environment["SAGIR_DATABASE_URL"].endswith("@postgresql:5432/sagir"), name
@@ -50,4 +51,5 @@ def test_the_desk_services_share_one_database_engine_and_key_and_run_real_comman
     assert services["api"]["ports"] == ["8000:8000"]
     for name in ("worker-1", "worker-2"):  # the workers deliver the outbox to the mail relay
         assert desk[name]["environment"]["SAGIR_SMTP_URL"].startswith("${SAGIR_SMTP_URL:?"), name
+    assert services["intake"]["ports"] == ["2525:2525"]
     assert (ROOT / "Dockerfile").read_text().count("COPY") >= 7

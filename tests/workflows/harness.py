@@ -21,7 +21,7 @@ from adapters.sql_directory import SqlDirectory
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel
-from models.tickets import TicketRecord, TicketRequest, TicketState
+from models.tickets import Language, TicketRecord, TicketRequest, TicketState
 from starter.desks.engine import TemporalEngine
 from starter.desks.tickets import TicketDesk
 from tests.payload_keys import TEST_AUDIT_KEYS, TEST_KEYS
@@ -82,6 +82,8 @@ class Harness:
         urgent: bool = False,
         mo: str = "MTQ",
         received: datetime | None = None,
+        contact_email: str | None = None,
+        language: Language = Language.fr,
     ) -> TicketState:
         """Open a ticket received at `received` (default: the test server's now)."""
         self.now = await self.env.get_current_time()
@@ -95,6 +97,8 @@ class Harness:
                 description="Cannot log in to LSA",
                 module="LSA",
                 received_at=received or self.now,
+                contact_email=contact_email,
+                language=language,
             )
         )
         self.opened.append(state.id)

@@ -12,7 +12,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
+from adapters.sql_escalations import SqlEscalations
 from models.arrivals import ArrivalState, ArrivalStatus
+from models.escalations import EscalationKind, EscalationQuery, EscalationView
 from models.sagir import AccountStatus, Authority, AuthorityKind
 from models.service_calendar import MONTREAL
 from starter.desks.arrivals import ArrivalDesk
@@ -88,6 +90,17 @@ async def test_missing_dossier_gives_up_after_the_configured_open_days(desk: Des
     assert state.reminders == DOSSIER_WAIT_OPEN_DAYS - 1
     assert state.reason is not None and "dossier personne" in state.reason
     assert f"{DOSSIER_WAIT_OPEN_DAYS} open days" in state.reason
+    # Given up: on the supervisors' list and in their mailbox, once.
+    [given_up] = await harness.eventually(
+        _async(lambda: given_up_escalations(harness, state.id)), lambda found: found != []
+    )
+    assert given_up.reason == state.reason
+    assert len(harness.mail.sent(f"{given_up.key}/mail/")) == 1
+
+
+def given_up_escalations(harness: DesksHarness, workflow_id: str) -> list[EscalationView]:
+    found = SqlEscalations(harness.uow).page(EscalationQuery(kind=EscalationKind.given_up))
+    return [item for item in found.items if item.workflow_id == workflow_id]
 
 
 async def test_authoriser_who_is_not_in_the_registre_is_refused(desk: Desk) -> None:

@@ -14,6 +14,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import ErpWriteRow, UnitOfWork
+from adapters.sql_escalations import SqlEscalations
+from models.escalations import EscalationKind
 from models.parameterisation import (
     ApprovalPowers,
     AskClient,
@@ -151,7 +153,7 @@ async def test_authorised_access_request_is_taken_checked_applied_in_sagir_and_t
         _async(lambda: harness.mail.sent(f"{state.id}/mail/")), lambda mails: mails != []
     )
     assert [mail.to for mail in told] == ["sagir@mtq.example"]
-    assert "applied" in told[0].body
+    assert "est appliquée dans SAGIR" in told[0].body
     # The registre check runs as the request arrives; an agent may take it meanwhile.
     kinds = [step.kind for step in applied.steps if step.kind != "authorised"]
     assert kinds == ["received", "take", "complete", "quality_approved", "applied"]
@@ -353,6 +355,11 @@ async def test_question_waits_on_the_client_with_a_reminder_each_open_day_then_c
     reminders = harness.mail.sent(f"{state.id}/question-1/reminder-")
     assert len(reminders) == ANSWER_WAIT_OPEN_DAYS - 1
     assert "RF-APPROBATEUR" not in harness.erp.access_of("MTQ", USER).responsibilities
+    escalated = await harness.eventually(
+        _async(lambda: SqlEscalations(harness.uow).get(f"{state.id}/given-up")),
+        lambda found: found is not None,
+    )
+    assert escalated.kind is EscalationKind.given_up and escalated.reason == closed.reason
 
 
 async def test_answer_from_the_mo_resumes_the_request(desk: Desk) -> None:

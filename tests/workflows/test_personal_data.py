@@ -9,13 +9,17 @@ from datetime import timedelta
 
 import pytest
 from google.protobuf import json_format
+from sqlalchemy import select
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import UnitOfWork
+from adapters.database import TicketContactRow, UnitOfWork
+from adapters.outbox_mailer import OutboxMailer
 from models.arrivals import ArrivalStatus
 from models.departures import DepartureStatus
+from models.sla import Channel
+from models.tickets import AskClient, TakeTicket
 from tests.payload_keys import TEST_CONVERTER
 from tests.workflows.desks_harness import (
     arrival_request,
@@ -23,6 +27,7 @@ from tests.workflows.desks_harness import (
     new_person,
     running_desks,
 )
+from tests.workflows.harness import TEST_MAIL_KEYS, running_desk
 
 PERSONAL = [
     "Bouchard",  # the departing demo employee's last name
@@ -104,3 +109,31 @@ async def test_engine_history_of_arrivals_and_departures_holds_no_personal_data_
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for needle in PERSONAL:
         assert needle not in logged, f"{needle} in the logs"
+
+
+async def test_a_tickets_contact_and_notices_stay_out_of_the_history_logs_and_clear_columns(
+    time_skipping_env: WorkflowEnvironment,
+    demo_uow: UnitOfWork,
+    task_queue: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 12: the requester's address never travels through the engine (not even sealed:
+    the notices read it from the desk), nor the logs, and is sealed in the contacts table."""
+    caplog.set_level(logging.DEBUG)
+    address = "josee.lavoie@mtq.gouv.qc.ca"
+    async with running_desk(time_skipping_env, demo_uow, task_queue) as desk:
+        ticket = await desk.open(Channel.phone, contact_email=address)
+        await desk.act("take", ticket.id, TakeTicket(agent="agent-tremblay"))
+        await desk.act(
+            "ask_client", ticket.id, AskClient(agent="agent-tremblay", question="Quel écran ?")
+        )
+        outbox = OutboxMailer(demo_uow, TEST_MAIL_KEYS)
+        await desk.eventually(ticket.id, lambda _: len(outbox.sent(f"{ticket.id}/notice/")) == 2)
+        history = await time_skipping_env.client.get_workflow_handle(ticket.id).fetch_history()
+        assert address not in history.to_json()
+        assert address not in await opened_text(history)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert address not in logged
+    with demo_uow.begin() as session:
+        stored = session.scalars(select(TicketContactRow.address)).all()
+    assert stored and all(address not in value for value in stored)

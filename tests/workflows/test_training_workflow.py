@@ -104,9 +104,8 @@ async def test_participant_is_registered_as_the_mo_instructs_and_told(desk: Desk
     state = await enrolled(desk, "60001", TrainingStatus.registered)
     assert state.id == training_id(SESSION, "MTQ", "60001")
     assert (state.basis, state.requested_by) == (Basis.mo_instruction, "agent-roy")
-    assert await mails_to(harness, "60001") == [
-        f"Session {SESSION} : vous êtes inscrit(e) / you are registered."
-    ]
+    [told] = await mails_to(harness, "60001")
+    assert told.startswith(f"Bonjour,\n\nSession {SESSION} : vous êtes inscrit(e).")
 
 
 async def test_registration_per_development_plan_keeps_its_basis(desk: Desk) -> None:
@@ -128,7 +127,7 @@ async def test_full_session_puts_the_participant_on_the_waiting_list_and_says_wh
     third = await enrolled(desk, "60003", TrainingStatus.waiting)
     fourth = await enrolled(desk, "60004", TrainingStatus.waiting)
     assert (third.waiting_position, fourth.waiting_position) == (1, 2)
-    assert "waiting list, position 2" in (await mails_to(harness, "60004"))[0]
+    assert "liste d'attente, au rang 2" in (await mails_to(harness, "60004"))[0]
 
 
 async def test_freed_place_goes_to_the_first_waiting_whose_workflow_registers_and_tells_them(
@@ -143,7 +142,7 @@ async def test_freed_place_goes_to_the_first_waiting_whose_workflow_registers_an
     assert cancelled.status is TrainingStatus.cancelled
     promoted = await settled(desk, third.id, TrainingStatus.registered)
     assert [step.kind for step in promoted.steps][-1] == "registered"
-    assert "you are registered" in (await mails_to(harness, "60003", 2))[-1]
+    assert "vous êtes inscrit(e)" in (await mails_to(harness, "60003", 2))[-1]
     # The next in line moves up; nobody else is served.
     still = await harness.eventually(
         lambda: training_desk.show(fourth.id), lambda state: state.waiting_position == 1
@@ -161,7 +160,7 @@ async def test_still_waiting_when_the_session_begins_is_not_served_and_told(desk
     await harness.move_to(waiting.session_starts_at + timedelta(minutes=1))
     not_served = await settled(desk, waiting.id, TrainingStatus.not_served)
     assert not_served.steps[-1].kind == "not_served"
-    assert "without a place" in (await mails_to(harness, "60003", 2))[-1]
+    assert "sans place pour vous" in (await mails_to(harness, "60003", 2))[-1]
     enrolment = SqlSga(harness.uow).enrolment(SESSION, "MTQ", "60003")
     assert enrolment is not None and enrolment.status is EnrolmentStatus.cancelled
 
