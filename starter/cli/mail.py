@@ -37,7 +37,7 @@ def mail_list(as_json: bool) -> None:
         mark = "  DUPLICATE (sent again)" if message.duplicate else ""
         click.echo(
             f"{message.number:>4}  {local_text(message.received_at)}  {message.to:<32} "
-            f"{message.subject:<40} {message.message_id}{mark}"
+            f"{message.subject:<40}  {message.message_id}{mark}"
         )
 
 
