@@ -71,43 +71,45 @@ class Sealer:
         self._ciphers = {key_id: AESGCM(secret) for key_id, secret in keys.secrets.items()}
 
     def seal(self, text: str, *bound: str) -> str:
-        key_id = self._sealing
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[key_id].encrypt(nonce, text.encode(), _bound(key_id, *bound))
-        return f"{SEALED}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+        key_id, blob = self._encrypt(text.encode(), bound)
+        return f"{SEALED}{key_id}:{base64.b64encode(blob).decode()}"
 
     def open(self, stored: str, what: str, table: str, *bound: str) -> str:
         """The text; `UnreadableMail` naming `what` (kept in `table`) when the keys cannot
         open it."""
         key_id, _, encoded = stored.removeprefix(SEALED).partition(":")
-        cipher = self._ciphers.get(key_id)
-        if cipher is None:
-            raise UnreadableMail(
-                f"{what} is sealed with payload key {key_id!r}, which is not configured: add "
-                "that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
-            )
+        altered = f"its row in the {table} was altered"
         try:
-            data = base64.b64decode(encoded, validate=True)
-            return cipher.decrypt(
-                data[:NONCE_BYTES], data[NONCE_BYTES:], _bound(key_id, *bound)
-            ).decode()
-        except (ValueError, InvalidTag):  # bad base64, a short nonce, a failed tag, bad UTF-8
+            blob = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            blob = b""  # does not open: said below, as any altered row
+        opened = self._decrypt(key_id, blob, bound, what, altered)
+        try:
+            return opened.decode()
+        except UnicodeDecodeError:
             raise UnreadableMail(
-                f"{what} sealed with payload key {key_id!r} does not open: its row in the "
-                f"{table} was altered"
+                f"{what} sealed with payload key {key_id!r} does not open: {altered}"
             ) from None
 
     def seal_bytes(self, data: bytes, *bound: str) -> bytes:
         """`seal` for a file's bytes: `sealed:<key id>:` then the nonce and the ciphertext."""
-        key_id = self._sealing
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[key_id].encrypt(nonce, data, _bound(key_id, *bound))
-        return f"{SEALED}{key_id}:".encode() + nonce + sealed
+        key_id, blob = self._encrypt(data, bound)
+        return f"{SEALED}{key_id}:".encode() + blob
 
     def open_bytes(self, stored: bytes, what: str, where: str, *bound: str) -> bytes:
         """The file's bytes; `UnreadableMail` naming `what` (kept in `where`) otherwise."""
-        head, _, rest = stored.removeprefix(SEALED.encode()).partition(b":")
+        head, _, blob = stored.removeprefix(SEALED.encode()).partition(b":")
         key_id = head.decode(errors="replace")
+        return self._decrypt(key_id, blob, bound, what, f"it was altered in {where}")
+
+    def _encrypt(self, data: bytes, bound: tuple[str, ...]) -> tuple[str, bytes]:
+        key_id = self._sealing
+        nonce = os.urandom(NONCE_BYTES)
+        return key_id, nonce + self._ciphers[key_id].encrypt(nonce, data, _bound(key_id, *bound))
+
+    def _decrypt(
+        self, key_id: str, blob: bytes, bound: tuple[str, ...], what: str, altered: str
+    ) -> bytes:
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise UnreadableMail(
@@ -115,11 +117,10 @@ class Sealer:
                 "that key back to SAGIR_PAYLOAD_KEYS (after the first) to open it"
             )
         try:
-            return cipher.decrypt(rest[:NONCE_BYTES], rest[NONCE_BYTES:], _bound(key_id, *bound))
-        except (ValueError, InvalidTag):
+            return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _bound(key_id, *bound))
+        except (ValueError, InvalidTag):  # a short nonce, a failed tag
             raise UnreadableMail(
-                f"{what} sealed with payload key {key_id!r} does not open: it was altered in "
-                f"{where}"
+                f"{what} sealed with payload key {key_id!r} does not open: {altered}"
             ) from None
 
 
