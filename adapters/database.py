@@ -373,8 +373,9 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     idempotency_key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(200))
+    # Address, subject and body sealed with the payload keys (adapters/sealed_mail.py).
+    to_address: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     workflow_id: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)

@@ -2,12 +2,13 @@
 
 A relay (or a person, locally) sends what is there; the desk never blocks on a mail server.
 
-A mail that holds a secret (the temporary password of a reset) is stored sealed with the payload
-keys (adapters/sealed_mail.py) and its body removed once the relay reports it delivered, so the
-secret is never in the database in clear. Sealed rather than a one-time link in the mail: no web
-page exists yet to serve such a link, and a link would need a secret store of its own, with its
-expiry and its own at-rest protection; the payload keys already exist, rotate and are kept out of
-the database.
+Every mail's address, subject and body are stored sealed with the payload keys (personal data;
+adapters/sealed_mail.py). A mail that holds a secret (the temporary password of a reset) has its
+body sealed apart and removed once the relay reports it delivered, so the secret is never in the
+database, sealed or not, longer than it takes to deliver it. Sealed rather than a one-time link
+in the mail: no web page exists yet to serve such a link, and a link would need a secret store
+of its own, with its expiry and its own at-rest protection; the payload keys already exist,
+rotate and are kept out of the database.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ class OutboxMailer:
         with self._uow.begin() as session:
             if session.get(OutboxRow, mail.idempotency_key) is not None:
                 return False
+            stored = self._seal.stored(mail)
             session.add(
                 OutboxRow(
                     idempotency_key=mail.idempotency_key,
-                    to_address=mail.to,
-                    subject=mail.subject,
-                    body=self._seal.stored(mail),
+                    to_address=stored.to,
+                    subject=stored.subject,
+                    body=stored.body,
                     created_at=at,
                     workflow_id=workflow_of_key(mail.idempotency_key),
                     # Fixed now, so every delivery of this mail (a retry, a resend after a relay

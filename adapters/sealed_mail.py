@@ -2,11 +2,13 @@
 whoever reads the database (a backup, a replica, a support query) does not read the secret.
 AES-256-GCM from `cryptography` (well kept, audited; no crypto of our own).
 
-The forms of the outbox's `body` column (Text: no migration needed):
+The forms of the outbox's columns (Text since migration 0011):
+- `private:<key id>:<base64 of nonce + ciphertext>`: an address, subject or body sealed because
+  it is personal data (every mail queued since 0011).
 - `sealed:<key id>:<base64 of nonce + ciphertext>`: a secret body. The key id beside the
   ciphertext lets the keys rotate: the first key seals, every configured key opens.
 - `removed:delivered`: a secret body removed once the mail was delivered.
-- anything else: a plain body, as before this form existed; `plain:` goes in front of a plain
+- anything else: as written before these forms existed; `plain:` goes in front of a plain
   body that would otherwise read as one of the forms above.
 
 The seal also covers the mail's key, address and subject (as associated data): a sealed body
@@ -28,9 +30,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from models.mail import Mail, UnreadableMail
 
 SEALED = "sealed:"
+PRIVATE = "private:"
 REMOVED = "removed:delivered"
 PLAIN = "plain:"
-MARKERS = (SEALED, "removed:", PLAIN)
+MARKERS = (SEALED, PRIVATE, "removed:", PLAIN)
 NONCE_BYTES = 12
 KEY_BYTES = 32  # AES-256
 
@@ -70,14 +73,14 @@ class Sealer:
         self._sealing = keys.sealing
         self._ciphers = {key_id: AESGCM(secret) for key_id, secret in keys.secrets.items()}
 
-    def seal(self, text: str, *bound: str) -> str:
+    def seal(self, text: str, *bound: str, marker: str = SEALED) -> str:
         key_id, blob = self._encrypt(text.encode(), bound)
-        return f"{SEALED}{key_id}:{base64.b64encode(blob).decode()}"
+        return f"{marker}{key_id}:{base64.b64encode(blob).decode()}"
 
     def open(self, stored: str, what: str, table: str, *bound: str) -> str:
         """The text; `UnreadableMail` naming `what` (kept in `table`) when the keys cannot
         open it."""
-        key_id, _, encoded = stored.removeprefix(SEALED).partition(":")
+        key_id, _, encoded = stored.removeprefix(SEALED).removeprefix(PRIVATE).partition(":")
         altered = f"its row in the {table} was altered"
         try:
             blob = base64.b64decode(encoded, validate=True)
@@ -124,26 +127,51 @@ class Sealer:
             ) from None
 
 
+@dataclass(frozen=True)
+class StoredMail:
+    """A mail's address, subject and body as the outbox keeps them."""
+
+    to: str
+    subject: str
+    body: str
+
+
 class MailSeal:
-    """Turns a mail's body into its stored form and back."""
+    """Turns a mail into its stored form and back."""
 
     def __init__(self, keys: MailKeys) -> None:
         self._sealer = Sealer(keys)
 
-    def stored(self, mail: Mail) -> str:
-        """The body as the outbox keeps it: sealed when it holds a secret."""
+    def stored(self, mail: Mail) -> StoredMail:
+        """The mail as the outbox keeps it: address, subject and body sealed (personal data);
+        a secret body sealed apart (`sealed:`), so it can be removed once delivered."""
+        key = mail.idempotency_key
         if mail.secret:
-            return self._sealer.seal(mail.body, mail.idempotency_key, mail.to, mail.subject)
-        if mail.body.startswith(MARKERS):
-            return PLAIN + mail.body
-        return mail.body
+            body = self._sealer.seal(mail.body, key, mail.to, mail.subject)
+        else:
+            body = self._sealer.seal(mail.body, key, "body", marker=PRIVATE)
+        return StoredMail(
+            to=self._sealer.seal(mail.to, key, "to", marker=PRIVATE),
+            subject=self._sealer.seal(mail.subject, key, "subject", marker=PRIVATE),
+            body=body,
+        )
 
     def opened(self, idempotency_key: str, to: str, subject: str, body: str) -> Mail:
         """The mail as it was sent (a secret body removed after delivery reads empty);
-        `UnreadableMail`, saying what to do, when the keys cannot open it."""
+        `UnreadableMail`, saying what to do, when the keys cannot open it. Rows written before
+        the outbox sealed everything read as they were written."""
+        to = self._private(to, idempotency_key, "to")
+        subject = self._private(subject, idempotency_key, "subject")
         text, secret = self._body(idempotency_key, to, subject, body)
         return Mail(
             idempotency_key=idempotency_key, to=to, subject=subject, body=text, secret=secret
+        )
+
+    def _private(self, stored: str, idempotency_key: str, part: str) -> str:
+        if not stored.startswith(PRIVATE):
+            return stored
+        return self._sealer.open(
+            stored, f"mail {idempotency_key!r}", "outbox", idempotency_key, part
         )
 
     def _body(self, idempotency_key: str, to: str, subject: str, body: str) -> tuple[str, bool]:
@@ -151,6 +179,8 @@ class MailSeal:
             return "", True
         if body.startswith(PLAIN):
             return body.removeprefix(PLAIN), False
+        if body.startswith(PRIVATE):
+            return self._private(body, idempotency_key, "body"), False
         if not body.startswith(SEALED):
             return body, False
         text = self._sealer.open(

@@ -31,8 +31,9 @@ from starter.desks.errors import Unavailable
 from starter.keys import Key
 from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from workflows import mail_relay, search_attributes
+from workflows import mail_intake, mail_relay, search_attributes
 from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
+from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
 
 
@@ -138,6 +139,26 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         ),
     )
     await _create_once(client, mail_relay.SCHEDULE_ID, relay)
+
+
+async def ensure_intake_schedule(client: Client, settings: Settings) -> None:
+    """The intake's round every SAGIR_INTAKE_SWEEP_SECONDS: created by the intake process when
+    it starts (where no intake is deployed, no round is scheduled); once, like the others."""
+    rounds = Schedule(
+        action=ScheduleActionStartWorkflow(
+            MailIntakeWorkflow.run,
+            settings.intake_queue,
+            id=mail_intake.WORKFLOW_ID,
+            task_queue=settings.task_queue,
+        ),
+        spec=ScheduleSpec(
+            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.intake_sweep_seconds))]
+        ),
+        policy=SchedulePolicy(
+            overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(minutes=1)
+        ),
+    )
+    await _create_once(client, mail_intake.SCHEDULE_ID, rounds)
 
 
 async def _create_once(client: Client, schedule_id: str, schedule: Schedule) -> None:

@@ -11,8 +11,9 @@ decides, records and reaches the engine. It answers at DATA time:
   again later, as SMTP servers do.
 
 The server runs on the caller's event loop (not aiosmtpd's Controller thread), so the desk's
-engine client and database are used from one loop. A sweep every SAGIR_INTAKE_SWEEP_SECONDS
-delivers the messages whose step the engine could not take when they came (and at start).
+engine client and database are used from one loop. The messages whose step the engine could not
+take when they came are delivered at start, then by the rounds of the `sagir-mail-intake`
+Schedule (workflows/mail_intake.py), whose activity this process runs on its own task queue.
 """
 
 from __future__ import annotations
@@ -20,19 +21,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from temporalio import activity
 from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.worker import Worker
 
 from models.inbound import MailRefused, size_text
+from starter.client import ensure_intake_schedule
 from starter.desks.intake import IntakeDesk
 from starter.settings import Settings
+from workflows.mail_intake import DELIVER_OWED
 
 log = logging.getLogger("sagir_desk.intake")
 # aiosmtpd logs every command it reads (MAIL FROM:<address>) at INFO: personal data.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+# How long the intake waits before trying the engine again for its rounds' worker.
+RECONNECT_SECONDS = 5.0
 
 TRY_LATER = "451 4.3.0 Erreur temporaire du centre d'assistance ; reessayez plus tard"
 
@@ -119,21 +128,57 @@ def bound_port(server: asyncio.Server) -> int:
     return port
 
 
-async def sweep_until(desk: IntakeDesk, seconds: float, stop: asyncio.Event) -> None:
-    """Deliver the owed messages now and every `seconds`, until `stop`."""
+class IntakeRounds:
+    """The activity of the intake's round, run here (the intake's task queue)."""
+
+    def __init__(self, desk: IntakeDesk) -> None:
+        self._desk = desk
+
+    @activity.defn(name=DELIVER_OWED)
+    async def deliver_owed_mail(self) -> int:
+        """Deliver every message still owed to the engine; how many were."""
+        delivered = await self._desk.sweep()
+        if delivered:
+            log.info("round delivered %d owed message(s)", delivered)
+        return delivered
+
+
+async def serve_rounds(
+    settings: Settings,
+    desk: IntakeDesk,
+    stop: asyncio.Event,
+    connect_rounds: Callable[[], Awaitable[Client]],
+) -> None:
+    """Deliver what is owed now, then run the rounds' activity until `stop`: the Schedule made
+    once, a worker on the intake's task queue. The engine unreachable, try again shortly (mail
+    is still taken in meanwhile, and kept)."""
+    with contextlib.suppress(Exception):  # the engine or database down: the rounds will do it
+        await desk.sweep()
     while not stop.is_set():
         try:
-            delivered = await desk.sweep()
-            if delivered:
-                log.info("sweep delivered %d owed message(s)", delivered)
-        except Exception as error:  # the database down: the next sweep tries again
-            log.warning("sweep failed (%s); trying again later", type(error).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+            client = await connect_rounds()
+            await ensure_intake_schedule(client, settings)
+        except (RuntimeError, RPCError) as error:
+            log.warning(
+                "intake rounds: engine not reached (%s); trying again", type(error).__name__
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RECONNECT_SECONDS)
+            continue
+        rounds = IntakeRounds(desk)
+        async with Worker(
+            client, task_queue=settings.intake_queue, activities=[rounds.deliver_owed_mail]
+        ):
+            await stop.wait()
 
 
-async def serve_intake(settings: Settings, stop: asyncio.Event, desk: IntakeDesk) -> None:
-    """Receive the desk's mail and sweep the owed messages until `stop`."""
+async def serve_intake(
+    settings: Settings,
+    stop: asyncio.Event,
+    desk: IntakeDesk,
+    connect_rounds: Callable[[], Awaitable[Client]],
+) -> None:
+    """Receive the desk's mail, and run the rounds that deliver what is owed, until `stop`."""
     async with intake_server(
         desk,
         settings.intake_host,
@@ -147,7 +192,7 @@ async def serve_intake(settings: Settings, stop: asyncio.Event, desk: IntakeDesk
             settings.intake_host,
             settings.intake_port,
         )
-        await sweep_until(desk, settings.intake_sweep_seconds, stop)
+        await serve_rounds(settings, desk, stop, connect_rounds)
 
 
 def run_intake(settings: Settings) -> None:
@@ -181,10 +226,13 @@ async def serve_on_database(settings: Settings, client: Client, stop: asyncio.Ev
     """The intake on the settings' database and an engine client, until `stop` (`sagir-desk
     intake`, and `sagir-desk dev` beside its API)."""
     from adapters.database import UnitOfWork, make_engine
+    from starter.client import connect
     from starter.desks.compose import build_desks
 
     uow = UnitOfWork(make_engine(settings.database_url))
     try:
-        await serve_intake(settings, stop, build_desks(settings, client, uow).intake)
+        desk = build_desks(settings, client, uow).intake
+        # The rounds' worker needs a client of its own, connected (a lazy one cannot serve).
+        await serve_intake(settings, stop, desk, lambda: connect(settings))
     finally:
         uow.engine.dispose()

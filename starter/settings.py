@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         )
 
     @property
+    def intake_queue(self) -> str:
+        """The intake process's own task queue: the intake's rounds run their activity there."""
+        return f"{self.task_queue}-intake"
+
+    @property
     def attachments_dir(self) -> Path:
         return self.attachments_dir_override or self.home / "attachments"
 

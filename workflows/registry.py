@@ -8,6 +8,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from workflows.arrivals import ArrivalWorkflow
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
 from workflows.departures import DepartureWorkflow
+from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.passwords import PasswordResetWorkflow
@@ -23,6 +24,7 @@ WORKFLOWS: list[type] = [
     TrainingRegistrationWorkflow,
     AuditCheckpointWorkflow,
     MailRelayWorkflow,
+    MailIntakeWorkflow,
 ]
 
 

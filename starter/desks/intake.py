@@ -3,7 +3,8 @@ triage for a person of the CA, or opens nothing (an auto-reply, a list, a loop).
 SMTP server, starter/intake.py) hands each message here whole; the desk reads it (the pure rules
 of models/inbound.py), keeps its files by digest, records it once with its reserved ticket
 number in one transaction, then takes its step to the engine. A step the engine could not take
-stays owed in the record, and `sweep` takes it later: nothing received is lost, and a ticket
+stays owed in the record, and `sweep` takes it later (the intake's rounds, a Temporal Schedule:
+workflows/mail_intake.py): nothing received is lost, and a ticket
 number reserved once (a workflow id the engine never starts twice) means nothing opens twice.
 
 Its guarded form: CA agents and supervisors sort triage and keep the MOs' mail domains; whoever

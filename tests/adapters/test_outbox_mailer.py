@@ -54,17 +54,44 @@ def test_a_secret_mail_is_sealed_in_the_outbox_and_sent_gives_it_back_opened(
     assert mailer.sent("motdepasse-") == [mail]
 
 
-def test_a_plain_mail_is_kept_as_written_even_one_that_reads_like_a_sealed_form(
+def test_every_mails_address_subject_and_body_are_sealed_and_read_back_as_written(
     uow: UnitOfWork,
 ) -> None:
     mailer = OutboxMailer(uow, TEST_MAIL_KEYS)
-    welcome = Mail(idempotency_key="a/welcome", to="a@b.example", subject="s", body="Bienvenue")
+    welcome = Mail(
+        idempotency_key="a/welcome",
+        to="annie.morin@mtq.example",
+        subject="Arrivée",
+        body="Bienvenue",
+    )
     odd = Mail(idempotency_key="b/odd", to="a@b.example", subject="s", body="sealed:x:AAAA")
 
     assert mailer.send(welcome, AT) and mailer.send(odd, AT)
 
-    assert stored_body(uow, "a/welcome") == "Bienvenue"
+    with uow.begin() as session:
+        row = session.get(OutboxRow, "a/welcome")
+        assert row is not None
+        stored = (row.to_address, row.subject, row.body)
+    assert all(value.startswith("private:test-2026:") for value in stored)
+    assert not any(text in " ".join(stored) for text in ("annie.morin", "Arrivée", "Bienvenue"))
     assert mailer.sent() == [welcome, odd]
+
+
+def test_a_mail_queued_before_the_outbox_sealed_everything_reads_as_it_was_written(
+    uow: UnitOfWork,
+) -> None:
+    with uow.begin() as session:
+        session.add(
+            OutboxRow(
+                idempotency_key="c/old",
+                to_address="a@b.example",
+                subject="Avis",
+                body="Bonjour.",
+                created_at=AT,
+            )
+        )
+    [old] = OutboxMailer(uow, TEST_MAIL_KEYS).sent("c/")
+    assert (old.to, old.subject, old.body, old.secret) == ("a@b.example", "Avis", "Bonjour.", False)
 
 
 def test_a_mail_sealed_with_an_older_key_still_opens_after_the_keys_rotate(
@@ -121,7 +148,7 @@ def test_a_delivered_secret_mail_keeps_its_row_but_loses_its_body(uow: UnitOfWor
 
     with uow.begin() as session:
         bodies = session.scalars(select(OutboxRow.body).order_by(OutboxRow.idempotency_key)).all()
-    assert bodies == ["Bienvenue", "removed:delivered"]
+    assert bodies[0].startswith("private:") and bodies[1] == "removed:delivered"
     assert mailer.sent() == [plain, mail.model_copy(update={"body": ""})]
     assert not mailer.send(mail, AT)  # still sent: a retried reset mails no second password
 

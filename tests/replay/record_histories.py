@@ -416,6 +416,47 @@ async def record_mail_relay() -> None:
     print(f"recorded {len(history.events)} events of the mail relay's round")
 
 
+async def record_mail_intake_round() -> None:
+    """An intake round: the workflow on the desk's queue, its activity on the intake's queue
+    (an intake that delivers two owed messages)."""
+    from temporalio import activity
+    from temporalio.worker import Worker
+
+    from tests.workflows.desks_harness import TEST_MAIL_KEYS
+    from worker import activities_on, build_worker
+    from workflows.mail_intake import DELIVER_OWED, MailIntakeWorkflow
+
+    @activity.defn(name=DELIVER_OWED)
+    async def deliver_owed_mail() -> int:
+        return 2
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    queue = f"record-{uuid.uuid4()}"
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        activities = activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS)
+        async with (
+            env,
+            build_worker(env.client, queue, activities),
+            Worker(env.client, task_queue=f"{queue}-intake", activities=[deliver_owed_mail]),
+        ):
+            handle = await env.client.start_workflow(
+                MailIntakeWorkflow.run,
+                f"{queue}-intake",
+                id="mail-intake-recorded",
+                task_queue=queue,
+            )
+            assert await handle.result() == 2
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "mail_intake.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of the intake's round")
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "ticket-notices": record_ticket_with_notices,
@@ -423,10 +464,12 @@ RECORDERS = {
     "request": record_request_histories,
     "audit": record_audit_checkpoint,
     "mail": record_mail_relay,
+    "intake": record_mail_intake_round,
 }
 
 if __name__ == "__main__":
-    # python -m tests.replay.record_histories [ticket] [employee] [request] [audit] [mail]
+    # python -m tests.replay.record_histories [ticket] [ticket-notices] [employee] [request]
+    # [audit] [mail] [intake]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

@@ -119,6 +119,12 @@ async def test_mail_relay_history_replays_on_current_code() -> None:
     assert len(history.events) > 5
 
 
+async def test_mail_intake_round_history_replays_on_current_code() -> None:
+    # A round started on the desk's queue, its activity run on the intake's queue.
+    history = await replays("mail_intake.json")
+    assert len(history.events) > 5
+
+
 LISTED = sorted(path.name for path in HISTORIES.glob("*_listed.json"))
 
 

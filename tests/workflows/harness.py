@@ -37,6 +37,7 @@ _number_blocks = itertools.count(start=100_000, step=1_000)
 class Harness:
     def __init__(self, env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str) -> None:
         self.env = env
+        self.task_queue = task_queue
         self.records = SqlTicketRecords(uow)
         self.now = datetime.now(UTC)
         self.desk = TicketDesk(

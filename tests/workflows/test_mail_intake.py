@@ -5,12 +5,14 @@ after the desk's receipt."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from adapters.database import UnitOfWork
 from models.inbound import Delivery, Outcome
@@ -24,7 +26,7 @@ from models.tickets import (
     TakeTicket,
     TicketStatus,
 )
-from starter.intake import bound_port
+from starter.intake import IntakeRounds, bound_port
 from tests.workflows.harness import CALENDAR
 from tests.workflows.intake_harness import (
     FAX_GATEWAY,
@@ -35,6 +37,7 @@ from tests.workflows.intake_harness import (
     mail,
     running_intake,
 )
+from workflows.mail_intake import MailIntakeWorkflow
 
 MONDAY = 0
 
@@ -252,6 +255,32 @@ async def test_a_message_received_while_the_engine_is_down_is_delivered_by_the_s
     assert intake.tickets() == [owed.ticket_id]
     # A sweep running twice at once (two intakes) opens nothing more: the number is taken.
     await intake.desk.deliver(owed.id)
+    assert intake.tickets() == [owed.ticket_id]
+
+
+async def test_a_round_of_the_intake_schedule_delivers_what_the_engine_could_not_take(
+    intake: Intake,
+) -> None:
+    down = intake.down()
+    async with intake_server(down, "127.0.0.1", 0, "assistance@sagir-desk.local", MAX_BYTES) as s:
+        assert (await intake.send(mail(), port=bound_port(s)))[0] == 250
+    (owed,) = intake.messages()
+    assert owed.delivery is Delivery.pending and owed.ticket_id is not None
+
+    # The Schedule starts the round on the desk's queue; its activity runs in the intake, here.
+    queue = f"{intake.harness.task_queue}-intake"
+    rounds = IntakeRounds(intake.desk)
+    client = intake.harness.env.client
+    async with Worker(client, task_queue=queue, activities=[rounds.deliver_owed_mail]):
+        delivered = await client.execute_workflow(
+            MailIntakeWorkflow.run,
+            queue,
+            id=f"mail-intake-{uuid.uuid4()}",
+            task_queue=intake.harness.task_queue,
+        )
+    assert delivered == 1
+    state = await intake.harness.desk.show(owed.ticket_id)
+    assert (state.received_at, state.channel) == (owed.received_at, Channel.email)
     assert intake.tickets() == [owed.ticket_id]
 
 

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork, metadata
+from adapters.outbox_mailer import OutboxMailer
 from models.tickets import AskClient, TakeTicket
+from tests.workflows.harness import TEST_MAIL_KEYS
 from tests.workflows.intake_harness import mail, running_intake
 from tests.workflows.test_personal_data import opened_text
 
@@ -69,6 +71,13 @@ async def test_a_mailed_ticket_keeps_no_personal_data_in_clear_in_history_logs_o
         opened = await opened_text(history)
         assert ANSWER in opened
         assert SENDER not in opened and FILE.decode() not in opened
+        # The notices owed so far (acknowledgement, question) are in the outbox, sealed.
+        outbox = OutboxMailer(demo_uow, TEST_MAIL_KEYS)
+        notices = await intake.harness.eventually(
+            ticket_id, lambda _: len(outbox.sent(f"{ticket_id}/notice/")) >= 2
+        )
+        assert notices is not None
+        assert {mail.to for mail in outbox.sent(f"{ticket_id}/notice/")} == {SENDER}
         in_database = database_text(demo_uow)
         for needle in NEEDLES:
             assert needle not in in_database, f"{needle} in clear in the database"

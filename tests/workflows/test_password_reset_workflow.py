@@ -150,7 +150,8 @@ async def test_temporary_password_is_never_in_clear_in_the_history_any_table_or_
             name: " ".join(str(row) for row in session.execute(select(table)).all())
             for name, table in metadata.tables.items()
         }
-    assert "annie.morin@mtq.example" in searched["outbox"]  # the search reads the mail's row
+    assert "motdepasse-MTQ" in searched["outbox"]  # the search reads the mail's row
+    assert "annie.morin@mtq.example" not in searched["outbox"]  # its address sealed too
     assert [name for name, rows in searched.items() if secret in rows] == []
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert secret not in logged
