@@ -299,6 +299,22 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class ConsoleSessionRow(Base):
+    """A person signed in to the web console: only a hash of the cookie's secret is kept. The
+    caller is copied from the token (or, later, from the identity provider's answer); a session
+    opened with a token ends when that token is revoked."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret
+    token_id: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(24))
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class AuditRow(Base):
     """One entry of the audit trail, sealed and chained to the one before (models/audit.py)."""
 

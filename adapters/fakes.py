@@ -37,7 +37,7 @@ from models.registre import (
     check_still_covered,
 )
 from models.reports import LateNotice, TicketFact, month_bounds
-from models.requests import Escalation, Listed, ListQuery, Order, Page
+from models.requests import Escalation, Listed, ListQuery, Load, Order, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, AccountStatus, Authority, ErpRefused, Responsibility
 from models.tickets import BreachEscalation, TicketRecord
@@ -109,6 +109,7 @@ class FakeTicketRecords:
             and query.breached in (None, ticket.breached)
             and query.requester in (None, ticket.requester)
             and query.forwarded_to in (None, ticket.forwarded_to)
+            and query.assignee in (None, ticket.assignee)
         ]
         if query.order is Order.queue:
             wanted.sort(key=lambda t: (not t.urgent, t.due, t.id))
@@ -126,11 +127,26 @@ class FakeTicketRecords:
                     breached=t.breached,
                     due=t.due,
                     started_at=t.received_at,
+                    assignee=t.assignee,
                 )
                 for t in wanted
             ],
             query,
         )
+
+    def load(self) -> builtins.list[Load]:
+        counted: dict[tuple[str | None, str], list[int]] = {}
+        for t in self._tickets.values():
+            if t.status.value != "closed":
+                tally = counted.setdefault((t.assignee, t.status.value), [0, 0])
+                tally[0] += 1
+                tally[1] += int(t.breached)
+        return [
+            Load(assignee=who, status=status, count=count, breached=breached)
+            for (who, status), (count, breached) in sorted(
+                counted.items(), key=lambda item: (item[0][0] or "", item[0][1])
+            )
+        ]
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
         return self.record_escalation(
@@ -360,6 +376,10 @@ class FakeTokens:
         return IssuedToken(info=info, token=f"{TOKEN_PREFIX}{token_id}.{secret}")
 
     def authenticate(self, token: str) -> Caller | None:
+        holder = self.holder(token)
+        return None if holder is None else holder.caller
+
+    def holder(self, token: str) -> TokenInfo | None:
         token_id, dot, secret = token.removeprefix(TOKEN_PREFIX).partition(".")
         kept = self._tokens.get(token_id)
         if not token.startswith(TOKEN_PREFIX) or not dot or not secret or kept is None:
@@ -367,7 +387,7 @@ class FakeTokens:
         digest, info = kept
         if info.revoked_at is not None or not hmac.compare_digest(digest, _digest(secret)):
             return None
-        return info.caller
+        return info
 
     def revoke(self, token_id: str, at: datetime) -> TokenInfo | None:
         kept = self._tokens.get(token_id)

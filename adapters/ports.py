@@ -22,7 +22,7 @@ from models.registre import (
     RegistreLine,
 )
 from models.reports import LateNotice, TicketFact
-from models.requests import Escalation, ListQuery, Page
+from models.requests import Escalation, ListQuery, Load, Page
 from models.roles import Caller
 from models.sagir import AccessSnapshot, Authority, Responsibility
 from models.tickets import BreachEscalation, Language, TicketRecord
@@ -40,6 +40,9 @@ class TicketRecords(Protocol):
 
     def page(self, query: ListQuery) -> Page:
         """Tickets as their projection has them, filtered and sorted by the database."""
+
+    def load(self) -> list[Load]:
+        """Open tickets counted by agent and status."""
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
         """Record an escalation once per key; returns who was notified (the first time's list)."""
@@ -291,10 +294,16 @@ class InboundMail(Protocol):
     def known(self, key: str) -> bool: ...
 
     def record(
-        self, mail: ParsedMail, routing: Routing, received_at: datetime, year: int | None
+        self,
+        mail: ParsedMail,
+        routing: Routing,
+        received_at: datetime,
+        year: int | None,
+        delivered_at: datetime | None = None,
     ) -> InboundMessage | None:
         """Record it with its attachments (and, given `year`, a reserved ticket number), all
-        or nothing; None when it was recorded already."""
+        or nothing; None when it was recorded already. `delivered_at`: its step is taken
+        already (the console's files of a ticket it opened)."""
 
     def get(self, key: str) -> InboundMessage | None: ...
 
@@ -399,12 +408,24 @@ class Reports(Protocol):
     def late_notices(self, month: str | None = None, mo: str | None = None) -> list[LateNotice]: ...
 
 
+class ConsoleSessions(Protocol):
+    """The web console's signed-in sessions, kept hashed; one ends when its token is revoked."""
+
+    def open(self, caller: Caller, token_id: str | None, at: datetime, lasts: timedelta) -> str: ...
+
+    def caller(self, secret: str, at: datetime) -> Caller | None: ...
+
+    def end(self, secret: str, at: datetime) -> None: ...
+
+
 class Tokens(Protocol):
     """Bearer tokens, kept hashed: a token's secret is shown once, when it is created."""
 
     def create(self, caller: Caller, note: str, at: datetime) -> IssuedToken: ...
 
     def authenticate(self, token: str) -> Caller | None: ...
+
+    def holder(self, token: str) -> TokenInfo | None: ...
 
     def revoke(self, token_id: str, at: datetime) -> TokenInfo | None: ...
 

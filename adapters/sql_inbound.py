@@ -44,7 +44,12 @@ class SqlInbound:
             return session.get(InboundMailRow, key) is not None
 
     def record(
-        self, mail: ParsedMail, routing: Routing, received_at: datetime, year: int | None
+        self,
+        mail: ParsedMail,
+        routing: Routing,
+        received_at: datetime,
+        year: int | None,
+        delivered_at: datetime | None = None,
     ) -> InboundMessage | None:
         """Record the message, its attachments and (with `year`, for a new ticket) the ticket
         number it reserves, all or nothing; None when it was recorded already."""
@@ -55,6 +60,7 @@ class SqlInbound:
                 if year is not None:
                     ticket_id = ticket_number(year, next_number_in(session, f"T-{year}"))
                 owes = routing.outcome in (Outcome.ticket, Outcome.reply)
+                delivery = Delivery.pending if owes else Delivery.none
                 session.add(
                     InboundMailRow(
                         id=key,
@@ -68,7 +74,8 @@ class SqlInbound:
                         sender=self._seal(mail.sender, key, "sender"),
                         subject=self._seal(mail.subject, key, "subject"),
                         body=self._seal(mail.text, key, "body"),
-                        delivery=(Delivery.pending if owes else Delivery.none).value,
+                        delivery=(Delivery.delivered if delivered_at else delivery).value,
+                        delivered_at=delivered_at,
                         attempts=0,
                     )
                 )

@@ -19,7 +19,14 @@ class SqlReports:
         return self.ticket_facts(month, mo) + self._other_facts(month, mo)
 
     def _other_facts(self, month: str | None, mo: str | None) -> list[TicketFact]:
-        query = select(RequestFactRow).order_by(RequestFactRow.workflow_id)
+        query = select(
+            RequestFactRow.workflow_id,
+            RequestFactRow.mo_code,
+            RequestFactRow.received_at,
+            RequestFactRow.due_at,
+            RequestFactRow.taken_at,
+            RequestFactRow.breached,
+        ).order_by(RequestFactRow.workflow_id)
         if month is not None:
             start, after = month_bounds(month)
             query = query.where(
@@ -38,11 +45,21 @@ class SqlReports:
                     taken_at=row.taken_at,
                     breached=row.breached,
                 )
-                for row in session.scalars(query)
+                for row in session.execute(query)
             ]
 
     def ticket_facts(self, month: str | None = None, mo: str | None = None) -> list[TicketFact]:
-        query = select(TicketRow).order_by(TicketRow.id)
+        # The columns a fact needs, read as plain rows (no ORM objects: the report reads every
+        # ticket of the month, thousands of them).
+        query = select(
+            TicketRow.id,
+            TicketRow.mo_code,
+            TicketRow.channel,
+            TicketRow.received_at,
+            TicketRow.due_at,
+            TicketRow.taken_at,
+            TicketRow.breached,
+        ).order_by(TicketRow.id)
         if month is not None:
             start, after = month_bounds(month)
             query = query.where(TicketRow.received_at >= start, TicketRow.received_at < after)
@@ -59,7 +76,7 @@ class SqlReports:
                     taken_at=row.taken_at,
                     breached=row.breached,
                 )
-                for row in session.scalars(query)
+                for row in session.execute(query)
             ]
 
     def late_notices(self, month: str | None = None, mo: str | None = None) -> list[LateNotice]:

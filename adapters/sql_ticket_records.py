@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.database import (
@@ -15,8 +15,8 @@ from adapters.database import (
 )
 from adapters.listing import page
 from models.escalations import kind_of_key
-from models.requests import Escalation, Listed, ListQuery, Order, Page
-from models.tickets import BreachEscalation, Step, TicketRecord
+from models.requests import Escalation, Listed, ListQuery, Load, Order, Page
+from models.tickets import BreachEscalation, Step, TicketRecord, TicketStatus
 
 
 class SqlTicketRecords:
@@ -70,6 +70,7 @@ class SqlTicketRecords:
             (TicketRow.breached, query.breached),
             (TicketRow.requester, query.requester),
             (TicketRow.forwarded_to, query.forwarded_to),
+            (TicketRow.assignee, query.assignee),
         ):
             if value is not None:
                 found = found.where(column == value)
@@ -80,6 +81,25 @@ class SqlTicketRecords:
         )
         with self._uow.engine.connect() as connection:  # a read: no ORM objects, no unit of work
             return page(connection, found, query, keys, _listed)
+
+    def load(self) -> list[Load]:
+        """Open tickets by agent and status (a supervisor's view of each agent's load)."""
+        found = (
+            select(
+                TicketRow.assignee,
+                TicketRow.status,
+                func.count(),
+                func.sum(case((TicketRow.breached, 1), else_=0)),
+            )
+            .where(TicketRow.status != TicketStatus.closed.value)
+            .group_by(TicketRow.assignee, TicketRow.status)
+            .order_by(TicketRow.assignee, TicketRow.status)
+        )
+        with self._uow.engine.connect() as connection:
+            return [
+                Load(assignee=who, status=status, count=count, breached=breached or 0)
+                for who, status, count, breached in connection.execute(found)
+            ]
 
     def get(self, ticket_id: str) -> TicketRecord | None:
         with self._uow.begin() as session:
@@ -170,6 +190,7 @@ LISTED_COLUMNS = (
     TicketRow.breached,
     TicketRow.due_at,
     TicketRow.received_at,
+    TicketRow.assignee,
 )
 
 
@@ -184,4 +205,5 @@ def _listed(row: Any) -> Listed:
         breached=row.breached,
         due=row.due_at,
         started_at=row.received_at,
+        assignee=row.assignee,
     )

@@ -39,6 +39,12 @@ class SqlTokens:
 
     def authenticate(self, token: str) -> Caller | None:
         """The caller a token stands for; None when it is malformed, unknown or revoked."""
+        holder = self.holder(token)
+        return None if holder is None else holder.caller
+
+    def holder(self, token: str) -> TokenInfo | None:
+        """The token's record (its id and caller); None when it is malformed, unknown or
+        revoked."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         token_id, dot, secret = token.removeprefix(TOKEN_PREFIX).partition(".")
@@ -50,7 +56,7 @@ class SqlTokens:
                 return None
             if not hmac.compare_digest(row.secret_hash, _digest(secret)):
                 return None
-            return _caller(row)
+            return _info(row)
 
     def revoke(self, token_id: str, at: datetime) -> TokenInfo | None:
         with self._uow.begin() as session:

@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import model_validator
 
-from models.sagir import Authority, AuthorityKind, EmployeeNumber, RuleRefused
+from models.sagir import Authority, AuthorityKind, EmployeeNumber, Responsibility, RuleRefused
 from models.tickets import ActorCode, Contract, MoCode, ServiceDate
 
 
@@ -106,3 +106,11 @@ def check_declaration(declaration: Declaration, lines: list[Authority]) -> None:
             "UnknownPersonneAutorisee",
             f"releve_of: {declaration.releve_of} is not a personne autorisée of {declaration.mo}",
         )
+
+
+class MoResponsibilities(Contract):
+    """The responsibilities an MO's people may be given: everyone's defaults, and the others its
+    registre d'autorité allows."""
+
+    defaults: list[Responsibility]
+    allowed: list[Responsibility]

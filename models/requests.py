@@ -52,6 +52,16 @@ class Listed(BaseModel):
     due: datetime | None = None
     started_at: datetime | None = None
     closed_at: datetime | None = None
+    assignee: str | None = None  # the agent who took a ticket in charge
+
+
+class Load(BaseModel):
+    """How many open tickets one agent holds in one status (none: not taken yet)."""
+
+    assignee: str | None
+    status: str
+    count: int
+    breached: int
 
 
 class Order(StrEnum):
@@ -70,6 +80,7 @@ class ListQuery(Contract):
     late_notice: bool | None = None
     requester: str | None = None  # an MO user's own tickets
     forwarded_to: str | None = None  # a DGGIR pilot's
+    assignee: str | None = None  # an agent's own ("my tickets")
     order: Order = Order.by_id
     limit: int = Field(default=100, ge=1, le=MAX_PAGE)
     cursor: str | None = None

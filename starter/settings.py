@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_API_HOST")
     # How many processes `sagir-desk api` serves with (one per core is a good start).
     api_workers: int = Field(default=1, ge=1, le=64, validation_alias="SAGIR_API_WORKERS")
+    # How long a web console session lasts after sign-in (a working day by default).
+    console_session_hours: float = Field(
+        default=10, gt=0, le=24 * 7, validation_alias="SAGIR_CONSOLE_SESSION_HOURS"
+    )
+    # The console's cookies go only over HTTPS (set it wherever the desk is served over TLS).
+    console_secure_cookies: bool = Field(
+        default=False, validation_alias="SAGIR_CONSOLE_SECURE_COOKIES"
+    )
     # Who the command line acts as: a token of `sagir-desk token create`.
     token: str | None = Field(default=None, validation_alias="SAGIR_TOKEN", repr=False)
     payload_keys_text: str | None = Field(

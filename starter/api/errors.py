@@ -5,12 +5,13 @@ allow), 422, or 503 when the engine or the database cannot be reached."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
@@ -29,6 +30,8 @@ from starter.desks.errors import (
 )
 
 log = logging.getLogger(__name__)
+# The console's error page (status, the desk's sentence), set when the console is mounted.
+ErrorPage = Callable[[Request, int, str], Response]
 RETRY_AFTER_SECONDS = 5
 
 STATUS = {
@@ -92,19 +95,31 @@ def document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _json_or_page(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The error as JSON, or as the console's page for an address under /console."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and request.url.path.startswith("/console"):
+        return page(request, status, detail)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DeskError)
-    async def desk_error(_request: Request, error: DeskError) -> JSONResponse:
+    async def desk_error(request: Request, error: DeskError) -> Response:
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 422)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+        return _json_or_page(request, status, str(error), headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": one_sentence(error.errors())}, status_code=422)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        return _json_or_page(request, 422, one_sentence(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/console") and error.status_code != 405:
+            return _json_or_page(request, error.status_code, str(error.detail))
         if error.status_code == 400:  # a body FastAPI could not even decode
             return JSONResponse({"detail": "body: is not valid JSON"}, status_code=422)
         if error.status_code == 405:
@@ -122,20 +137,19 @@ def add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Unavailable)
-    async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
-        return _unavailable(str(error))
+    async def unavailable(request: Request, error: Unavailable) -> Response:
+        return _unavailable(request, str(error))
 
     @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, _error: OperationalError) -> JSONResponse:
-        return _unavailable("the desk's database is not answering; try again in a moment")
+    async def database_down(request: Request, _error: OperationalError) -> Response:
+        return _unavailable(request, "the desk's database is not answering; try again in a moment")
 
     @app.exception_handler(Exception)
-    async def failed(_request: Request, _error: Exception) -> JSONResponse:
+    async def failed(request: Request, _error: Exception) -> Response:
         # The trail's middleware has recorded the request as failed; the log has the cause.
         log.exception("request failed")
-        return JSONResponse(
-            {"detail": "the desk failed to do this; it is recorded, and nothing half-done"},
-            status_code=500,
+        return _json_or_page(
+            request, 500, "the desk failed to do this; it is recorded, and nothing half-done"
         )
 
 
@@ -150,7 +164,5 @@ def _methods_of(app: FastAPI, request: Request) -> list[str]:
     return sorted(methods)
 
 
-def _unavailable(detail: str) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
+def _unavailable(request: Request, detail: str) -> Response:
+    return _json_or_page(request, 503, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})

@@ -25,6 +25,7 @@ import uvicorn
 from temporalio.client import Client
 
 from starter.cli.session import (
+    console_demo_tokens,
     demo_directory,
     mail_sink,
     migrated_database,
@@ -142,7 +143,7 @@ async def _serve(
         loop.add_signal_handler(signum, stop.set)
     # The mail intake on this loop, with the API's engine client: mail opens tickets too.
     intake_task = asyncio.create_task(serve_on_database(settings, client, stop))
-    _print_banner(settings, host, port, ui_port, loaded)
+    _print_banner(settings, host, port, ui_port, loaded, _console_tokens(settings))
     try:
         await _run_worker_until(stop, worker_env)
     finally:
@@ -232,13 +233,43 @@ async def _connect_when_ready(
             await asyncio.sleep(0.5)
 
 
-def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded: bool) -> None:
+# Who signs in to the console in `dev`: one demo person per role (MTQ for the MO's roles).
+DEMO_PEOPLE = [
+    ("agent", "ca_agent", None, "agent-tremblay"),
+    ("2e agent", "ca_agent", None, "agent-gagnon"),
+    ("superviseur", "ca_supervisor", None, "super-cote"),
+    ("utilisateur MTQ", "mo_user", "MTQ", "utilisateur-mtq"),
+    ("RH MTQ", "mo_hr", "MTQ", "rh-mtq"),
+    ("pers. autorisée MTQ", "personne_autorisee", "MTQ", "30001"),
+    ("pilote DGGIR", "dggir_pilot", None, "pilote-rf"),
+    ("vérificateur", "auditor", None, "verif-1"),
+]
+
+
+def _console_tokens(settings: Settings) -> list[tuple[str, str, str]]:
+    """A demo token per role for the console's sign-in (label, who, token)."""
+    tokens = console_demo_tokens(
+        settings, [(role, mo, subject) for _, role, mo, subject in DEMO_PEOPLE]
+    )
+    return [(label, subject, tokens[subject]) for label, _, _, subject in DEMO_PEOPLE]
+
+
+def _print_banner(
+    settings: Settings,
+    host: str,
+    port: int,
+    ui_port: int,
+    loaded: bool,
+    console_tokens: list[tuple[str, str, str]],
+) -> None:
     mos, agents = demo_directory()
     lines = [
         "sagir-desk is running",
         f"  Temporal engine : {host}:{port}  (namespace {settings.temporal_namespace})",
         f"  Temporal UI     : http://{host}:{ui_port}  (payloads opened for you, the operator;"
         " each opening is in the audit trail)",
+        f"  web console     : http://{host}:{settings.api_port}/console/  (in French; sign in"
+        " with a token below)",
         f"  HTTP API        : http://{host}:{settings.api_port}  (docs at /docs; bearer tokens)",
         f"  mail intake     : smtp://{settings.intake_host}:{settings.intake_port}  (mail to "
         f"{settings.intake_address} opens tickets)",
@@ -255,6 +286,8 @@ def _print_banner(settings: Settings, host: str, port: int, ui_port: int, loaded
         "  demo data       : " + ("loaded now" if loaded else "already there"),
         "  MOs             : " + ", ".join(mos),
         "  agents          : " + ", ".join(agents),
+        f"console sign-in tokens (kept in {settings.home.resolve() / 'console-tokens.json'}):",
+        *(f"  {label:<20}{subject:<16}{token}" for label, subject, token in console_tokens),
         "try, in another terminal (the command line acts as the holder of SAGIR_TOKEN):",
         "  export SAGIR_TOKEN=$(sagir-desk token create --role ca_agent --subject agent-tremblay)",
         "  sagir-desk ticket open --mo MTQ --channel phone --requester jdoe"

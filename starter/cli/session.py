@@ -220,6 +220,34 @@ def outbox_entries(
         uow.engine.dispose()
 
 
+def console_demo_tokens(
+    config: Settings, people: list[tuple[str, str | None, str]]
+) -> dict[str, str]:
+    """A token per demo person (role, MO, subject) for `dev`'s console sign-in, by subject:
+    kept under SAGIR_HOME (readable by its owner only), issued again only when revoked."""
+    import json
+
+    from adapters.database import UnitOfWork, make_engine
+    from models.roles import Caller, Role
+    from starter.desks.compose import build_desks
+
+    kept_at = config.home / "console-tokens.json"
+    kept: dict[str, str] = json.loads(kept_at.read_text()) if kept_at.exists() else {}
+    uow = UnitOfWork(make_engine(config.database_url))
+    try:
+        tokens = build_desks(config, None, uow).tokens
+        for role, mo, subject in people:
+            token = kept.get(subject)
+            if token is None or tokens.tokens.authenticate(token) is None:
+                caller = Caller(role=Role(role), mo=mo, subject=subject)
+                kept[subject] = tokens.issue(caller, "sagir-desk dev: console demo").token
+    finally:
+        uow.engine.dispose()
+    kept_at.touch(mode=0o600)
+    kept_at.write_text(json.dumps(kept, indent=2))
+    return kept
+
+
 def demo_directory() -> tuple[list[str], list[str]]:
     """The demo data's MOs and agents (`code (role)`), for `sagir-desk dev`'s banner."""
     from adapters.demo_data import AGENTS, MOS

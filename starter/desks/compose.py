@@ -13,6 +13,7 @@ from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_console_sessions import SqlConsoleSessions
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
@@ -37,6 +38,7 @@ from starter.desks.parameterisation import GuardedParameterisation, Parameterisa
 from starter.desks.passwords import GuardedPasswords, PasswordDesk
 from starter.desks.registre import GuardedRegistre, RegistreDesk
 from starter.desks.reports import GuardedReports, ReportDesk
+from starter.desks.sessions import SessionDesk
 from starter.desks.tickets import GuardedTickets, TicketDesk
 from starter.desks.tokens import TokenDesk
 from starter.desks.training import GuardedTraining, TrainingDesk
@@ -75,6 +77,7 @@ class Desks:
     auditor: AuditorDesk
     escalations: EscalationDesk
     intake: IntakeDesk
+    sessions: SessionDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
 
@@ -117,8 +120,9 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         SqlContacts(uow, settings.mail_keys),
         max_receipt_age=timedelta(days=settings.max_receipt_age_days),
     )
+    tokens_kept = SqlTokens(uow)
     return Desks(
-        tokens=TokenDesk(SqlTokens(uow), directory, erp),
+        tokens=TokenDesk(tokens_kept, directory, erp),
         tickets=tickets,
         arrivals=ArrivalDesk(
             engine, calendar, directory, requests, settings.dossier_wait_open_days
@@ -127,13 +131,19 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         parameterisation=ParameterisationDesk(
             engine, calendar, directory, erp, counters, requests, settings.answer_wait_open_days
         ),
-        passwords=PasswordDesk(engine, directory, erp, counters),
+        passwords=PasswordDesk(engine, directory, erp, counters, requests),
         training=TrainingDesk(engine, directory, erp, SqlSga(uow)),
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
         escalations=EscalationDesk(SqlEscalations(uow), directory),
         intake=intake_desk(settings, uow, tickets),
+        sessions=SessionDesk(
+            SqlConsoleSessions(uow),
+            tokens_kept,
+            timedelta(hours=settings.console_session_hours),
+            settings.console_secure_cookies,
+        ),
         trail=trail,
     )
 

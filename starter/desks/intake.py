@@ -12,6 +12,7 @@ may read a ticket may list and download its attachments (an MO user, their own M
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -28,13 +29,17 @@ from models.inbound import (
     IntakeAddresses,
     MailDomain,
     Outcome,
+    ParsedAttachment,
+    ParsedMail,
     Receipt,
+    Routing,
     TriageItem,
     description_of,
     known_digest,
     parse_mail,
     route,
     route_reply,
+    size_text,
     subject_of,
 )
 from models.requests import MAX_PAGE
@@ -61,6 +66,7 @@ MODULE_TO_NAME = "à préciser"
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SHORT_ID = re.compile(r"^[0-9a-f]{8,64}$")
 LIMIT = 100
+MAX_FILES = 10  # files sent with one request from the console
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,44 @@ class IntakeDesk:
             raise NotFound(f"{ticket_id} has no attachment {digest[:12]}")
         return found, data
 
+    def check_files(self, files: list[ParsedAttachment]) -> None:
+        """Files a person sends from the console, held to the intake's rules (types allowed,
+        size), before anything is made of them."""
+        allowed = self.policy.attachments
+        if len(files) > MAX_FILES:
+            raise InvalidInput(f"attachments: at most {MAX_FILES} files")
+        for found in files:
+            if found.content_type not in allowed.types:
+                raise InvalidInput(
+                    f"attachments: {found.content_type} is not a file type the desk takes "
+                    f"({', '.join(sorted(allowed.types))})"
+                )
+            if found.size > allowed.max_bytes:
+                raise InvalidInput(
+                    f"attachments: a file is larger than {size_text(allowed.max_bytes)}"
+                )
+
+    async def attach(
+        self, ticket_id: str, mo: str, by: str, files: list[ParsedAttachment]
+    ) -> list[Attachment]:
+        """Keep files sent with a request from the console, listed on its ticket (recorded once
+        for the ticket: a form sent again adds nothing)."""
+        self.check_files(files)
+        if not files:
+            return []
+        for found in files:
+            self.files.keep(found.data)  # before the row that refers to them
+        now = self.clock()
+        key = hashlib.sha256(f"console:{ticket_id}".encode()).hexdigest()
+        self.inbound.record(
+            ParsedMail(key=key, sender=by, subject="", text="", attachments=files),
+            Routing(outcome=Outcome.ticket, channel=Channel.web, mo=mo, ticket_id=ticket_id),
+            now,
+            None,
+            delivered_at=now,
+        )
+        return self.inbound.attachments(ticket_id)
+
     async def mail_domains(self) -> list[MailDomain]:
         return self.domains.all()
 
@@ -331,6 +375,15 @@ class GuardedIntake:
     async def discard(self, message_id: str) -> Receipt:
         authorize(self.caller, Action.triage_sort)
         return await self.desk.discard(message_id, self.caller.subject)
+
+    async def attach(self, ticket_id: str, files: list[ParsedAttachment]) -> list[Attachment]:
+        """The files of a request the caller opened (the Outil Requête's form)."""
+        authorize(self.caller, Action.ticket_open)
+        state = await self.tickets.show(ticket_id)
+        return await self.desk.attach(ticket_id, state.mo, self.caller.subject, files)
+
+    def check_files(self, files: list[ParsedAttachment]) -> None:
+        self.desk.check_files(files)
 
     async def attachments(self, ticket_id: str) -> list[Attachment]:
         """A ticket's files, for whoever may read the ticket (another's answers 404)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from adapters.ports import Counters, Directory, SagirErp
+from adapters.ports import Counters, Directory, RequestRecords, SagirErp
 from models.departures import BIRTH_MISMATCH
 from models.passwords import (
     PasswordResetRequest,
@@ -14,12 +14,12 @@ from models.passwords import (
     StartPasswordReset,
     password_reset_id,
 )
-from models.requests import Process
+from models.requests import Page, Process
 from models.roles import Action, Caller
 from models.sagir import AccountStatus
 from models.service_calendar import MONTREAL
 from starter.desks.access import acting_as_self, authorize
-from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.checks import checked_id, checked_mo, paged, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine
 from starter.desks.errors import InvalidInput
@@ -29,13 +29,29 @@ from workflows.search_attributes import password_attributes
 RESET_ID = re.compile(r"^motdepasse-[A-Z][A-Z0-9]{1,11}-\d{4}-\d{6}$")
 
 
+LIMIT = 100  # a page; the doors ask for more, up to MAX_PAGE
+
+
 @dataclass(frozen=True)
 class PasswordDesk:
     engine: Engine
     directory: Directory
     erp: SagirErp
     counters: Counters
+    requests: RequestRecords
     clock: Clock = utc_now
+
+    async def list(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
+        """Resets by id, from the desk's records (which hold no birth data and no secret)."""
+        return paged(
+            self.requests.page,
+            process=Process.password,
+            mo=checked_mo(mo),
+            limit=limit,
+            cursor=cursor,
+        )
 
     async def reset(self, request: PasswordResetRequest) -> PasswordResetState:
         """Start a reset once the identity matches; the answer never holds the password."""
@@ -78,6 +94,12 @@ class PasswordDesk:
 class GuardedPasswords:
     desk: PasswordDesk
     caller: Caller
+
+    async def list(
+        self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
+    ) -> Page:
+        authorize(self.caller, Action.password_read)
+        return await self.desk.list(mo, limit, cursor)
 
     async def reset(self, request: PasswordResetRequest) -> PasswordResetState:
         authorize(self.caller, Action.password_reset)

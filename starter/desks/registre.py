@@ -11,6 +11,7 @@ from adapters.ports import Directory, SagirErp
 from models.registre import (
     ChangeValidity,
     Declaration,
+    MoResponsibilities,
     RegistreAction,
     RegistreChange,
     RegistreLine,
@@ -37,6 +38,18 @@ class RegistreDesk:
     def history(self, mo: str) -> list[RegistreChange]:
         require_mo(self.directory, mo)
         return self.erp.registre_changes(mo)
+
+    def responsibilities(self, mo: str) -> MoResponsibilities:
+        """What the MO's people may be given: everyone's default responsibilities, and the
+        others its registre d'autorité allows (the forms' choices)."""
+        require_mo(self.directory, mo)
+        catalogue = self.erp.catalogue()
+        defaults = self.erp.default_responsibilities(mo)
+        allowed = sorted(self.erp.registre_responsibilities(mo) - set(defaults))
+        return MoResponsibilities(
+            defaults=[catalogue[code] for code in defaults if code in catalogue],
+            allowed=[catalogue[code] for code in allowed if code in catalogue],
+        )
 
     def declare(self, declaration: Declaration, by: str) -> RegistreLine:
         require_mo(self.directory, declaration.mo)
@@ -77,6 +90,10 @@ class GuardedRegistre:
     def history(self, mo: str) -> list[RegistreChange]:
         self._registre_of(mo, Action.registre_read)
         return self.desk.history(mo)
+
+    def responsibilities(self, mo: str) -> MoResponsibilities:
+        self._registre_of(mo, Action.registre_read)
+        return self.desk.responsibilities(mo)
 
     def declare(self, declaration: Declaration, by: str) -> RegistreLine:
         self._registre_of(declaration.mo, Action.registre_change)

@@ -6,6 +6,7 @@ reads and brings back the ones forwarded to them, the CA works them all."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from adapters.ports import Contacts, Counters, Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
 from models.mail import Contact
-from models.requests import Order, Page
+from models.requests import Load, Order, Page
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
 from models.sla import Channel, check_urgency, take_in_charge_deadline
@@ -157,6 +158,7 @@ class TicketDesk:
         cursor: str | None = None,
         requester: str | None = None,
         forwarded_to: str | None = None,
+        assignee: str | None = None,
     ) -> Page:
         """Tickets by number, from the desk's records (filtered by the database, a page at a
         time: none is ever left out)."""
@@ -167,9 +169,14 @@ class TicketDesk:
             breached=breached,
             requester=requester,
             forwarded_to=forwarded_to,
+            assignee=assignee,
             limit=limit,
             cursor=cursor,
         )
+
+    async def load(self) -> builtins.list[Load]:
+        """Each agent's open tickets by status (none: waiting to be taken), from the records."""
+        return self.records.load()
 
     async def queue(
         self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None
@@ -231,8 +238,10 @@ class GuardedTickets:
         breached: bool | None = None,
         limit: int = LIMIT,
         cursor: str | None = None,
+        mine: bool = False,
     ) -> Page:
-        """Every ticket for the CA and the auditors; an MO user's own; a pilot's forwarded."""
+        """Every ticket for the CA and the auditors; an MO user's own; a pilot's forwarded;
+        `mine`: an agent's own (the ones they took in charge)."""
         caller = self.caller
         authorize(caller, Action.ticket_read)
         show, scope = listing_scope(caller, mo)
@@ -246,7 +255,13 @@ class GuardedTickets:
             cursor,
             requester=caller.subject if caller.role is Role.mo_user else None,
             forwarded_to=caller.subject if caller.role is Role.dggir_pilot else None,
+            assignee=caller.subject if mine else None,
         )
+
+    async def load(self) -> builtins.list[Load]:
+        """A supervisor's view of the agents' load (and the auditors', who read reports)."""
+        authorize(self.caller, Action.report_read)
+        return await self.desk.load()
 
     async def queue(
         self, mo: str | None = None, limit: int = LIMIT, cursor: str | None = None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
@@ -38,6 +39,7 @@ class Api:
     harness: DesksHarness
     settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
+    app: FastAPI | None = None
 
     def token_for(self, caller: Caller) -> str:
         key = caller.model_dump_json()
@@ -77,4 +79,4 @@ async def running_api(
         # As a server answers: a failure is a 500 response (and a log), not an exception here.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
-            yield Api(http, desks, harness, settings)
+            yield Api(http, desks, harness, settings, app=app)

@@ -96,9 +96,13 @@ def test_the_desks_import_no_door() -> None:
     assert breaks(modules("starter/desks"), ("click", "fastapi", "starlette", "uvicorn")) == []
 
 
-def test_the_command_line_and_the_api_reach_adapters_only_through_their_factory() -> None:
+def test_the_command_line_the_api_and_the_console_reach_adapters_only_through_a_factory() -> None:
     factories = {ROOT / "starter/cli/session.py", ROOT / "starter/api/app.py"}
-    doors = [path for path in modules("starter/cli", "starter/api") if path not in factories]
+    doors = [
+        path
+        for path in modules("starter/cli", "starter/api", "starter/console")
+        if path not in factories
+    ]
     assert breaks(doors, ("adapters",)) == []
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from adapters.demo_data import AGENTS, MOS, PERSONS
-from adapters.fakes import FakeCounters, FakeDirectory, FakeSagirErp
+from adapters.fakes import FakeCounters, FakeDirectory, FakeRequestRecords, FakeSagirErp
 from models.departures import BIRTH_MISMATCH, BirthDayMonth
 from models.passwords import PasswordResetRequest, PasswordResetState, PasswordStatus
 from models.roles import Caller, Role
@@ -63,7 +63,7 @@ def erp() -> FakeSagirErp:
 @pytest.fixture
 def desk(engine: FakeEngine, erp: FakeSagirErp) -> PasswordDesk:
     directory = FakeDirectory(MOS, AGENTS)
-    return PasswordDesk(engine, directory, erp, FakeCounters(), lambda: AT)
+    return PasswordDesk(engine, directory, erp, FakeCounters(), FakeRequestRecords(), lambda: AT)
 
 
 async def test_a_reset_starts_once_the_identity_matches_and_answers_when_it_is_done(
@@ -107,7 +107,12 @@ async def test_reset_ids_follow_each_other_per_mo_and_year_in_montreal_time(
     # 23:30 on 31 December in Montreal is already 1 January in UTC: still a 2026 reset.
     new_years_eve = datetime(2027, 1, 1, 4, 30, tzinfo=UTC)
     desk = PasswordDesk(
-        engine, FakeDirectory(MOS, AGENTS), erp, FakeCounters(), lambda: new_years_eve
+        engine,
+        FakeDirectory(MOS, AGENTS),
+        erp,
+        FakeCounters(),
+        FakeRequestRecords(),
+        lambda: new_years_eve,
     )
     ids = ["motdepasse-MTQ-2026-000001", "motdepasse-MTQ-2026-000002"]
     for workflow_id in ids:

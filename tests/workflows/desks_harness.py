@@ -121,7 +121,12 @@ class DesksHarness:
 
     def passwords(self) -> PasswordDesk:
         return PasswordDesk(
-            self.engine, SqlDirectory(self.uow), self.erp, SqlCounters(self.uow), self.clock
+            self.engine,
+            SqlDirectory(self.uow),
+            self.erp,
+            SqlCounters(self.uow),
+            SqlRequestRecords(self.uow),
+            self.clock,
         )
 
     def training(self) -> TrainingDesk:

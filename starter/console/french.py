@@ -1,0 +1,1241 @@
+"""The console's French. The desks, the rules and pydantic word every refusal as one English
+sentence naming the field and the rule ("due: the deadline cannot come before the request was
+received"); the command line and the API keep it, the console shows it through `in_french`.
+
+Each sentence the code raises has its pattern here: whole sentences first (`SENTENCES`), then
+rules that follow a field's name or stand alone (`RULES`), the field named by its French label
+(`FIELDS`). Ids, dates and codes stay as they were given. A sentence with no pattern yet is
+framed in French, never lost; `tests/unit/test_console_french.py` reads every refusal the code
+raises so that a new one cannot ship without its French."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+FALLBACK = "La demande a été refusée : "
+
+# --- the words -------------------------------------------------------------------------------
+
+# What a message calls a field (a contract's, a form's, a query's), as the console labels it.
+FIELDS = {
+    "csrf": "Formulaire",
+    "acknowledged": "escalades prises en compte",
+    "agent": "agent",
+    "amount_limit": "plafond",
+    "answer": "réponse",
+    "approved": "approbation",
+    "assignee": "agent assigné",
+    "attachments": "pièces jointes",
+    "authorised_by": "personne qui autorise",
+    "authorization": "autorisation",
+    "basis": "motif de l'inscription",
+    "beneficiary": "bénéficiaire",
+    "birth": "jour et mois de naissance",
+    "birth day and month": "jour et mois de naissance",
+    "birth_day": "jour de naissance",
+    "birth_month": "mois de naissance",
+    "body": "corps de la requête",
+    "breached": "échéance dépassée",
+    "by": "auteur",
+    "capacity": "capacité",
+    "channel": "canal",
+    "code": "code",
+    "contact_email": "courriel de contact",
+    "course": "cours",
+    "cursor": "curseur",
+    "data_scope": "portée des données",
+    "departure_date": "date de départ",
+    "description": "description",
+    "digest": "empreinte",
+    "domain": "domaine",
+    "due": "échéance",
+    "email": "courriel",
+    "employee_number": "numéro d'employé",
+    "forward_target": "destinataire de la transmission",
+    "forwarded_to": "transmis à",
+    "grant": "responsabilités à attribuer",
+    "grant, remove": "responsabilités à attribuer ou à retirer",
+    "hr_email": "courriel des RH",
+    "id": "identifiant",
+    "immediate": "départ immédiat",
+    "kind": "type",
+    "language": "langue",
+    "late": "avis tardif",
+    "late_notice": "avis tardif",
+    "limit": "limite",
+    "line": "ligne du registre",
+    "line_id": "ligne du registre",
+    "manager_email": "courriel du gestionnaire",
+    "message": "message",
+    "method": "méthode",
+    "mo": "MO",
+    "mo_email": "courriel du MO",
+    "module": "module",
+    "month": "mois",
+    "name": "nom",
+    "note": "note",
+    "notified_by": "auteur de l'avis",
+    "open_ended": "sans date de fin",
+    "order": "ordre",
+    "parameters": "paramètres",
+    "partition_group": "groupe de cloisonnement",
+    "powers": "pouvoirs d'approbation",
+    "powers.amount_limit": "plafond des pouvoirs d'approbation",
+    "powers.scope_code": "centre de coûts ou unité budgétaire des pouvoirs",
+    "process": "processus",
+    "question": "question",
+    "reason": "motif",
+    "received_at": "heure de réception",
+    "registre": "registre d'autorité",
+    "releve_of": "relève de",
+    "remove": "responsabilités à retirer",
+    "reopen": "réouverture",
+    "requested_by": "demandeur",
+    "requester": "demandeur",
+    "responsibilities": "responsabilités",
+    "responsibility": "responsabilité",
+    "role": "rôle",
+    "scope": "portée",
+    "scope_code": "centre de coûts ou unité budgétaire",
+    "session": "session",
+    "since": "début de période",
+    "solution": "solution",
+    "start_date": "date d'entrée en fonction",
+    "starts_on": "date de début",
+    "status": "statut",
+    "step": "étape",
+    "subject": "objet",
+    "target": "destinataire",
+    "template": "gabarit",
+    "template.code": "code du gabarit",
+    "text": "texte",
+    "ticket_id": "numéro de billet",
+    "title": "titre",
+    "token": "jeton",
+    "to": "transmis à",
+    "training": "formations",
+    "transactions": "transactions",
+    "until": "fin de période",
+    "urgent": "urgence",
+    "valid_from": "début de validité",
+    "valid_until": "fin de validité",
+    "withdraw_scope": "centre de coûts ou unité budgétaire à retirer",
+    "work email": "courriel professionnel",
+    "workflow_id": "identifiant",
+}
+
+# A status as an adjective of the record: (masculine, feminine).
+STATUSES = {
+    "accesses_removed": ("rendu au retrait des accès", "rendue au retrait des accès"),
+    "active": ("actif", "active"),
+    "applied": ("appliqué", "appliquée"),
+    "awaiting_qa": ("en attente du contrôle de qualité",) * 2,
+    "cancelled": ("annulé", "annulée"),
+    "checking": ("en vérification",) * 2,
+    "closed": ("fermé", "fermée"),
+    "closed_no_answer": ("fermé sans réponse", "fermée sans réponse"),
+    "completed": ("terminé", "terminée"),
+    "failed": ("en échec",) * 2,
+    "forwarded": ("transmis", "transmise"),
+    "in_charge": ("pris en charge", "prise en charge"),
+    "in_progress": ("en cours",) * 2,
+    "not_served": ("non servi", "non servie"),
+    "prepared": ("préparé", "préparée"),
+    "preparing": ("en préparation",) * 2,
+    "received": ("reçu", "reçue"),
+    "refused": ("refusé", "refusée"),
+    "registered": ("inscrit", "inscrite"),
+    "requested": ("demandé", "demandée"),
+    "reset": ("réinitialisé", "réinitialisée"),
+    "returned": ("retourné au client", "retournée au client"),
+    "to_check": ("à contrôler",) * 2,
+    "waiting": ("en liste d'attente",) * 2,
+    "waiting_client": ("en attente du client",) * 2,
+    "waiting_for_dossier": ("en attente du dossier personne",) * 2,
+}
+# A ticket (billet) and a departure (départ) are masculine; every other request is a demande,
+# an inscription or a réinitialisation.
+_FEMININE_ID = re.compile(r"(arrivee|param|acces|motdepasse|formation)-")
+
+# The steps a refusal names: a ticket's (models/ticket_lifecycle.py) and a request's.
+STEPS = {
+    "answer": "réponse du client",
+    "ask": "question au client",
+    "ask the client": "question au client",
+    "bring back": "retour de transmission",
+    "check": "contrôle de qualité",
+    "check quality": "contrôle de qualité",
+    "close": "fermeture",
+    "complete": "fin du traitement",
+    "forward": "transmission",
+    "propose a solution": "proposition de solution",
+    "record the client's answer": "réponse du client",
+    "reopen": "réouverture",
+    "return to the client": "retour au client",
+    "take": "prise en charge",
+    "take in charge": "prise en charge",
+}
+
+ROLES = {
+    "auditor": "auditeur",
+    "ca_agent": "agent du CA",
+    "ca_supervisor": "superviseur du CA",
+    "dggir_pilot": "pilote de la DGGIR",
+    "mo_hr": "RH du MO",
+    "mo_user": "utilisateur du MO",
+    "personne_autorisee": "personne autorisée",
+}
+
+# What a role may do (models/roles.py `Action`), as "ne permet pas de …" ends.
+ACTIONS = {
+    "arrival.dossier_ready": "signaler qu'un dossier personne est prêt",
+    "arrival.read": "consulter les arrivées",
+    "arrival.start": "demander une arrivée",
+    "arrival.take": "prendre en charge une arrivée",
+    "audit.read": "consulter la piste d'audit",
+    "departure.notify": "aviser d'un départ",
+    "departure.read": "consulter les départs",
+    "departure.record": "inscrire un départ au dossier personne",
+    "departure.take": "prendre en charge un départ",
+    "escalation.ack": "prendre acte des escalades",
+    "escalation.read": "consulter les escalades",
+    "mail.domains": "gérer les domaines de courriel",
+    "param.answer": "répondre à une demande de paramétrage",
+    "param.read": "consulter les demandes de paramétrage",
+    "param.submit": "soumettre une demande de paramétrage",
+    "param.work": "traiter les demandes de paramétrage",
+    "password.read": "consulter les réinitialisations de mot de passe",
+    "password.reset": "réinitialiser un mot de passe",
+    "payload.decode": "déchiffrer les données scellées",
+    "queue.read": "consulter la file d'attente",
+    "registre.change": "modifier le registre d'autorité",
+    "registre.read": "consulter le registre d'autorité",
+    "report.read": "consulter les rapports",
+    "ticket.answer": "répondre à un billet",
+    "ticket.back": "reprendre un billet transmis",
+    "ticket.open": "ouvrir un billet",
+    "ticket.read": "consulter les billets",
+    "ticket.reopen": "rouvrir un billet",
+    "ticket.work": "traiter les billets",
+    "training.enrol": "inscrire à une formation",
+    "training.read": "consulter les inscriptions aux formations",
+    "triage.sort": "trier les courriels à classer",
+}
+
+# A parameterisation request's kind, as "une demande de …" ends.
+KINDS = {
+    "access": "accès",
+    "change_cloisonnement": "modification du cloisonnement",
+    "change_powers": "modification de pouvoirs d'approbation",
+    "create_responsibility": "création de responsabilité",
+    "grant_powers": "attribution de pouvoirs d'approbation",
+    "modify_responsibility": "modification de responsabilité",
+    "withdraw_powers": "retrait de pouvoirs d'approbation",
+}
+
+CHANNELS_BY = {
+    "email": "par courriel",
+    "fax": "par télécopieur",
+    "phone": "par téléphone",
+    "voicemail": "par boîte vocale",
+    "web": "par l'Outil Requête",
+}
+
+OUTCOMES = {
+    "ignored": "ignoré",
+    "reply": "réponse à un billet",
+    "ticket": "billet",
+    "triage": "à trier",
+}
+
+# What an id should have been (starter/desks/*.py `checked_id`).
+ID_KINDS = {
+    "a departure id": "un numéro de départ",
+    "a password reset id": "un numéro de réinitialisation de mot de passe",
+    "a registration id": "un numéro d'inscription",
+    "a request id": "un numéro de demande",
+    "a ticket number": "un numéro de billet",
+    "an arrival id": "un numéro d'arrivée",
+}
+
+# The patterns of the contracts' codes (models/), said as the rule a person can follow.
+PATTERNS = {
+    r"^\d{3,12}$": "doit compter de 3 à 12 chiffres",
+    r"^[A-Z][A-Z0-9]{1,11}$": "doit être un code de MO de 2 à 12 majuscules ou chiffres, comme MTQ",
+    r"^[A-Z0-9][A-Z0-9_-]{1,39}$": (
+        "doit être un code de 2 à 40 majuscules, chiffres, « _ » ou « - »"
+    ),
+    r"^[A-Z0-9_]{2,20}$": "doit être un code de 2 à 20 majuscules, chiffres ou « _ »",
+    r"^[A-Z0-9-]{2,20}$": "doit être un code de 2 à 20 majuscules, chiffres ou « - »",
+    r"^\S+$": "ne peut pas contenir d'espace",
+    r"^T-(\d{4})-(\d{6})$": "doit être un numéro de billet comme T-2026-000123",
+    r"^[0-9a-f]{64}$": "doit compter 64 caractères hexadécimaux (SHA-256)",
+}
+
+# Why a date or a timestamp could not be read (pydantic's own words after the comma).
+DATE_DETAILS = {
+    "input is too short": "la saisie est trop courte",
+    "input is too long": "la saisie est trop longue",
+    "invalid character in year": "caractère invalide dans l'année",
+    "invalid character in month": "caractère invalide dans le mois",
+    "invalid character in day": "caractère invalide dans le jour",
+    "invalid character in hour": "caractère invalide dans l'heure",
+    "invalid character in minute": "caractère invalide dans les minutes",
+    "invalid character in second": "caractère invalide dans les secondes",
+    "invalid date separator, expected `-`": "séparateur de date invalide, « - » attendu",
+    "invalid time separator, expected `:`": "séparateur d'heure invalide, « : » attendu",
+    "invalid datetime separator, expected `T`, `t`, `_` or space": (
+        "séparateur invalide entre la date et l'heure, « T » ou une espace attendu"
+    ),
+    "month value is outside expected range of 1-12": "le mois doit être entre 1 et 12",
+    "day value is outside expected range": "ce jour n'existe pas dans ce mois",
+    "hour value is outside expected range of 0-23": "l'heure doit être entre 0 et 23",
+    "minute value is outside expected range of 0-59": "les minutes doivent être entre 0 et 59",
+    "second value is outside expected range of 0-59": "les secondes doivent être entre 0 et 59",
+    "unexpected extra characters at the end of the input": "caractères en trop à la fin",
+    "input contains invalid characters": "la saisie contient des caractères invalides",
+    "invalid timezone sign": "signe du décalage horaire invalide",
+    "invalid timezone hour": "heure du décalage horaire invalide",
+    "invalid timezone minute": "minutes du décalage horaire invalides",
+}
+
+# Why an address is not one (email-validator's words, behind pydantic's EmailStr).
+EMAIL_DETAILS = {
+    "An email address must have an @-sign.": "il manque le « @ »",
+    "There must be something before the @-sign.": "il manque la partie avant le « @ »",
+    "There must be something after the @-sign.": "il manque la partie après le « @ »",
+    "The part after the @-sign is not valid. It should have a period.": (
+        "la partie après le « @ » doit contenir un point"
+    ),
+    "The part after the @-sign is not valid. It is not within a valid top-level domain.": (
+        "le domaine de premier niveau n'est pas valide"
+    ),
+    "An email address cannot have two periods in a row.": "deux points ne peuvent pas se suivre",
+    "An email address cannot have a period and a hyphen next to each other.": (
+        "un point et un trait d'union ne peuvent pas se suivre"
+    ),
+    "The email address contains an invalid character.": "l'adresse contient un caractère invalide",
+    "The email address contains invalid characters before the @-sign.": (
+        "caractères invalides avant le « @ »"
+    ),
+    "The email address is not valid ASCII.": "l'adresse contient des caractères non ASCII",
+    "There can't be anything after the email address.": "rien ne peut suivre l'adresse",
+    "A display name and angle brackets around the email address are not permitted here.": (
+        "donnez l'adresse seule, sans nom ni chevrons"
+    ),
+    "The part after the @-sign is a special-use or reserved name that cannot be used with email.": (
+        "ce domaine est réservé et ne reçoit pas de courriel"
+    ),
+}
+
+# --- turning a group of a pattern into French ------------------------------------------------
+
+Groups = dict[str, str | None]
+
+
+def _de(words: str) -> str:
+    """The preposition "de" before `words`, elided before a vowel or a mute h."""
+    return f"d'{words}" if words[:1].lower() in "aeéèêiîoôuh" else f"de {words}"
+
+
+def _feminine(groups: Groups) -> bool:
+    return _FEMININE_ID.match(groups.get("id") or "") is not None
+
+
+def _status(value: str, feminine: bool) -> str:
+    forms = STATUSES.get(value)
+    return value if forms is None else forms[feminine]
+
+
+def _statuses(value: str, feminine: bool) -> str:
+    return " ou ".join(_status(name, feminine) for name in value.split(" or "))
+
+
+def _quoted(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    return f"« {value} »"
+
+
+def _amount(value: str) -> str:
+    """An amount as English formats it (50,000.00) as Québec writes it (50 000,00)."""
+    if re.fullmatch(r"\d{1,3}(,\d{3})*\.\d+", value) is None:
+        return value
+    return value.replace(",", " ").replace(".", ",")
+
+
+def _limit_shown(value: str) -> str:
+    if value == "none is set":
+        return "aucun plafond n'est fixé"
+    shown = re.fullmatch(r"the limit is (\S+) \$", value)
+    return value if shown is None else f"le plafond est de {_amount(shown[1])} $"
+
+
+def _spans(value: str) -> str:
+    """An authority's validity spans ("releve from 2026-01-01 to open; …")."""
+
+    def span(found: re.Match[str]) -> str:
+        kind = "personne autorisée" if found[1] == "personne_autorisee" else "relève"
+        if found[3] == "open":
+            return f"{kind} à partir du {found[2]}"
+        return f"{kind} du {found[2]} au {found[3]}"
+
+    return re.sub(r"(personne_autorisee|releve) from (\S+) to (\S+?)(?=;|$)", span, value)
+
+
+def _pattern(value: str) -> str:
+    if value in PATTERNS:
+        return PATTERNS[value]
+    if "@" in value:
+        return "doit être une adresse courriel comme prenom.nom@mtq.gouv.qc.ca"
+    return f"ne respecte pas le format attendu ({_quoted(value)})"
+
+
+def _expected(value: str) -> str:
+    """pydantic's choices ('phone', 'web' or 'email') as « phone », « web » ou « email »."""
+    return re.sub(r"'([^']*)'", r"« \1 »", value).replace("» or «", "» ou «")
+
+
+def _detail(table: dict[str, str]) -> Callable[[str, Groups], str]:
+    """A reason in parentheses when it is known, else none (never English inside French)."""
+
+    def converted(value: str, _groups: Groups) -> str:
+        value = value.strip()
+        if value in table:
+            return f" ({table[value]})"
+        return ""
+
+    return converted
+
+
+def field_label(path: str) -> str | None:
+    """The French label of a field as a message names it (`mo`, `template.code`, `grant.0`,
+    `grant, remove`); None when a part of it has none yet."""
+    if path in FIELDS:
+        return FIELDS[path]
+    if ", " in path:
+        labels = [field_label(part) for part in path.split(", ")]
+        return None if None in labels else " et ".join(str(label) for label in labels)
+    parts: list[str] = []
+    for part in path.split("."):
+        if part.isdigit() and parts:
+            parts[-1] += f" (élément {int(part) + 1})"
+        elif part in FIELDS:
+            parts.append(FIELDS[part])
+        else:
+            return None
+    return ", ".join(parts) or None
+
+
+Converter = Callable[[str, Groups], str]
+
+# A group's converter is chosen by its name (less any trailing digits); the other groups are
+# data (ids, dates, codes) and stay as they were given.
+CONVERTERS: dict[str, Converter] = {
+    "action": lambda value, _: _de(ACTIONS.get(value, value)),
+    "amount": lambda value, _: _amount(value),
+    "channel": lambda value, _: CHANNELS_BY.get(value, f"par {value}"),
+    "date_detail": _detail(DATE_DETAILS),
+    "email_detail": _detail(EMAIL_DETAILS),
+    "expected": lambda value, _: _expected(value),
+    "field": lambda value, _: field_label(value) or value,
+    "fstatus": lambda value, _: _status(value, True),
+    "kind": lambda value, _: _de(KINDS.get(value, value)),
+    "mstatus": lambda value, _: _status(value, False),
+    "mstatuses": lambda value, _: _statuses(value, False),
+    "outcome": lambda value, _: OUTCOMES.get(value, value),
+    "pattern": lambda value, _: _pattern(value),
+    "q": lambda value, _: _quoted(value),
+    "reopen_until": lambda value, _: "à une date inconnue" if value == "unknown" else f"au {value}",
+    "role": lambda value, _: _quoted(ROLES.get(value, value)),
+    "roles": lambda value, _: ", ".join(ROLES.get(role, role) for role in value.split(", ")),
+    "shown": lambda value, _: _limit_shown(value),
+    "spans": lambda value, _: _spans(value),
+    "status": lambda value, groups: _status(value, _feminine(groups)),
+    "step": lambda value, _: STEPS.get(value, value),
+    "what": lambda value, _: ID_KINDS.get(value, value),
+}
+
+
+def _converter(name: str) -> Converter | None:
+    return CONVERTERS.get(name.rstrip("0123456789"))
+
+
+# --- the sentences ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """An English sentence (or rule) and its French: a `str.format` template over the
+    pattern's named groups; `{e}` is the feminine ending an id's gender asks for."""
+
+    english: re.Pattern[str]
+    french: str
+
+    def render(self, found: re.Match[str], standalone: bool) -> str:
+        groups: Groups = found.groupdict()
+        values = {"e": "e" if _feminine(groups) else ""}
+        for name, value in groups.items():
+            convert = _converter(name)
+            text = value or ""
+            values[name] = text if convert is None else convert(text, groups)
+        french = self.french.format_map(values)
+        first = re.match(r"\{(\w+)\}", self.french)
+        starts_with_data = first is not None and _converter(first[1]) is None
+        if standalone and not starts_with_data:
+            return french[:1].upper() + french[1:]
+        return french
+
+
+def _patterns(pairs: list[tuple[str, str]]) -> tuple[Pattern, ...]:
+    return tuple(Pattern(re.compile(english), french) for english, french in pairs)
+
+
+ID = r"(?P<id>\S+)"
+# A value as a message quotes it (its repr) or gives it bare: never a field's name before it.
+Q = r"""(?P<q>'.*?'|".*?"|\S+)"""
+
+# Whole sentences: no field in front, or one whose wording depends on it.
+SENTENCES = _patterns(
+    [
+        # The workflows' reasons a request stopped or failed (shown on their pages)
+        (
+            r"dossier personne: none was created for the employee after (?P<days>\d+) open "
+            r"days; the MO must create it first",
+            "Dossier personne : aucun n'a été créé pour l'employé après {days} jours ouvrables ; "
+            "l'organisme doit d'abord le créer",
+        ),
+        (
+            r"no answer from the MO after (?P<days>\d+) open days",
+            "aucune réponse de l'organisme après {days} jours ouvrables",
+        ),
+        (
+            r"SAGIR refused the change: (?P<why>.+)",
+            "SAGIR a refusé la modification : {why}",
+        ),
+        (r"activation failed: (?P<why>.+)", "l'activation a échoué : {why}"),
+        (
+            r"(?P<step>[\w-]+(?: \S+)?) failed: (?P<why>.+)",
+            "l'étape {step} a échoué : {why}",
+        ),
+        (
+            r"not taken in charge by (?P<due>\S+)",
+            "non pris en charge avant l'échéance du {due}",
+        ),
+        (
+            r"mail (?P<key>\S+) refused for good by the mail server: (?P<why>.+)",
+            "le courriel {key} a été refusé définitivement par le serveur de courriel : {why}",
+        ),
+        # starter/console/registre.py
+        (r"no line (?P<id>\S+) in the registre", "aucune ligne {id} dans le registre"),
+        # starter/desks/intake.py: files sent from the console
+        (
+            r"attachments: at most (?P<count>\S+) files",
+            "Pièces jointes : {count} fichiers au plus",
+        ),
+        (
+            r"attachments: (?P<type>\S+) is not a file type the desk takes \((?P<allowed>.+)\)",
+            "Pièces jointes : le type {type} n'est pas accepté (types acceptés : {allowed})",
+        ),
+        (
+            r"attachments: a file is larger than (?P<size>.+)",
+            "Pièces jointes : un fichier dépasse {size}",
+        ),
+        # starter/desks/errors.py
+        (
+            ID + r" is already in progress; show it to see where it stands",
+            "{id} est déjà en cours de traitement ; consultez son suivi pour voir où il en est",
+        ),
+        ("the input is not valid", "La saisie n'est pas valide"),
+        # starter/desks/tokens.py: the subject is the token's holder
+        (
+            r"subject: (?P<who>\S+) is not an active agent of the CA",
+            "Titulaire du jeton : {who} n'est pas un agent actif du CA",
+        ),
+        (
+            r"subject: (?P<who>\S+) is not a CA supervisor",
+            "Titulaire du jeton : {who} n'est pas superviseur du CA",
+        ),
+        (
+            r"subject: (?P<who>\S+) is not in (?P<mo>\S+)'s registre d'autorité",
+            "Titulaire du jeton : {who} n'est pas inscrit au registre d'autorité de {mo}",
+        ),
+        # starter/desks/access.py
+        (
+            r"role: the (?P<role>\S+) role may not (?P<action>\S+) \(allowed: (?P<roles>.*)\)",
+            "Rôle : le rôle {role} ne permet pas {action} (rôles permis : {roles})",
+        ),
+        (
+            r"(?P<field>[\w.]+): (?P<given>\S+) is not you \((?P<me>\S+)\); "
+            r"act under your own name",
+            "{field} : vous êtes {me}, pas {given} ; agissez en votre propre nom",
+        ),
+        ("the record does not exist", "L'élément demandé n'existe pas"),
+        # what does not exist
+        (r"escalation (?P<key>\S+) does not exist", "L'escalade {key} n'existe pas"),
+        (r"token (?P<key>\S+) does not exist", "Le jeton {key} n'existe pas"),
+        (r"session (?P<code>\S+) does not exist in SGA", "La session {code} n'existe pas dans SGA"),
+        (r"message (?P<key>\S+) does not exist", "Le message {key} n'existe pas"),
+        (
+            r"the registre of (?P<mo>\S+) does not exist",
+            "Le registre d'autorité de {mo} n'existe pas",
+        ),
+        (
+            r"the mail domain (?P<domain>\S+) is not declared",
+            "Le domaine de courriel {domain} n'est pas déclaré",
+        ),
+        (
+            r"partition group (?P<group>\S+) does not exist for (?P<mo>\S+)",
+            "Le groupe de cloisonnement {group} n'existe pas pour {mo}",
+        ),
+        (ID + r" has no attachment (?P<digest>\S+)", "{id} n'a pas de pièce jointe {digest}"),
+        (ID + r" does not exist or is finished", "{id} n'existe pas ou son traitement est terminé"),
+        (ID + r" does not exist", "{id} n'existe pas"),
+        # starter/desks/intake.py
+        (
+            r"message (?P<key>\S+): received more than (?P<days>\S+) days ago; "
+            r"open its ticket by hand",
+            "Message {key} : reçu il y a plus de {days} jours ; ouvrez son billet à la main",
+        ),
+        (
+            r"message (?P<key>\S+) is not in triage "
+            r"\(it became: (?P<outcome>\S+) (?P<ticket>\S+)\)",
+            "Le message {key} n'est plus à trier (il a été classé : {outcome} {ticket})",
+        ),
+        (
+            r"message (?P<key>\S+) is not in triage \(it became: (?P<outcome>\S+)\)",
+            "Le message {key} n'est plus à trier (il a été classé : {outcome})",
+        ),
+        (r"message (?P<key>\S+) is no longer in triage", "Le message {key} n'est plus à trier"),
+        # the engine, the database, the API
+        (
+            "this command was given no connection to the Temporal engine",
+            "Cette commande n'a reçu aucune connexion au moteur Temporal",
+        ),
+        (
+            "the Temporal engine or its workers are not answering; try again in a moment",
+            "Le moteur Temporal ou ses exécuteurs ne répondent pas ; réessayez dans un moment",
+        ),
+        (
+            r"cannot reach the Temporal engine at (?P<address>\S+); is `sagir-desk dev` running\?",
+            "Impossible de joindre le moteur Temporal à {address} ; `sagir-desk dev` est-il lancé?",
+        ),
+        (
+            r"the database (?P<url>\S+) is not ready; "
+            r"run `sagir-desk dev` or `sagir-desk migrate` first",
+            "La base de données {url} n'est pas prête ; "
+            "lancez d'abord `sagir-desk dev` ou `sagir-desk migrate`",
+        ),
+        (
+            "the desk's database is not answering; try again in a moment",
+            "La base de données du centre d'assistance ne répond pas ; réessayez dans un moment",
+        ),
+        (
+            "the desk failed to do this; it is recorded, and nothing half-done",
+            "Le centre d'assistance n'a pas pu faire cette opération ; l'échec est consigné "
+            "et rien n'est resté à moitié fait",
+        ),
+        # models/ticket_lifecycle.py and workflows/tickets.py
+        (
+            r"check quality: the solution of ticket " + ID + r" was already approved by "
+            r"(?P<by>\S+); return it to the client",
+            "Contrôle de qualité : la solution du billet {id} a déjà été approuvée par {by} ; "
+            "retournez-la au client",
+        ),
+        (
+            r"check quality: (?P<agent>\S+) proposed this solution; "
+            r"the quality check must be done by another CA agent",
+            "Contrôle de qualité : {agent} a proposé cette solution ; le contrôle de qualité "
+            "doit être fait par un autre agent du CA",
+        ),
+        (
+            r"return to the client: the solution of ticket "
+            + ID
+            + r" has not passed the quality check yet",
+            "Retour au client : la solution du billet {id} n'a pas encore passé le contrôle "
+            "de qualité",
+        ),
+        (
+            r"reopen: ticket " + ID + r" could be reopened only within (?P<days>\S+) open days "
+            r"of its return, until (?P<reopen_until>\S+)",
+            "Réouverture : le billet {id} ne pouvait être rouvert que dans les {days} jours "
+            "ouvrables suivant son retour, soit jusqu'{reopen_until}",
+        ),
+        (
+            r"(?P<step>[^:]+): ticket " + ID + r" is (?P<mstatus>\S+); "
+            r"only an? (?P<mstatuses>.+) ticket can be (?P<past>.+)",
+            "{step} : le billet {id} est {mstatus} ; cette étape n'est permise que pour un "
+            "billet {mstatuses}",
+        ),
+        (
+            r"ticket " + ID + r" is recording another step; try again in a moment",
+            "Le billet {id} enregistre déjà une autre étape ; réessayez dans un moment",
+        ),
+        # workflows/parameterisation.py
+        (
+            r"(?P<step>\w+): " + ID + r" is (?P<fstatus>\S+); "
+            r"(?P<step2>\w+) is allowed only when it is (?P<fstatus2>\S+)",
+            "{step} : {id} est {fstatus} ; cette étape n'est permise que lorsque la demande "
+            "est {fstatus2}",
+        ),
+        (
+            ID + r" has passed its quality check already",
+            "{id} a déjà passé son contrôle de qualité",
+        ),
+        # models/departures.py and workflows/departures.py
+        (
+            r"the departure may be recorded in the dossier personne only (?P<hours>\S+) hours "
+            r"after the notice: from (?P<day>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d) "
+            r"\(Montreal time\)",
+            "Le départ ne peut être inscrit au dossier personne que {hours} heures après l'avis : "
+            "à partir du {day} à {time} (heure de Montréal)",
+        ),
+        (
+            r"the departure may be recorded in the dossier personne only (?P<hours>\S+) hours "
+            r"after the notice: from (?P<when>.+) \(Montreal time\)",
+            "Le départ ne peut être inscrit au dossier personne que {hours} heures après l'avis : "
+            "à partir de {when} (heure de Montréal)",
+        ),
+        (
+            r"the departure of " + ID + r" is already recorded",
+            "Le départ {id} est déjà inscrit au dossier personne",
+        ),
+        (
+            r"the accesses of " + ID + r" were already removed",
+            "Les accès de {id} ont déjà été retirés",
+        ),
+        (
+            r"this notice is for " + ID + r", not (?P<other>\S+)",
+            "Cet avis concerne {id}, et non {other}",
+        ),
+        # workflows/arrivals.py, departures.py, training.py
+        (
+            ID + r" is (?P<status>\S+): nothing to take",
+            "{id} est {status} : il n'y a rien à prendre en charge",
+        ),
+        (
+            ID + r" is already taken in charge by (?P<agent>\S+)",
+            "{id} est déjà pris{e} en charge par {agent}",
+        ),
+        (
+            ID + r" is (?P<status>\S+): there is no place to cancel",
+            "{id} est {status} : il n'y a aucune place à annuler",
+        ),
+        (ID + r" is (?P<status>\w+)", "{id} est {status}"),
+        # activities/ and adapters/ (SAGIR's refusals)
+        (r"unknown grant step (?P<kind_code>\S+)", "Étape d'attribution inconnue : {kind_code}"),
+        (
+            r"SAGIR_SMTP_URL is not set on this worker: set it to the mail relay "
+            r"\(smtp://host:port\) so the outbox is delivered",
+            "SAGIR_SMTP_URL n'est pas défini sur cet exécuteur : donnez-lui l'adresse du relais "
+            "de courriel (smtp://hôte:port) pour que les avis en attente soient livrés",
+        ),
+        (
+            r"(?P<who>\S+/\S+) already has an active SAGIR account",
+            "{who} a déjà un compte SAGIR actif",
+        ),
+        (
+            r"(?P<who>\S+/\S+) has no SAGIR account to change",
+            "{who} n'a pas de compte SAGIR à modifier",
+        ),
+        (
+            r"responsibility (?P<code>\S+) is not in SAGIR's catalogue",
+            "La responsabilité {code} n'est pas au catalogue de SAGIR",
+        ),
+        (r"no dossier personne (?P<who>\S+)", "Aucun dossier personne {who}"),
+        # models/ (configuration and the service's clock)
+        ("at least one audit key is required", "Au moins une clé d'audit est requise"),
+        (
+            Q + r" is neither a kind of file \((?P<kinds>.*)\) nor a MIME type",
+            "{q} n'est ni un type de fichier ({kinds}) ni un type MIME",
+        ),
+        (
+            "instant must carry a UTC offset",
+            "L'instant doit indiquer son décalage par rapport à UTC",
+        ),
+        (
+            "received must carry a UTC offset",
+            "L'heure de réception doit indiquer son décalage par rapport à UTC",
+        ),
+        (
+            r"the service calendar has no open day after (?P<day>\S+)",
+            "Le calendrier de service n'a aucun jour ouvrable après le {day}",
+        ),
+        (
+            r"channel " + Q + r" is not one of (?P<names>.+)",
+            "Le canal {q} ne fait pas partie des canaux permis ({names})",
+        ),
+    ]
+)
+
+# Rules: what follows a field's name ("mo: …"), or a sentence of their own.
+RULES = _patterns(
+    [
+        # starter/desks/
+        (r"(?P<code>\S+) is not a client MO of the CA", "{code} n'est pas un MO client du CA"),
+        (
+            r"(?P<code>\S+) is not an active agent of the CA",
+            "{code} n'est pas un agent actif du CA",
+        ),
+        (
+            r"you act for (?P<mine>\S+), not (?P<other>\S+)",
+            "vous agissez pour {mine}, pas pour {other}",
+        ),
+        (
+            Q + r" is not an MO code like (?P<example>\S+)",
+            "{q} n'est pas un code de MO comme {example}",
+        ),
+        (Q + r" is not an MO code", "{q} n'est pas un code de MO"),
+        (Q + r" is not a workflow id", "{q} n'est pas l'identifiant d'un flux de travail"),
+        (
+            Q + r" is not a request's id \(ask for its raw history instead\)",
+            "{q} n'est pas le numéro d'une demande (demandez plutôt son historique brut)",
+        ),
+        (Q + r" is not a status", "{q} n'est pas un statut"),
+        (
+            Q + r" is not a month like (?P<example>\S+)",
+            "{q} n'est pas un mois comme {example}",
+        ),
+        (
+            Q + r" is not a mail domain like (?P<example>\S+)",
+            "{q} n'est pas un domaine de courriel comme {example}",
+        ),
+        (
+            Q + r" is not (?P<what>.+?) like (?P<example>\S+)",
+            "{q} n'est pas {what} comme {example}",
+        ),
+        (
+            r"(?P<method>\S+) is not one of (?P<names>.+) for this address",
+            "{method} n'est pas une méthode permise à cette adresse ({names})",
+        ),
+        (
+            Q + r" is not one of (?P<names>.+)",
+            "{q} ne fait pas partie des valeurs permises ({names})",
+        ),
+        ("is not a cursor this list gave", "ce curseur ne vient pas de cette liste"),
+        (
+            r"(?P<who>\S+) has no dossier personne in (?P<mo>\S+)",
+            "{who} n'a pas de dossier personne dans {mo}",
+        ),
+        (
+            "they do not match the dossier personne of the employee",
+            "ils ne correspondent pas au dossier personne de l'employé",
+        ),
+        (
+            r"(?P<day>\S+) is over; a departure already past must be notified as immediate",
+            "le {day} est passé ; un départ déjà passé doit être signalé comme immédiat",
+        ),
+        (
+            "required, so the CA can reach the MO's HR with reminders and answers",
+            "obligatoire, pour que le CA puisse joindre les RH du MO (rappels et réponses)",
+        ),
+        (
+            r"(?P<day>\S+) is in the past; an arrival starts today or later",
+            "le {day} est passé ; une arrivée commence aujourd'hui ou plus tard",
+        ),
+        (
+            r"(?P<until>\S+) comes before since \((?P<since>\S+)\)",
+            "le {until} précède le début de période ({since})",
+        ),
+        (r"must be between (?P<low>\S+) and (?P<high>\S+)", "doit être entre {low} et {high}"),
+        (
+            r"must be 64 hexadecimal characters \(SHA-256\)",
+            "doit compter 64 caractères hexadécimaux (SHA-256)",
+        ),
+        (
+            r"give its id \(at least its first (?P<n>\S+) hexadecimal characters\)",
+            "donnez son identifiant (au moins ses {n} premiers caractères hexadécimaux)",
+        ),
+        (
+            r"(?P<key>\S+) begins more than one id; give more of it",
+            "{key} est le début de plus d'un identifiant ; donnez-en davantage",
+        ),
+        (r"(?P<code>\S+) already exists in SAGIR", "{code} existe déjà dans SAGIR"),
+        (
+            r"(?P<who>\S+) has no active SAGIR account to reset",
+            "{who} n'a pas de compte SAGIR actif à réinitialiser",
+        ),
+        (
+            Q + r" must fall between the years (?P<first>\S+) and (?P<last>\S+)",
+            "{q} doit tomber entre les années {first} et {last}",
+        ),
+        (
+            r"must fall between the years (?P<first>\S+) and (?P<last>\S+)",
+            "doit tomber entre les années {first} et {last}",
+        ),
+        (
+            r"an MO user's request comes through the Outil Requête \(web\)",
+            "la demande d'un utilisateur de MO arrive par l'Outil Requête (web)",
+        ),
+        (
+            "only the CA marks a request urgent",
+            "seul le CA peut marquer une demande comme urgente",
+        ),
+        (
+            "only the CA gives a receipt time; yours is now",
+            "seul le CA indique l'heure de réception ; la vôtre est l'heure actuelle",
+        ),
+        (
+            r"(?P<when>\S+) is in the future; a request cannot be received later than now",
+            "{when} est dans le futur ; une demande ne peut pas être reçue plus tard "
+            "que maintenant",
+        ),
+        (
+            r"(?P<when>\S+) is more than (?P<days>\S+) days ago \((?P<setting>\w+)\)",
+            "{when} remonte à plus de {days} jours ({setting})",
+        ),
+        (r"(?P<name>\S+) is not a step of a ticket", "{name} n'est pas une étape d'un billet"),
+        (
+            r"urgent applies only to phone requests \(this one came by (?P<channel>\S+)\)",
+            "seule une demande reçue par téléphone peut être urgente "
+            "(celle-ci est arrivée {channel})",
+        ),
+        (
+            r"send `Authorization: Bearer <token>` \(`sagir-desk token create`\)",
+            "envoyez `Authorization: Bearer <jeton>` (`sagir-desk token create`)",
+        ),
+        ("the token is unknown or revoked", "le jeton est inconnu ou révoqué"),
+        ("sign in to the console", "connectez-vous à la console"),
+        (
+            "the form is out of date; reload the page and send it again",
+            "le formulaire a expiré ; rechargez la page et envoyez-le de nouveau",
+        ),
+        (r"(?P<code>\S+) is not a session of SGA", "{code} n'est pas une session de SGA"),
+        (
+            r"(?P<code>\S+) began on (?P<day>\S+); choose a later one",
+            "{code} a commencé le {day} ; choisissez-en une plus tardive",
+        ),
+        ("required", "obligatoire"),
+        ("is not valid JSON", "ce n'est pas du JSON valide"),
+        (
+            r"(?P<mo>\S+) is not the MO of this registre \((?P<mine>\S+)\)",
+            "{mo} n'est pas le MO de ce registre ({mine})",
+        ),
+        (
+            r"must be a JSON object with a 'payloads' list",
+            "doit être un objet JSON qui contient une liste « payloads »",
+        ),
+        # models/ (the rules and the contracts' validators)
+        (
+            "the deadline cannot come before the request was received",
+            "elle ne peut pas précéder la réception de la demande",
+        ),
+        (
+            "must be on or after valid_from",
+            "doit tomber le jour du début de validité ou après",
+        ),
+        (r"required for an? (?P<kind>\S+) request", "obligatoire pour une demande {kind}"),
+        (r"an? (?P<kind>\S+) request has none", "une demande {kind} n'en a pas"),
+        ("name the responsibility to modify", "nommez la responsabilité à modifier"),
+        (
+            "name the cost centre or budget unit to withdraw",
+            "nommez le centre de coûts ou l'unité budgétaire à retirer",
+        ),
+        ("required to change a cloisonnement", "obligatoire pour modifier un cloisonnement"),
+        (
+            "an access request grants or removes something",
+            "une demande d'accès attribue ou retire au moins une responsabilité",
+        ),
+        (
+            "a responsibility cannot be granted and removed",
+            "une responsabilité ne peut pas être à la fois attribuée et retirée",
+        ),
+        (
+            r"(?P<code>\S+) does not follow (?P<mo>\S+)'s nomenclature \((?P<prefix>\S+)<NAME>\)",
+            "{code} ne suit pas la nomenclature de {mo} ({prefix}<NOM>)",
+        ),
+        (
+            r"(?P<who>\S+) has no SAGIR account in (?P<mo>\S+) to change",
+            "{who} n'a pas de compte SAGIR dans {mo} à modifier",
+        ),
+        (r"(?P<who>\S+) does not have (?P<code>\S+)", "{who} n'a pas la responsabilité {code}"),
+        (
+            r"(?P<code>\S+) is not a responsibility of (?P<mo>\S+) in SAGIR",
+            "{code} n'est pas une responsabilité de {mo} dans SAGIR",
+        ),
+        (
+            r"(?P<code>\S+) is not a responsibility of (?P<mo>\S+)",
+            "{code} n'est pas une responsabilité de {mo}",
+        ),
+        (
+            r"(?P<amount>\S+) \$ is over what (?P<mo>\S+)'s registre d'autorité allows "
+            r"\((?P<shown>.+)\)",
+            "{amount} $ dépasse ce que permet le registre d'autorité de {mo} ({shown})",
+        ),
+        (
+            r"(?P<group>\S+) is not a partition group of (?P<mo>\S+)",
+            "{group} n'est pas un groupe de cloisonnement de {mo}",
+        ),
+        (r"(?P<code>\S+) is not in SAGIR's catalogue", "{code} n'est pas au catalogue de SAGIR"),
+        (
+            r"(?P<code>\S+) is not allowed by the MO's registre d'autorité",
+            "{code} n'est pas permise par le registre d'autorité du MO",
+        ),
+        (
+            r"(?P<codes>\S+, .+) is an EI responsibility and needs a partition group "
+            r"\(cloisonnement\)",
+            "{codes} sont des responsabilités EI et exigent un groupe de cloisonnement",
+        ),
+        (
+            r"(?P<code>\S+) is an EI responsibility and needs a partition group \(cloisonnement\)",
+            "{code} est une responsabilité EI et exige un groupe de cloisonnement",
+        ),
+        (r"an? (?P<kind>\S+) request has no template", "une demande {kind} n'a pas de gabarit"),
+        (
+            r"complete the responsibility template of this (?P<kind>\S+)",
+            "remplissez le gabarit de responsabilité de cette demande {kind}",
+        ),
+        (r"a modification keeps the code (?P<code>\S+)", "une modification garde le code {code}"),
+        (
+            "a relève is the relève of a personne autorisée",
+            "une relève est la relève d'une personne autorisée",
+        ),
+        (
+            "only a relève is the relève of someone",
+            "seule une relève est la relève de quelqu'un",
+        ),
+        (
+            r"this change would leave (?P<mo>\S+) with no valid personne autorisée or relève "
+            r"from (?P<day>\S+); declare another one first",
+            "ce changement laisserait {mo} sans personne autorisée ni relève valide à partir "
+            "du {day} ; déclarez-en une autre d'abord",
+        ),
+        (
+            r"(?P<who>\S+) is not a personne autorisée of (?P<mo>\S+)",
+            "{who} n'est pas une personne autorisée de {mo}",
+        ),
+        (
+            r"the (?P<role>\S+) role acts for one MO; name it",
+            "le rôle {role} agit pour un seul MO ; nommez-le",
+        ),
+        (
+            r"the (?P<role>\S+) role spans every MO; name none",
+            "le rôle {role} couvre tous les MO ; n'en nommez aucun",
+        ),
+        (
+            "nobody may authorise a request for themselves",
+            "personne ne peut autoriser une demande pour soi-même",
+        ),
+        (
+            r"(?P<who>\S+) is not a personne autorisée or relève of (?P<mo>\S+)",
+            "{who} n'est ni une personne autorisée ni une relève de {mo}",
+        ),
+        (
+            r"(?P<who>\S+) is not valid for (?P<mo>\S+) on (?P<day>\S+) \((?P<spans>.+)\)",
+            "{who} n'est pas valide pour {mo} le {day} ({spans})",
+        ),
+        ("must carry a UTC offset", "doit indiquer son décalage par rapport à UTC"),
+        (
+            r"timestamp " + Q + r" does not exist in America/Montreal "
+            r"\(clocks jump forward that night\); give a UTC offset",
+            "l'heure {q} n'existe pas à Montréal (on y avance l'heure cette nuit-là) ; "
+            "donnez son décalage par rapport à UTC",
+        ),
+        (
+            r"timestamp " + Q + r" is not ISO 8601 \(like (?P<a>\S+) or (?P<b>\S+)\)",
+            "l'horodatage {q} n'est pas au format ISO 8601 (comme {a} ou {b})",
+        ),
+        # workflows/ and activities/
+        (
+            r"(?P<agent>\S+) completed " + ID + r"; the quality check is done by another agent",
+            "{agent} a traité {id} ; le contrôle de qualité est fait par un autre agent",
+        ),
+        ("the responsibility template is missing", "le gabarit de responsabilité manque"),
+        (
+            "the user has no working work email to receive the temporary password; "
+            "the MO must fix the dossier personne first",
+            "l'utilisateur n'a pas de courriel professionnel fonctionnel pour recevoir le mot de "
+            "passe temporaire ; le MO doit d'abord corriger le dossier personne",
+        ),
+        # adapters/ (SAGIR and SGA)
+        (
+            r"(?P<who>\S+) has no powers on (?P<scope>\S+) to change",
+            "{who} n'a pas de pouvoirs sur {scope} à modifier",
+        ),
+        (
+            r"(?P<who>\S+) already has powers on (?P<scope>\S+); ask for a change instead",
+            "{who} a déjà des pouvoirs sur {scope} ; demandez plutôt une modification",
+        ),
+        (r"(?P<who>\S+) has no powers on (?P<scope>\S+)", "{who} n'a pas de pouvoirs sur {scope}"),
+        (
+            r"(?P<line>\S+) is not a line of (?P<mo>\S+)'s registre",
+            "{line} n'est pas une ligne du registre d'autorité de {mo}",
+        ),
+        (r"(?P<code>\S+) is not a course of SGA", "{code} n'est pas un cours de SGA"),
+        (r"(?P<who>\S+) is not enrolled in (?P<code>\S+)", "{who} n'est pas inscrit à {code}"),
+        # pydantic (starter/desks/errors.py `one_sentence`)
+        ("Field required", "obligatoire"),
+        ("Extra inputs are not permitted", "ce champ n'est pas permis"),
+        ("String should have at least 1 character", "ne peut pas être vide"),
+        (
+            r"String should have at least (?P<n>\d+) characters",
+            "doit compter au moins {n} caractères",
+        ),
+        ("String should have at most 1 character", "doit compter au plus 1 caractère"),
+        (
+            r"String should have at most (?P<n>\d+) characters",
+            "doit compter au plus {n} caractères",
+        ),
+        (r"String should match pattern '(?P<pattern>.*)'", "{pattern}"),
+        (
+            "String should contain only ASCII characters",
+            "ne doit contenir que des caractères ASCII",
+        ),
+        (r"Input should be a valid string.*", "doit être du texte"),
+        (
+            r"\w+ should have at least 1 item after validation, not 0",
+            "doit compter au moins un élément",
+        ),
+        (
+            r"\w+ should have at least (?P<n>\d+) items? after validation, not (?P<m>\d+)",
+            "doit compter au moins {n} éléments (et non {m})",
+        ),
+        (
+            r"\w+ should have at most (?P<n>\d+) items? after validation, not (?P<m>\d+)",
+            "doit compter au plus {n} éléments (et non {m})",
+        ),
+        ("Input should be a valid list", "doit être une liste"),
+        (r"Input should be a valid (dictionary|mapping)\b.*", "doit être un objet"),
+        (
+            r"Input should be a valid date in the format YYYY-MM-DD, (?P<date_detail>.+)",
+            "doit être une date valide au format AAAA-MM-JJ{date_detail}",
+        ),
+        (
+            r"Input should be a valid date or datetime, (?P<date_detail>.+)",
+            "doit être une date valide{date_detail}",
+        ),
+        ("Input should be a valid date", "doit être une date valide"),
+        (
+            "Datetimes provided to dates should have zero time - e.g. be exact dates",
+            "doit être une date, sans heure",
+        ),
+        (
+            r"Input should be a valid datetime(?: or date)?, (?P<date_detail>.+)",
+            "doit être un horodatage valide{date_detail}",
+        ),
+        ("Input should be a valid datetime", "doit être un horodatage valide"),
+        ("Input should have timezone info", "doit indiquer son décalage par rapport à UTC"),
+        ("Input should not have timezone info", "ne doit pas indiquer de fuseau horaire"),
+        (r"(Input|Date) should be in the past", "doit être dans le passé"),
+        (r"(Input|Date) should be in the future", "doit être dans le futur"),
+        (
+            r"Input should be greater than or equal to (?P<n>\S+)",
+            "doit être supérieur ou égal à {n}",
+        ),
+        (r"Input should be greater than (?P<n>\S+)", "doit être supérieur à {n}"),
+        (r"Input should be less than or equal to (?P<n>\S+)", "doit être inférieur ou égal à {n}"),
+        (r"Input should be less than (?P<n>\S+)", "doit être inférieur à {n}"),
+        (r"Input should be a multiple of (?P<n>\S+)", "doit être un multiple de {n}"),
+        (
+            "Input should be a valid integer, got a number with a fractional part",
+            "doit être un nombre entier, sans décimales",
+        ),
+        (
+            r"Input should be a valid integer(, unable to parse string as an integer)?",
+            "doit être un nombre entier",
+        ),
+        (
+            "Unable to parse input string as an integer, exceeded maximum size",
+            "ce nombre est trop grand",
+        ),
+        (
+            r"Input should be a valid number(, unable to parse string as a number)?",
+            "doit être un nombre",
+        ),
+        ("Input should be a finite number", "doit être un nombre fini"),
+        (r"Input should be a valid decimal", "doit être un nombre décimal"),
+        (
+            "Decimal input should be an integer, float, string or Decimal object",
+            "doit être un nombre",
+        ),
+        (
+            r"Decimal input should have no more than (?P<n>\d+) digits? in total",
+            "doit compter au plus {n} chiffres en tout",
+        ),
+        (
+            r"Decimal input should have no more than (?P<n>\d+) decimal places?",
+            "doit compter au plus {n} décimales",
+        ),
+        (
+            r"Decimal input should have no more than (?P<n>\d+) digits? before the decimal point",
+            "doit compter au plus {n} chiffres avant la virgule",
+        ),
+        (
+            r"Input should be a valid boolean(, unable to interpret input)?",
+            "doit être vrai ou faux",
+        ),
+        ("Input should be None", "doit être vide"),
+        (r"Input should be a valid UUID\b.*", "doit être un UUID valide"),
+        (r"Input should be a valid URL\b.*", "doit être une adresse URL valide"),
+        (r"Invalid JSON\b.*", "ce n'est pas du JSON valide"),
+        ("JSON input should be string, bytes or bytearray", "doit être du JSON"),
+        (
+            r"value is not a valid email address: (?P<email_detail>.+)",
+            "n'est pas une adresse courriel valide{email_detail}",
+        ),
+        ("value is not a valid email address", "n'est pas une adresse courriel valide"),
+        (r"Input should be (?P<expected>'.*')", "doit être {expected}"),
+    ]
+)
+
+# "field: rule", the field one of `FIELDS`' names (some have spaces) or a dotted path.
+_MULTIWORD = "|".join(re.escape(name) for name in FIELDS if " " in name)
+FIELD = re.compile(
+    rf"(?P<field>{_MULTIWORD}|[A-Za-z_][\w.]*(?:, [A-Za-z_][\w.]*)*): (?P<rule>.+)", re.DOTALL
+)
+# pydantic's prefixes for a validator's own sentence.
+_VALIDATOR = re.compile(r"(Value error|Assertion failed), ")
+
+
+def _rule(text: str, standalone: bool) -> str | None:
+    text = _VALIDATOR.sub("", text, count=1)
+    for rule in RULES:
+        found = rule.english.fullmatch(text)
+        if found is not None:
+            return rule.render(found, standalone)
+    return None
+
+
+def _translated(message: str) -> tuple[str, bool] | None:
+    """The French, and whether every word of it is known (a field without a French label is
+    kept as it was given); None when the sentence has no pattern."""
+    text = _VALIDATOR.sub("", message.strip(), count=1)
+    for sentence in SENTENCES:
+        found = sentence.english.fullmatch(text)
+        if found is not None:
+            return sentence.render(found, standalone=True), True
+    alone = _rule(text, standalone=True)
+    if alone is not None:
+        return alone, True
+    labels: list[str] = []
+    known = True
+    rest = text
+    while (named := FIELD.fullmatch(rest)) is not None:
+        label = field_label(named["field"])
+        known = known and label is not None
+        labels.append(label or named["field"])
+        rest = named["rule"]
+        rule = _rule(rest, standalone=False)
+        if rule is not None:
+            fields = ", ".join(labels)
+            if known:  # a name kept as it was given keeps its case too
+                fields = fields[:1].upper() + fields[1:]
+            return f"{fields} : {rule}", known
+    return None
+
+
+def in_french(message: str) -> str:
+    """A desk's, a rule's or pydantic's one English sentence, said in French for the console;
+    one this module does not know is framed, with its words kept."""
+    translated = _translated(message)
+    if translated is None:
+        return FALLBACK + message.strip()
+    return translated[0]
+
+
+def is_translated(message: str) -> bool:
+    """Whether `in_french` knows this sentence, field labels included (not the fallback)."""
+    translated = _translated(message)
+    return translated is not None and translated[1]

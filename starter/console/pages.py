@@ -1,0 +1,224 @@
+"""How a console page is rendered: the Jinja2 templates of the package, what every page knows
+(the person, their menu, the form token), and the French way of writing dates, durations and
+the desk's codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from models.roles import Action, Caller, Role
+from models.service_calendar import MONTREAL, ServiceCalendar
+from starter.console.session import COOKIE, csrf_token
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+ROLE_NAMES = {
+    Role.mo_hr: "Ressources humaines",
+    Role.personne_autorisee: "Personne autorisée",
+    Role.mo_user: "Utilisateur",
+    Role.ca_agent: "Agent du Centre d'assistance",
+    Role.ca_supervisor: "Superviseur du Centre d'assistance",
+    Role.dggir_pilot: "Pilote de la DGGIR",
+    Role.auditor: "Vérificateur",
+}
+
+STATUS_NAMES = {
+    "received": "À prendre en charge",
+    "in_charge": "Pris en charge",
+    "forwarded": "Acheminé",
+    "waiting_client": "En attente du client",
+    "awaiting_qa": "Contrôle de qualité",
+    "returned": "Solution transmise",
+    "closed": "Fermé",
+    # the other processes' statuses
+    "started": "Commencée",
+    "waiting_dossier": "En attente du dossier",
+    "waiting_mo": "En attente de l'organisme",
+    "completed": "Terminée",
+    "applied": "Appliquée",
+    "refused": "Refusée",
+    "cancelled": "Annulée",
+    "running": "En cours",
+    "failed": "En échec",
+    "notified": "Avis reçu",
+    "recorded": "Enregistrée",
+}
+
+CHANNEL_NAMES = {
+    "phone": "Téléphone",
+    "web": "Outil Requête",
+    "email": "Courriel",
+    "fax": "Télécopieur",
+    "voicemail": "Boîte vocale",
+}
+
+STEP_NAMES = {
+    "received": "Demande reçue",
+    "breached": "Délai de prise en charge dépassé",
+    "take": "Prise en charge",
+    "forward": "Acheminement",
+    "back": "Retour d'acheminement",
+    "ask": "Question au client",
+    "answer": "Réponse du client",
+    "propose": "Solution proposée",
+    "check": "Contrôle de qualité",
+    "return": "Solution transmise au client",
+    "close": "Fermeture",
+    "reopen": "Réouverture",
+    "message": "Message du client",
+}
+
+MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
+SHORT_MONTHS = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
+DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+
+
+def when(instant: datetime | None) -> str:
+    """`jeudi 26 novembre 2026, 14 h 05`, in Montréal's time."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(MONTREAL)
+    return (
+        f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}, "
+        f"{local.hour} h {local.minute:02d}"
+    )
+
+
+def short_when(instant: datetime | None) -> str:
+    """`26 nov., 14 h 05`."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(MONTREAL)
+    return f"{local.day} {SHORT_MONTHS[local.month - 1]}, {local.hour} h {local.minute:02d}"
+
+
+def duration(amount: timedelta) -> str:
+    """`2 h 05 min`, `12 min`, `3 j 4 h` (days of 24 hours)."""
+    minutes = int(amount.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} j {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+def deadline(
+    calendar: ServiceCalendar, received: datetime, due: datetime, now: datetime | None = None
+) -> dict[str, Any]:
+    """Where a deadline stands in the service's open time: what is left (or how late), and
+    whether it is breached or near (a quarter of its allowance left, or less)."""
+    now = now or datetime.now(UTC)
+    if now >= due:
+        late = calendar.open_time_between(due, now)
+        return {"state": "breached", "text": f"En retard de {duration(late)} (heures ouvrées)"}
+    left = calendar.open_time_between(now, due)
+    allowed = calendar.open_time_between(received, due)
+    near = allowed > timedelta(0) and left * 4 <= allowed
+    return {
+        "state": "near" if near else "ok",
+        "text": f"{duration(left)} ouvrées restantes",
+    }
+
+
+# The menu of each role: (label, path); the first is the role's home.
+MENUS: dict[Role, list[tuple[str, str]]] = {
+    Role.ca_agent: [
+        ("File d'attente", "/console/file"),
+        ("Nouveau billet", "/console/billets/nouveau"),
+        ("Mes billets", "/console/mes-billets"),
+        ("Tous les billets", "/console/billets"),
+        ("Arrivées", "/console/arrivees"),
+        ("Départs", "/console/departs"),
+        ("Paramétrage et accès", "/console/parametrage"),
+        ("Mots de passe", "/console/mots-de-passe"),
+        ("Formation", "/console/formation"),
+    ],
+    Role.ca_supervisor: [
+        ("File d'attente", "/console/file"),
+        ("Nouveau billet", "/console/billets/nouveau"),
+        ("Mes billets", "/console/mes-billets"),
+        ("Tous les billets", "/console/billets"),
+        ("Supervision", "/console/supervision"),
+        ("Escalades", "/console/escalades"),
+        ("Arrivées", "/console/arrivees"),
+        ("Départs", "/console/departs"),
+        ("Paramétrage et accès", "/console/parametrage"),
+        ("Mots de passe", "/console/mots-de-passe"),
+        ("Formation", "/console/formation"),
+        ("Rapports", "/console/rapports"),
+    ],
+    Role.mo_user: [
+        ("Mes demandes", "/console/billets"),
+        ("Nouvelle demande", "/console/outil-requete"),
+    ],
+    Role.mo_hr: [
+        ("Arrivées", "/console/arrivees"),
+        ("Nouvelle arrivée", "/console/arrivees/nouvelle"),
+        ("Départs", "/console/departs"),
+        ("Nouveau départ", "/console/departs/nouveau"),
+        ("Paramétrage et accès", "/console/parametrage"),
+        ("Registre d'autorité", "/console/registre"),
+    ],
+    Role.personne_autorisee: [
+        ("Paramétrage et accès", "/console/parametrage"),
+        ("Nouvelle demande", "/console/parametrage/nouvelle"),
+        ("Registre d'autorité", "/console/registre"),
+    ],
+    Role.dggir_pilot: [
+        ("Billets acheminés", "/console/billets"),
+    ],
+    Role.auditor: [
+        ("Recherche", "/console/audit"),
+        ("Journal d'audit", "/console/audit/journal"),
+        ("Rapports", "/console/rapports"),
+        ("Escalades", "/console/escalades"),
+        ("Tous les billets", "/console/billets"),
+    ],
+}
+
+
+def home_of(caller: Caller) -> str:
+    return MENUS[caller.role][0][1]
+
+
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A page for the signed-in person (or the sign-in page, with no one)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    secret = request.cookies.get(COOKIE)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "caller": caller,
+            "role_name": ROLE_NAMES.get(caller.role) if caller else None,
+            "menu": MENUS.get(caller.role, []) if caller else [],
+            "csrf": csrf_token(secret) if secret and caller else "",
+            "path": request.url.path,
+            "may": (lambda action: caller is not None and caller.may(Action(action))),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+templates.env.filters["when"] = when
+templates.env.filters["short_when"] = short_when
+templates.env.globals["STATUS_NAMES"] = STATUS_NAMES
+templates.env.globals["CHANNEL_NAMES"] = CHANNEL_NAMES
+templates.env.globals["STEP_NAMES"] = STEP_NAMES
