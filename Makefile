@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: dev test lint bench
+.PHONY: dev test lint bench screenshots
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,9 +18,15 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
+	if command -v npm >/dev/null && [ ! -d tests/browser/node_modules ]; then npm ci --prefix tests/browser --silent; fi
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/cli_startup.py
 	$(PY) bench/lists.py
 	$(PY) bench/ticket_throughput.py
+	$(PY) bench/console_pages.py
+
+# The README's pictures of the console, taken again by the browser tests (needs Chromium).
+screenshots: $(STAMP)
+	SAGIR_UPDATE_SCREENSHOTS=1 SAGIR_TEST_REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser
