@@ -23,6 +23,7 @@ from models.ticket_lifecycle import SYSTEM
 from starter.console.french import in_french
 from starter.console.pages import DAYS, MONTHS, deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
+from starter.console.steps import step_then
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, Forbidden, InvalidInput, NotFound, parse
 
@@ -276,23 +277,13 @@ async def _step(
     step: str,
     action: Callable[[], Awaitable[object]],
 ) -> Response:
-    """One step from its form: done, back to the arrival's page; refused, the page again with
-    the refusal beside the form."""
-    try:
-        await action()
-    except (NotFound, Forbidden):
-        raise
-    except DeskError as refused:
-        return await _arrival_page(
-            request,
-            guard,
-            arrival_id,
-            refused=(step, in_french(str(refused))),
-            status_code=422 if isinstance(refused, InvalidInput) else 409,
-        )
-    return RedirectResponse(
-        f"/console/arrivees/{quote(arrival_id)}?fait={step}#etat", status_code=303
-    )
+    """One step from its form (see steps.py)."""
+
+    async def again(refused: tuple[str, str], status: int) -> Response:
+        return await _arrival_page(request, guard, arrival_id, refused=refused, status_code=status)
+
+    done = f"/console/arrivees/{quote(arrival_id)}?fait={step}#etat"
+    return await step_then(step, action, done, again)
 
 
 @router.post("/arrivees/{arrival_id}/prendre", dependencies=[may(Action.arrival_take)])

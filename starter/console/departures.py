@@ -25,6 +25,7 @@ from starter.console.arrivals import long_date
 from starter.console.french import in_french
 from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
+from starter.console.steps import step_then
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, Forbidden, InvalidInput, NotFound, parse
 
@@ -228,23 +229,15 @@ async def _step(
     step: str,
     action: Callable[[], Awaitable[object]],
 ) -> Response:
-    """One step from its form: done, back to the departure's page; refused, the page again with
-    the refusal beside the form."""
-    try:
-        await action()
-    except (NotFound, Forbidden):
-        raise
-    except DeskError as refused:
+    """One step from its form (see steps.py)."""
+
+    async def again(refused: tuple[str, str], status: int) -> Response:
         return await _departure_page(
-            request,
-            guard,
-            departure_id,
-            refused=(step, in_french(str(refused))),
-            status_code=422 if isinstance(refused, InvalidInput) else 409,
+            request, guard, departure_id, refused=refused, status_code=status
         )
-    return RedirectResponse(
-        f"/console/departs/{quote(departure_id)}?fait={step}#etat", status_code=303
-    )
+
+    done = f"/console/departs/{quote(departure_id)}?fait={step}#etat"
+    return await step_then(step, action, done, again)
 
 
 @router.post("/departs/{departure_id}/prendre", dependencies=[may(Action.departure_take)])

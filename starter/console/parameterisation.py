@@ -32,8 +32,9 @@ from models.roles import Action
 from models.sagir import Module, Responsibility
 from starter.console.french import in_french
 from starter.console.pages import deadline, render
-from starter.console.registre import day, status_of
+from starter.console.registre import day
 from starter.console.session import ConsoleGuard, Form, desks_of, may
+from starter.console.steps import status_of
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, InvalidInput, NotFound, parse
 

@@ -15,8 +15,8 @@ from models.passwords import PasswordResetRequest, PasswordStatus
 from models.roles import Action
 from starter.console.french import in_french
 from starter.console.pages import render
-from starter.console.registre import status_of
 from starter.console.session import ConsoleGuard, Form, may
+from starter.console.steps import status_of
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, InvalidInput, NotFound, parse
 

@@ -20,8 +20,9 @@ from models.tickets import Contract, ServiceDate
 from starter.console.french import in_french
 from starter.console.pages import MONTHS, render
 from starter.console.session import ConsoleGuard, Form, may
+from starter.console.steps import status_of
 from starter.desks.compose import GuardedDesks
-from starter.desks.errors import DeskError, Forbidden, InvalidInput, NotFound, parse
+from starter.desks.errors import DeskError, InvalidInput, NotFound, parse
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -284,11 +285,3 @@ def _line_number(line_id: str) -> int:
     if not line_id.isdigit():
         raise _no_line(line_id)
     return int(line_id)
-
-
-def status_of(refused: DeskError) -> int:
-    """A refusal's status: a field that breaks a rule 422, a role that may not 403, a step
-    the state does not allow 409."""
-    if isinstance(refused, InvalidInput):
-        return 422
-    return 403 if isinstance(refused, Forbidden) else 409

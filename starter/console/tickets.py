@@ -38,8 +38,9 @@ from models.tickets import ForwardTicket as Forward
 from starter.console.french import in_french
 from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
+from starter.console.steps import step_then
 from starter.desks.compose import GuardedDesks
-from starter.desks.errors import DeskError, Forbidden, NotFound, parse
+from starter.desks.errors import DeskError, NotFound, parse
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -210,6 +211,7 @@ async def _ticket_page(
     state: TicketState | None = None,
     refused: tuple[str, str] | None = None,
     done: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     state = state or await guard.tickets.show(ticket_id)
     attachments = await guard.intake.attachments(ticket_id)
@@ -223,7 +225,7 @@ async def _ticket_page(
     return render(
         request,
         "tickets/show.html",
-        status_code=409 if refused else 200,
+        status_code=status_code,
         ticket=state,
         attachments=attachments,
         standing=standing,
@@ -297,23 +299,21 @@ async def act(
         fields["approved"] = fields["approved"] == "oui"
     if fields.get("note") == "" and not contract.model_fields["note"].is_required():
         fields["note"] = None
-    try:
-        request.state.action = {
-            "bring_back": Action.ticket_back,
-            "record_answer": Action.ticket_answer,
-            "reopen": Action.ticket_reopen,
-        }.get(name, Action.ticket_work)
+    request.state.action = {
+        "bring_back": Action.ticket_back,
+        "record_answer": Action.ticket_answer,
+        "reopen": Action.ticket_reopen,
+    }.get(name, Action.ticket_work)
+
+    async def take_the_step() -> object:
         contract_step = parse(contract, **fields, **{actor: guard.caller.subject})
-        await guard.tickets.act(name, ticket_id, contract_step)
-    except (NotFound, Forbidden):
-        raise  # the app's 404 or 403 page: nothing to show in place
-    except DeskError as refused:
-        return await _ticket_page(
-            request, guard, ticket_id, refused=(step, in_french(str(refused)))
-        )
-    return RedirectResponse(
-        f"/console/billets/{quote(ticket_id)}?fait={step}#etat", status_code=303
-    )
+        return await guard.tickets.act(name, ticket_id, contract_step)
+
+    async def again(refused: tuple[str, str], status: int) -> Response:
+        return await _ticket_page(request, guard, ticket_id, refused=refused, status_code=status)
+
+    done = f"/console/billets/{quote(ticket_id)}?fait={step}#etat"
+    return await step_then(step, take_the_step, done, again)
 
 
 @router.get("/billets/{ticket_id}/pieces/{digest}", dependencies=[may(Action.ticket_read)])

@@ -23,8 +23,9 @@ from models.training import (
 )
 from starter.console.french import in_french
 from starter.console.pages import render
-from starter.console.registre import day, status_of
+from starter.console.registre import day
 from starter.console.session import ConsoleGuard, Form, may
+from starter.console.steps import status_of
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, InvalidInput, NotFound, parse
 
