@@ -21,6 +21,7 @@ from starter.console import (
     supervision,
     tickets,
     training,
+    triage,
 )
 from starter.console.french import in_french
 from starter.console.pages import HERE, render
@@ -41,6 +42,7 @@ def add_console(app: FastAPI) -> None:
         signin,
         home,
         tickets,
+        triage,
         arrivals,
         departures,
         parameterisation,

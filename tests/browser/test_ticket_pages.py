@@ -148,6 +148,10 @@ async def test_a_signed_out_or_revoked_session_gets_the_sign_in_page(
 ) -> None:
     async with person(browser, console, AGENT) as agent:
         await check_accessibility(agent)
+        for page_name in ("Nouveau billet", "Courriel à trier", "Mes billets", "Tous les billets"):
+            await agent.get_by_role("link", name=page_name).click()
+            await expect(agent.get_by_role("heading", level=1)).to_be_visible()
+            await check_accessibility(agent)
         await agent.get_by_role("button", name="Se déconnecter").click()
         await expect(agent.get_by_label("Jeton d'accès")).to_be_visible()
         await check_accessibility(agent)
