@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 FALLBACK = "La demande a été refusée : "
 
@@ -433,8 +434,36 @@ Converter = Callable[[str, Groups], str]
 
 # A group's converter is chosen by its name (less any trailing digits); the other groups are
 # data (ids, dates, codes) and stay as they were given.
+_ISO_DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
+_CLOCK = re.compile(r"(\d\d):(\d\d)")
+_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
+_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+
+
+def _day(value: str) -> str:
+    """`2026-11-28` as a person reads it: `samedi 28 novembre 2026` (anything else as given)."""
+    found = _ISO_DAY.fullmatch(value)
+    if found is None:
+        return value
+    try:
+        day = date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return value
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _clock(value: str) -> str:
+    """`13:22` as Québec writes it: `13 h 22`."""
+    found = _CLOCK.fullmatch(value)
+    return value if found is None else f"{int(found[1])} h {found[2]}"
+
+
 CONVERTERS: dict[str, Converter] = {
     "action": lambda value, _: _de(ACTIONS.get(value, value)),
+    "day": lambda value, _: _day(value),
+    "time": lambda value, _: _clock(value),
     "amount": lambda value, _: _amount(value),
     "channel": lambda value, _: CHANNELS_BY.get(value, f"par {value}"),
     "date_detail": _detail(DATE_DETAILS),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from models.roles import Caller, Role
 from models.service_calendar import MONTREAL
+from starter.console.pages import when
 from tests.browser.harness import CALLERS, Console, check_accessibility, screenshot, sign_in
 from tests.workflows.desks_harness import arrival_request, departure_request
 
@@ -93,7 +94,8 @@ async def test_hr_starts_an_arrival_and_a_departure_and_sees_the_early_recording
     refusal = page.get_by_role("alert")
     await refusal.wait_for()
     text = await refusal.inner_text()
-    assert f"à partir du {allowed:%Y-%m-%d} à {allowed:%H:%M}" in text
+    day, clock = when(allowed).split(", ")  # "samedi 28 novembre 2026", "13 h 22"
+    assert f"à partir du {day} à {clock}" in text
     assert await page.get_by_text("Enregistrement permis à partir du").count() >= 1
     assert (await console.desks.departures.show(DEPARTURE)).recorded_at is None
     await check_accessibility(page)

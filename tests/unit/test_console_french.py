@@ -247,7 +247,7 @@ def test_a_departure_recorded_too_early_says_from_when_it_may_be() -> None:
 
     assert in_french(english) == (
         "Le départ ne peut être inscrit au dossier personne que 48 heures après l'avis : "
-        "à partir du 2026-11-25 à 14:30 (heure de Montréal)"
+        "à partir du mercredi 25 novembre 2026 à 14 h 30 (heure de Montréal)"
     )
 
 
