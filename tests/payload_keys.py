@@ -6,7 +6,8 @@ from models.audit import SealKeys
 from starter.client import data_converter
 from starter.keys import parse_keys
 
-TEST_KEYS = parse_keys("test-2026:" + "dGVzdC1rZXktb2Ytc2FnaXItZGVzay0zMi1ieXRlcyE=")
+TEST_KEYS_TEXT = "test-2026:" + "dGVzdC1rZXktb2Ytc2FnaXItZGVzay0zMi1ieXRlcyE="
+TEST_KEYS = parse_keys(TEST_KEYS_TEXT)
 TEST_CONVERTER = data_converter(TEST_KEYS)
 TEST_AUDIT_KEYS_TEXT = "test-audit-2026:dGVzdCBhdWRpdCBrZXkgb2YgdGhlIHNhZ2lyIGRlc2s="
 TEST_AUDIT_KEYS = SealKeys.of(

@@ -194,6 +194,8 @@ async def open_request(request: Request, form: Form, guard: ConsoleGuard) -> Res
                 subject=form.get("subject", "").strip(),
                 module=form.get("module", ""),
                 description=form.get("description", "").strip(),
+                # Where the notices go (kept sealed, never in the history); none: no mail.
+                contact_email=form.get("contact_email", "").strip() or None,
             )
         )
     except DeskError as refused:

@@ -17,7 +17,7 @@ from models.roles import Caller, Role
 from starter.api.app import create_app
 from starter.desks.compose import Desks, build_desks
 from starter.settings import Settings
-from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS
+from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS, TEST_KEYS_TEXT
 from tests.workflows.desks_harness import DesksHarness, running_desks
 
 # Who holds a token in the tests: one per role; the MO's roles for MTQ.
@@ -62,6 +62,8 @@ def harness_settings(uow: UnitOfWork, task_queue: str) -> Settings:
         update={
             "task_queue": task_queue,
             "audit_keys_text": TEST_AUDIT_KEYS_TEXT,
+            # The worker seals and opens with the test keys: the desks must too.
+            "payload_keys_text": TEST_KEYS_TEXT,
             "audit_checkpoint_file": beside_the_database / "audit-checkpoints.jsonl",
             "attachments_dir_override": beside_the_database / "attachments",
         }

@@ -211,3 +211,28 @@ async def test_an_agent_opens_an_urgent_phone_ticket_for_a_caller(api: Api) -> N
         True,
         "jdoe",
     )
+
+
+async def test_an_outil_requete_request_with_a_mail_address_is_acknowledged_there(
+    api: Api,
+) -> None:
+    assert api.app is not None
+    async with signed_in(api.app, api.token_for(USER)) as user:
+        await user.get("/console/outil-requete")
+        await user.send(
+            "/console/outil-requete",
+            subject="Accès RF",
+            module="RF",
+            description="Je n'ai plus accès.",
+            contact_email="jeanne.doe@mtq.gouv.qc.ca",
+        )
+    found = re.search(r"Billet (T-\d{4}-\d{6})", user.page)
+    assert found is not None
+    ticket_id = found.group(1)
+
+    async def acknowledged() -> list[str]:
+        return [mail.to for mail in api.harness.mail.sent(ticket_id)]
+
+    told = await api.harness.eventually(acknowledged, lambda sent: len(sent) > 0)
+    assert told == ["jeanne.doe@mtq.gouv.qc.ca"]
+    assert "jeanne.doe" not in user.page  # shown to nobody, kept sealed
