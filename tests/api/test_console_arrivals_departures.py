@@ -271,6 +271,11 @@ async def test_hr_tells_an_arrival_waiting_for_its_dossier_that_the_dossier_is_r
             return "Dossier personne trouvé" in (await hr.get(f"/console/arrivees/{arrival}")).text
 
         await _until(found)
+
+        async def received() -> bool:  # the status follows the step a moment later
+            return (await api.desks.arrivals.show(arrival)).status is ArrivalStatus.received
+
+        await _until(received)
     state = await api.desks.arrivals.show(arrival)
     assert state.status is ArrivalStatus.received
     assert state.reminders == 0  # found on the signal, not on the next open day
