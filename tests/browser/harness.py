@@ -192,6 +192,7 @@ async def check_accessibility(page: Page) -> None:
     violation, as axe-core finds them."""
     from playwright.async_api import Error as PlaywrightError
 
+    await page.wait_for_load_state()  # a page a click just asked for: checked once it is there
     try:
         await page.add_script_tag(content=axe_source())
     except PlaywrightError as refused:

@@ -112,7 +112,7 @@ async def test_a_ticket_is_worked_end_to_end_in_the_browser(
 
         await agent.reload()
         await step(agent, "Proposer pour contrôle", Solution="Votre accès LSA est rétabli.")
-        await agent.reload()
+        await expect(agent.get_by_role("status")).to_have_text("La solution attend son contrôle.")
         # The agent who proposed may not check it: refused in place, in French.
         await agent.get_by_role("button", name="Enregistrer le contrôle").click()
         await expect(agent.get_by_role("alert")).to_contain_text("autre agent")
@@ -123,6 +123,9 @@ async def test_a_ticket_is_worked_end_to_end_in_the_browser(
         await checker.get_by_role("button", name="Enregistrer le contrôle").click()
         await expect(checker.get_by_role("status")).to_have_text("Le contrôle de qualité est noté.")
         await checker.get_by_role("button", name="Transmettre la solution").click()
+        await expect(checker.get_by_role("status")).to_have_text(
+            "La solution est transmise au client."
+        )
         await check_accessibility(checker)
         await screenshot(checker, "agent-billet")
 
@@ -149,8 +152,8 @@ async def test_a_signed_out_or_revoked_session_gets_the_sign_in_page(
     async with person(browser, console, AGENT) as agent:
         await check_accessibility(agent)
         for page_name in ("Nouveau billet", "Courriel à trier", "Mes billets", "Tous les billets"):
-            await agent.get_by_role("link", name=page_name).click()
-            await expect(agent.get_by_role("heading", level=1)).to_be_visible()
+            async with agent.expect_navigation():
+                await agent.get_by_role("link", name=page_name).click()
             await check_accessibility(agent)
         await agent.get_by_role("button", name="Se déconnecter").click()
         await expect(agent.get_by_label("Jeton d'accès")).to_be_visible()
