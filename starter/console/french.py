@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 FALLBACK = "La demande a été refusée : "
 
@@ -454,6 +455,18 @@ def _day(value: str) -> str:
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def _instant(value: str) -> str:
+    """`2026-11-27T18:00:00+00:00` in Montréal's time: `vendredi 27 novembre 2026 à 13 h 00`."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    local = moment.astimezone(ZoneInfo("America/Montreal"))
+    return f"{_day(local.date().isoformat())} à {local.hour} h {local.minute:02d}"
+
+
 def _clock(value: str) -> str:
     """`13:22` as Québec writes it: `13 h 22`."""
     found = _CLOCK.fullmatch(value)
@@ -463,6 +476,7 @@ def _clock(value: str) -> str:
 CONVERTERS: dict[str, Converter] = {
     "action": lambda value, _: _de(ACTIONS.get(value, value)),
     "day": lambda value, _: _day(value),
+    "instant": lambda value, _: _instant(value),
     "time": lambda value, _: _clock(value),
     "amount": lambda value, _: _amount(value),
     "channel": lambda value, _: CHANNELS_BY.get(value, f"par {value}"),
@@ -550,8 +564,16 @@ SENTENCES = _patterns(
             "l'étape {step} a échoué : {why}",
         ),
         (
-            r"not taken in charge by (?P<due>\S+)",
-            "non pris en charge avant l'échéance du {due}",
+            r"not taken in charge by (?P<instant>\S+)",
+            "non pris en charge avant l'échéance du {instant}",
+        ),
+        (
+            r"late departure notice: less than 48 hours before the end of (?P<day>\S+)",
+            "avis de départ tardif : moins de 48 heures avant la fin du {day}",
+        ),
+        (
+            "accesses remain in SAGIR after removal",
+            "des accès restent dans SAGIR après leur retrait",
         ),
         (
             r"mail (?P<key>\S+) refused for good by the mail server: (?P<why>.+)",
