@@ -114,6 +114,7 @@ async def every_ticket(
     statut: str | None = None,
     organisme: str | None = None,
     suite: str | None = None,
+    fait: str | None = None,
 ) -> Response:
     status = TicketStatus(statut) if statut and statut in TicketStatus.__members__ else None
     found = await guard.tickets.list(
@@ -132,6 +133,7 @@ async def every_ticket(
         statut=statut or "",
         organisme=organisme or "",
         filters=True,
+        done=STEPS[fait][3] if fait in STEPS else None,
         title=titles.get(guard.caller.role, "Tous les billets"),
     )
 
@@ -315,6 +317,8 @@ async def act(
         return await _ticket_page(request, guard, ticket_id, refused=refused, status_code=status)
 
     done = f"/console/billets/{quote(ticket_id)}?fait={step}#etat"
+    if guard.caller.role is Role.dggir_pilot:  # back at the CA, the ticket is no longer theirs
+        done = f"/console/billets?fait={step}"
     return await step_then(step, take_the_step, done, again)
 
 

@@ -236,3 +236,29 @@ async def test_an_outil_requete_request_with_a_mail_address_is_acknowledged_ther
     told = await api.harness.eventually(acknowledged, lambda sent: len(sent) > 0)
     assert told == ["jeanne.doe@mtq.gouv.qc.ca"]
     assert "jeanne.doe" not in user.page  # shown to nobody, kept sealed
+
+
+async def test_a_ticket_forwarded_to_a_dggir_pilot_is_theirs_to_bring_back(api: Api) -> None:
+    assert api.app is not None
+    pilot = CALLERS[Role.dggir_pilot]
+    async with (
+        signed_in(api.app, api.token_for(USER)) as user,
+        signed_in(api.app, api.token_for(AGENT)) as agent,
+    ):
+        ticket_id = await _open_from_the_outil_requete(user)
+        page = f"/console/billets/{ticket_id}"
+        await agent.get(page)
+        await agent.send(f"{page}/prendre")
+        await agent.send(
+            f"{page}/acheminer", target="dggir_pilot", to=pilot.subject, note="Anomalie RF"
+        )
+        assert "Le billet est acheminé." in agent.page
+    async with signed_in(api.app, api.token_for(pilot)) as second_level:
+        listed = await second_level.get("/console/billets")
+        assert ticket_id in listed.text
+        await second_level.get(page)
+        assert "Retourner le billet au Centre d'assistance" in second_level.page
+        await second_level.send(f"{page}/retour", note="Corrigé dans SAGIR")
+        assert "Le billet est revenu au Centre d'assistance." in second_level.page
+    state = await api.desks.tickets.show(ticket_id)
+    assert (state.status, state.forwarded_to) == (TicketStatus.in_charge, None)

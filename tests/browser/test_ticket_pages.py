@@ -144,6 +144,10 @@ async def test_a_ticket_is_worked_end_to_end_in_the_browser(
         assert answer is not None and answer.status == 404
         await expect(stranger.get_by_role("heading", level=1)).to_have_text("Page introuvable")
         await expect(stranger.get_by_text("Accès refusé au LSA")).to_have_count(0)
+        await check_accessibility(stranger)  # the error pages too
+        await stranger.goto(f"{console.base_url}/console/file")  # not an MO user's page
+        await expect(stranger.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+        await check_accessibility(stranger)
 
 
 async def test_a_signed_out_or_revoked_session_gets_the_sign_in_page(
