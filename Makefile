@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	if command -v npm >/dev/null && [ ! -d tests/browser/node_modules ]; then npm ci --prefix tests/browser --silent; fi
-	$(PY) -m pytest -n 2 --dist worksteal
+	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) bench/cli_startup.py
