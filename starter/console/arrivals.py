@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,8 +20,8 @@ from models.roles import Action, Caller
 from models.sagir import Responsibility
 from models.service_calendar import MONTREAL
 from models.ticket_lifecycle import SYSTEM
-from starter.console.french import in_french
-from starter.console.pages import DAYS, MONTHS, deadline, render
+from starter.console.french import in_french, long_date
+from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
 from starter.console.steps import step_then
 from starter.desks.compose import GuardedDesks
@@ -95,11 +95,6 @@ async def _choices(request: Request, guard: GuardedDesks) -> Choices:
         authorisers=[line for line in lines if line.valid_on(today)],
         courses=sorted({view.session.course for view in sessions}),
     )
-
-
-def long_date(day: date) -> str:
-    """`jeudi 1 janvier 2099`: a day as the pages write it (no time)."""
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _parameters(text: str) -> dict[str, str]:

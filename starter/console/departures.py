@@ -21,8 +21,7 @@ from models.departures import (
 )
 from models.roles import Action, Caller
 from models.ticket_lifecycle import SYSTEM
-from starter.console.arrivals import long_date
-from starter.console.french import in_french
+from starter.console.french import in_french, long_date
 from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
 from starter.console.steps import step_then

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from models.service_calendar import MONTREAL
 
 FALLBACK = "La demande a été refusée : "
 
@@ -437,10 +438,15 @@ Converter = Callable[[str, Groups], str]
 # data (ids, dates, codes) and stay as they were given.
 _ISO_DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
 _CLOCK = re.compile(r"(\d\d):(\d\d)")
-_MONTHS = (
+MONTHS = (
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
 ).split()
-_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+
+
+def long_date(day: date) -> str:
+    """`samedi 28 novembre 2026`: a day as the console writes it, refusals and pages alike."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _day(value: str) -> str:
@@ -449,10 +455,9 @@ def _day(value: str) -> str:
     if found is None:
         return value
     try:
-        day = date(int(found[1]), int(found[2]), int(found[3]))
+        return long_date(date(int(found[1]), int(found[2]), int(found[3])))
     except ValueError:
         return value
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _instant(value: str) -> str:
@@ -463,8 +468,8 @@ def _instant(value: str) -> str:
         return value
     if moment.tzinfo is None:
         return value
-    local = moment.astimezone(ZoneInfo("America/Montreal"))
-    return f"{_day(local.date().isoformat())} à {local.hour} h {local.minute:02d}"
+    local = moment.astimezone(MONTREAL)
+    return f"{long_date(local.date())} à {local.hour} h {local.minute:02d}"
 
 
 def _clock(value: str) -> str:

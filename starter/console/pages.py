@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
-from starter.console.french import in_french, is_translated
+from starter.console.french import in_french, is_translated, long_date
 from starter.console.session import COOKIE, csrf_token
 
 HERE = Path(__file__).parent
@@ -77,11 +77,7 @@ STEP_NAMES = {
     "message": "Message du client",
 }
 
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
 SHORT_MONTHS = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
-DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
 
 
 def when(instant: datetime | None) -> str:
@@ -89,10 +85,7 @@ def when(instant: datetime | None) -> str:
     if instant is None:
         return ""
     local = instant.astimezone(MONTREAL)
-    return (
-        f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}, "
-        f"{local.hour} h {local.minute:02d}"
-    )
+    return f"{long_date(local.date())}, {local.hour} h {local.minute:02d}"
 
 
 def short_when(instant: datetime | None) -> str:

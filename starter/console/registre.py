@@ -17,8 +17,8 @@ from models.roles import Action
 from models.sagir import AuthorityKind
 from models.service_calendar import MONTREAL
 from models.tickets import Contract, ServiceDate
-from starter.console.french import in_french
-from starter.console.pages import MONTHS, render
+from starter.console.french import MONTHS, in_french
+from starter.console.pages import render
 from starter.console.session import ConsoleGuard, Form, may
 from starter.console.steps import status_of
 from starter.desks.compose import GuardedDesks

@@ -19,8 +19,8 @@ from starlette.responses import Response
 from models.reports import SlaLine
 from models.roles import Action
 from models.service_calendar import MONTREAL
-from starter.console.french import in_french
-from starter.console.pages import CHANNEL_NAMES, MONTHS, render
+from starter.console.french import MONTHS, in_french
+from starter.console.pages import CHANNEL_NAMES, render
 from starter.console.session import ConsoleGuard, may
 from starter.desks.errors import DeskError
 from starter.desks.reports import as_csv

@@ -262,3 +262,23 @@ async def test_a_ticket_forwarded_to_a_dggir_pilot_is_theirs_to_bring_back(api: 
         assert "Le billet est revenu au Centre d'assistance." in second_level.page
     state = await api.desks.tickets.show(ticket_id)
     assert (state.status, state.forwarded_to) == (TicketStatus.in_charge, None)
+
+
+async def test_a_mail_address_that_is_not_one_is_refused_in_one_sentence_and_opens_nothing(
+    api: Api,
+) -> None:
+    assert api.app is not None
+    async with signed_in(api.app, api.token_for(USER)) as user:
+        await user.get("/console/outil-requete")
+        answer = await user.send(
+            "/console/outil-requete",
+            subject="Accès RF",
+            module="RF",
+            description="Je n'ai plus accès.",
+            contact_email="pas-une-adresse",
+        )
+        listed = await api.desks.as_caller(USER).tickets.list()
+    assert answer.status_code == 422
+    alerts = re.findall(r'role="alert"><p>([^<]+)</p>', user.page)
+    assert len(alerts) == 1 and alerts[0].startswith("Courriel")
+    assert listed.total == 0
