@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from activities.arrivals import ArrivalActivities
 from activities.audit import AuditActivities
+from activities.communiques import CommuniqueActivities
 from activities.departures import DepartureActivities
 from activities.dossiers import DossierActivities
 from activities.mail_relay import DEFAULT_MAX_ATTEMPTS, MailRelayActivities
@@ -27,6 +28,7 @@ from activities.passwords import PasswordActivities, temporary_secret
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
+from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
 from adapters.jinja_notices import NoticeTemplates
@@ -36,12 +38,14 @@ from adapters.schema import migrate
 from adapters.sealed_mail import MailKeys
 from adapters.smtp_mail_server import SmtpMailServer
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_outbox import SqlOutbox
 from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sagir_users import SqlSagirUsers
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.audit import SealKeys
@@ -76,6 +80,7 @@ def activities_on(
     mail_server: MailServer | None = None,
     mail: MailSettings | None = None,
     wordings: Wordings | None = None,
+    attachments_dir: Path | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
     (one that fails on cue) or a known temporary secret. Without a mail server, the relay's
@@ -90,6 +95,13 @@ def activities_on(
         SqlSga(uow),
         SqlTicketRecords(uow),
     )
+    # Where the communiqués' attachments are kept (the desk writes them, the relay reads them).
+    communiques = SqlCommuniques(
+        uow,
+        mail_keys,
+        FileAttachments(attachments_dir or Path("attachments"), mail_keys),
+        mail.domain,
+    )
     return activities_for(
         TicketActivities(records, directory, contacts, mailer, wordings),
         CalendarActivities(calendar),
@@ -100,8 +112,9 @@ def activities_on(
         ParameterisationActivities(erp, mailer, wordings),
         PasswordActivities(erp, mailer, wordings, make_secret),
         TrainingActivities(sga, erp, mailer, wordings),
+        CommuniqueActivities(communiques, SqlSagirUsers(uow)),
         MailRelayActivities(
-            SqlOutbox(uow, mail_keys, mail.domain),
+            SqlOutbox(uow, mail_keys, mail.domain, communiques.content_reader()),
             mail_server,
             records,
             directory,
@@ -171,6 +184,7 @@ async def run_worker(settings: Settings) -> None:
         mail_server=None if smtp is None else SmtpMailServer(smtp, settings.mail_from),
         mail=MailSettings(settings.mail_domain, settings.smtp_max_attempts),
         wordings=templates,
+        attachments_dir=settings.attachments_dir,
     )
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()

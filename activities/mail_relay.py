@@ -100,12 +100,14 @@ class MailRelayActivities:
         if delivery.unreadable is not None:
             return self._not_taken(delivery, MailRefused(delivery.unreadable, False), now)
         try:
-            reply = server.deliver(delivery, now)
+            handed = server.deliver(delivery, now)
         except MailRefused as refused:
             return self._not_taken(delivery, refused, now)
         # Killed here, the server has the mail and the outbox says `sending`: once the lease
         # runs out it goes again, with the same Message-ID (the one unavoidable duplicate).
-        self._outbox.mark_sent(delivery, without_addresses(reply), self._clock())
+        self._outbox.mark_sent(
+            delivery, without_addresses(handed.reply), self._clock(), handed.content_digest
+        )
         return "sent"
 
     def _not_taken(self, delivery: Delivery, refused: MailRefused, now: datetime) -> str:

@@ -406,6 +406,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # The server's answer: its acceptance once sent, its refusal (or the error) otherwise.
     server_reply: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # A communiqué's mail: its content is the communiqué's, read when it is sent (stored once,
+    # not per recipient), and the digest of what was actually sent is kept (`verify`).
+    communique_id: Mapped[str | None] = mapped_column(String(30), nullable=True, index=True)
+    content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("outbox_due", "status", "next_attempt_at"),)
 
@@ -522,6 +526,93 @@ class AttachmentRow(Base):
     file_name: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
+
+
+class CommuniqueRow(Base):
+    """A communiqué as submitted (never edited after: a correction is a new one pointing here),
+    with the digest of its content, and where its workflow says it stands. Content is not
+    personal data (it goes to thousands); who it went to is in `communique_recipients`."""
+
+    __tablename__ = "communiques"
+    id: Mapped[str] = mapped_column(String(30), primary_key=True)  # communique-2026-000012
+    side: Mapped[str] = mapped_column(String(8))
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    target_mos: Mapped[str] = mapped_column(Text)  # space-separated; empty: every MO
+    groups: Mapped[str] = mapped_column(Text)  # space-separated, as `Group.parse` reads them
+    release_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    corrects: Mapped[str | None] = mapped_column(String(30), nullable=True, index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The projection of the workflow's state (it stays the source of truth).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    checked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    refusal: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    recipients: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recipients_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    questions_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class CommuniqueFileRow(Base):
+    """An attachment of a communiqué: its bytes in the attachment store, by digest."""
+
+    __tablename__ = "communique_files"
+    communique_id: Mapped[str] = mapped_column(ForeignKey("communiques.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class CommuniqueRecipientRow(Base):
+    """One recipient as resolved at the release: recorded once, so "who was it sent to" has one
+    answer forever. Their address is read from the dossier personne when their mail is queued,
+    and sealed in the outbox."""
+
+    __tablename__ = "communique_recipients"
+    communique_id: Mapped[str] = mapped_column(ForeignKey("communiques.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mo_code: Mapped[str] = mapped_column(String(12))
+    employee_number: Mapped[str] = mapped_column(String(20))
+
+
+class CommuniqueListRow(Base):
+    """A member of a named list an MO keeps, to address a communiqué to (`list:NAME`)."""
+
+    __tablename__ = "communique_lists"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    employee_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class CommuniqueQuestionRow(Base):
+    """A question about a communiqué: a reply by mail or one from the Outil Requête. Who asked
+    (their address), the text and the answer are sealed at rest."""
+
+    __tablename__ = "communique_questions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    communique_id: Mapped[str] = mapped_column(ForeignKey("communiques.id"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    via: Mapped[str] = mapped_column(String(8))
+    mo_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    asked_by: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 metadata = Base.metadata

@@ -66,8 +66,60 @@ PERSONS = [
         birth_month=8,
     ),
 ]
+# SAGIR users already working, whom communiqués reach (and who may write the MTQ's).
+USERS = [
+    Person(
+        mo="MTQ",
+        employee_number="52311",
+        first_name="Luc",
+        last_name="Pelletier",
+        work_email="luc.pelletier@mtq.example",
+        email_works=True,
+        birth_day=30,
+        birth_month=1,
+    ),
+    Person(
+        mo="MTQ",
+        employee_number="52330",
+        first_name="Mélanie",
+        last_name="Girard",
+        work_email="melanie.girard@mtq.example",
+        email_works=True,
+        birth_day=17,
+        birth_month=6,
+    ),
+    Person(
+        mo="MSSS",
+        employee_number="10240",
+        first_name="Chantal",
+        last_name="Dubé",
+        work_email="chantal.dube@msss.example",
+        email_works=True,
+        birth_day=8,
+        birth_month=12,
+    ),
+    Person(
+        mo="MELCCFP",
+        employee_number="20301",
+        first_name="Hugo",
+        last_name="Bélanger",
+        work_email="hugo.belanger@environnement.example",
+        email_works=True,
+        birth_day=25,
+        birth_month=9,
+    ),
+]
 # Employees already working, with an active SAGIR account: (MO, employee, responsibilities).
-ACTIVE_ACCOUNTS = [("MTQ", "52310", ["LS-EMPLOYE", "RF-CONSULTATION"])]
+ACTIVE_ACCOUNTS = [
+    ("MTQ", "52310", ["LS-EMPLOYE", "RF-CONSULTATION"]),
+    ("MTQ", "52311", ["LS-EMPLOYE", "RM-ACHETEUR"]),
+    ("MTQ", "52330", ["LS-EMPLOYE"]),
+    ("MSSS", "10240", ["LS-EMPLOYE"]),
+    ("MELCCFP", "20301", ["LS-EMPLOYE", "RF-CONSULTATION"]),
+]
+# The people who write communiqués in the demo: the DGGIR's (a code) and the MTQ's (52330).
+DGGIR_AUTHOR = "dggir-redaction"
+MO_AUTHOR = ("MTQ", "52330")
 
 
 RESPONSIBILITIES = [
@@ -179,7 +231,7 @@ def load_demo_data(
         directory.add_mo(mo)
     for agent in AGENTS:
         directory.add_agent(agent)
-    for person in PERSONS:
+    for person in [*PERSONS, *USERS]:
         erp.add_person(person)
     load_sagir_reference(erp)
     load_active_accounts(erp)

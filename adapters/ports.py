@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
+from models.communiques import (
+    Communique,
+    CommuniqueContent,
+    CommuniqueNote,
+    CommuniqueStatus,
+    DeliveryCounts,
+    FileRef,
+    Group,
+    Question,
+    QuestionVia,
+    Recipient,
+    Resolution,
+    Side,
+    Submission,
+    VerifyReport,
+)
 from models.directory import Agent, Mo, Person
 from models.escalations import EscalationPage, EscalationQuery, EscalationView
 from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
-from models.mail import Contact, Delivery, DeliveryStatus, Mail, OutboxEntry
+from models.mail import Contact, Delivery, DeliveryStatus, Handed, Mail, OutboxEntry
 from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
@@ -210,8 +227,11 @@ class Outbox(Protocol):
         """Take the mail for this relay (one conditional write, committed before the server is
         spoken to); None when another relay holds it or it is no longer due."""
 
-    def mark_sent(self, delivery: Delivery, reply: str, now: datetime) -> bool:
-        """The server accepted it: `sent`, its answer kept, a secret body removed."""
+    def mark_sent(
+        self, delivery: Delivery, reply: str, now: datetime, content_digest: str | None = None
+    ) -> bool:
+        """The server accepted it: `sent`, its answer kept (and, for a communiqué's mail, the
+        digest of the content sent), a secret body removed."""
 
     def mark_retry(self, delivery: Delivery, reply: str, at: datetime) -> bool:
         """A passing failure: back to `queued`, to be tried again at `at`."""
@@ -231,9 +251,9 @@ class Outbox(Protocol):
 class MailServer(Protocol):
     """Where mail is delivered (an SMTP relay)."""
 
-    def deliver(self, delivery: Delivery, now: datetime) -> str:
-        """Hand the message over; the server's answer once it took it. `MailRefused` (passing
-        or permanent) when it did not."""
+    def deliver(self, delivery: Delivery, now: datetime) -> Handed:
+        """Hand the message over; the server's answer once it took it (with the digest of a
+        communiqué's content as sent). `MailRefused` (passing or permanent) when it did not."""
 
 
 class Wordings(Protocol):
@@ -430,3 +450,87 @@ class Tokens(Protocol):
     def revoke(self, token_id: str, at: datetime) -> TokenInfo | None: ...
 
     def list(self) -> list[TokenInfo]: ...
+
+
+class SagirUsers(Protocol):
+    """SAGIR's users as a communiqué's groups find them (adapters/sql_sagir_users.py)."""
+
+    def mos_known(self, codes: Sequence[str]) -> set[str]: ...
+
+    def responsibility_owner(self, code: str) -> tuple[bool, str | None]: ...
+
+    def list_exists(self, mo: str, name: str) -> bool: ...
+
+    def users(self, mos: Sequence[str], groups: Sequence[Group], day: date) -> list[Recipient]:
+        """The users of `mos` (none: every MO) in any of `groups`, each once, sorted."""
+
+    def keep_list(self, mo: str, name: str, employee_numbers: Sequence[str]) -> int: ...
+
+    def lists(self, mo: str) -> dict[str, int]: ...
+
+
+class CommuniqueRecords(Protocol):
+    """Communiqués as the desk keeps them (adapters/sql_communiques.py)."""
+
+    def add(
+        self,
+        workflow_id: str,
+        submission: Submission,
+        files: Sequence[FileRef],
+        digest: str,
+        at: datetime,
+    ) -> None: ...
+
+    def remove(self, workflow_id: str) -> None: ...
+
+    def get(self, workflow_id: str) -> Communique | None: ...
+
+    def list(
+        self,
+        side: Side | None = None,
+        mo: str | None = None,
+        addressed_to: str | None = None,
+        status: CommuniqueStatus | None = None,
+        limit: int = 200,
+    ) -> builtins.list[Communique]: ...
+
+    def content(self, workflow_id: str) -> CommuniqueContent: ...
+
+    def note(self, note: CommuniqueNote) -> None: ...
+
+    def resolution(self, workflow_id: str) -> Resolution | None: ...
+
+    def record_recipients(
+        self, workflow_id: str, recipients: Sequence[Recipient], at: datetime
+    ) -> Resolution: ...
+
+    def queue_batch(self, workflow_id: str, after: int, at: datetime) -> int | None: ...
+
+    def queued_until(self, workflow_id: str) -> int: ...
+
+    def counts(self, workflow_id: str) -> DeliveryCounts: ...
+
+    def verify(self, workflow_id: str) -> VerifyReport | None: ...
+
+    def add_question(
+        self,
+        communique_id: str,
+        via: QuestionVia,
+        asked_by: str,
+        mo: str | None,
+        text: str,
+        address: str | None,
+        at: datetime,
+        key: str,
+        ticket_id: str | None = None,
+    ) -> tuple[Question, bool]: ...
+
+    def question(self, question_id: str) -> Question | None: ...
+
+    def asker_address(self, question_id: str) -> str | None: ...
+
+    def questions(self, communique_id: str) -> builtins.list[Question]: ...
+
+    def answer(
+        self, question_id: str, text: str, by: str, at: datetime, notice: Mail | None
+    ) -> Question | None: ...

@@ -17,7 +17,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from models.mail import Delivery, MailRefused, without_addresses
+from models.communiques import digest_of_message
+from models.mail import Delivery, Handed, MailRefused, without_addresses
 
 SETTING = "SAGIR_SMTP_URL"
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -79,8 +80,13 @@ class SmtpMailServer:
     def __repr__(self) -> str:
         return f"SmtpMailServer({self._server.shown})"
 
-    def deliver(self, delivery: Delivery, now: datetime) -> str:
+    def deliver(self, delivery: Delivery, now: datetime) -> Handed:
         message = self.message(delivery, now)
+        # CRLF line ends, as SMTP wants them: smtplib sends bytes as they are, and a message
+        # with bare LFs reads as one line over the 1,000-byte limit once it is long enough.
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        # The digest of the content of these very bytes, for `communique verify`.
+        sent_digest = None if delivery.content is None else digest_of_message(raw)
         envelope_from = parseaddr(self._sender)[1]
         try:
             with self._connected() as smtp:
@@ -88,9 +94,9 @@ class SmtpMailServer:
                 _accepted(code, answer, (250,))
                 code, answer = smtp.rcpt(delivery.mail.to)
                 _accepted(code, answer, (250, 251))
-                code, answer = smtp.data(message.as_bytes())
+                code, answer = smtp.data(raw)
                 _accepted(code, answer, (250,))
-                return _reply(code, answer)
+                return Handed(reply=_reply(code, answer), content_digest=sent_digest)
         except smtplib.SMTPAuthenticationError as error:
             # The server refuses us, not the message: passing until someone fixes the account.
             raise MailRefused(
@@ -122,8 +128,19 @@ class SmtpMailServer:
         message["Subject"] = mail.subject  # RFC 2047-encoded when it is not ASCII
         # A notice, not a person: no auto-reply or vacation message should answer it.
         message["Auto-Submitted"] = "auto-generated"
-        # Quoted-printable: 7-bit clean, so a relay without 8BITMIME passes it unchanged.
-        message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
+        content = delivery.content
+        if content is None:
+            # Quoted-printable: 7-bit clean, so a relay without 8BITMIME passes it unchanged.
+            message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
+            return message
+        # A communiqué: its body and attachments exactly as submitted (the digest proves it).
+        message["Content-Language"] = content.language.value
+        message.set_content(content.body, charset="utf-8", cte="quoted-printable")
+        for file in content.files:
+            maintype, _, subtype = file.content_type.partition("/")
+            message.add_attachment(
+                file.data, maintype=maintype, subtype=subtype, filename=file.name
+            )
         return message
 
     @contextlib.contextmanager

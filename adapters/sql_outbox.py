@@ -11,6 +11,7 @@ never written); it goes again with the same Message-ID, which the receiving side
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from adapters.database import OutboxRow, RequestRow, TicketRow, UnitOfWork
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, remove_secret_body
 from adapters.sealed_mail import MailKeys, MailSeal
+from models.communiques import CommuniqueContent
 from models.mail import (
     Delivery,
     DeliveryStatus,
@@ -33,10 +35,18 @@ REPLY_LENGTH = 500  # the column's
 
 
 class SqlOutbox:
-    def __init__(self, uow: UnitOfWork, keys: MailKeys, domain: str = DEFAULT_MAIL_DOMAIN) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        keys: MailKeys,
+        domain: str = DEFAULT_MAIL_DOMAIN,
+        contents: Callable[[str], CommuniqueContent] | None = None,
+    ) -> None:
         self._uow = uow
         self._seal = MailSeal(keys)
         self._domain = domain  # for a mail queued before Message-IDs were stored
+        # A communiqué's content, for its mails (read once per communiqué a round meets).
+        self._contents = contents
 
     def due(self, now: datetime, lease: timedelta, limit: int) -> list[str]:
         with self._uow.begin() as session:
@@ -66,11 +76,12 @@ class SqlOutbox:
                     OutboxRow.body,
                     OutboxRow.message_id,
                     OutboxRow.attempts,
+                    OutboxRow.communique_id,
                 )
             ).first()
         if row is None:
             return None
-        to, subject, body, stored_id, attempts = row
+        to, subject, body, stored_id, attempts, communique = row
         try:
             mail = self._seal.opened(key, to, subject, body)
             unreadable = None
@@ -78,14 +89,26 @@ class SqlOutbox:
             # Its key gone from SAGIR_PAYLOAD_KEYS (put back, it goes) or the row altered.
             mail = Mail(idempotency_key=key, to=to, subject=subject, body="")
             unreadable = str(error)
+        content = None
+        if communique is not None:
+            if self._contents is None:
+                unreadable = "this relay was built without the communiqués' contents"
+            else:
+                try:
+                    content = self._contents(communique)
+                except (LookupError, ValueError) as error:  # a file gone from the store
+                    unreadable = str(error)
         return Delivery(
             mail=mail,
             message_id=stored_id or message_id(key, self._domain),
             attempts=attempts,
             unreadable=unreadable,
+            content=content,
         )
 
-    def mark_sent(self, delivery: Delivery, reply: str, now: datetime) -> bool:
+    def mark_sent(
+        self, delivery: Delivery, reply: str, now: datetime, content_digest: str | None = None
+    ) -> bool:
         key = delivery.mail.idempotency_key
         with self._uow.begin() as session:
             # Not conditional on the claim: whichever relay learns the server took the mail says
@@ -104,6 +127,7 @@ class SqlOutbox:
                     sending_since=None,
                     next_attempt_at=None,
                     server_reply=reply[:REPLY_LENGTH],
+                    content_digest=content_digest,
                 )
                 .returning(OutboxRow.idempotency_key)
             ).first()

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from models.communiques import CommuniqueContent
 from models.tickets import Contract, EmailAddress, Language
 
 
@@ -103,11 +104,21 @@ class Delivery(Contract):
     # Why the stored body does not open (its payload key is no longer configured): the relay
     # cannot send it until the key is back.
     unreadable: str | None = None
+    # A communiqué's mail: its content, carried byte for byte (the mail's body is empty).
+    content: CommuniqueContent | None = None
 
     def __repr__(self) -> str:
         return f"Delivery(key={self.mail.idempotency_key!r}, attempt={self.attempts})"
 
     __str__ = __repr__
+
+
+class Handed(Contract):
+    """What the mail server answered when it took a message, and, for a communiqué's mail, the
+    digest of the content of the bytes actually sent (`models.communiques.digest_of_message`)."""
+
+    reply: str
+    content_digest: str | None = None
 
 
 class RelayReport(Contract):

@@ -24,6 +24,7 @@ class Process(StrEnum):
     access = "acces"
     password = "motdepasse"
     training = "formation"
+    communique = "communique"
 
 
 class Listing(Contract):

@@ -23,9 +23,13 @@ class Role(StrEnum):
     ca_supervisor = "ca_supervisor"
     dggir_pilot = "dggir_pilot"
     auditor = "auditor"
+    # Who writes communiqués: at the DGGIR, and in an MO (its own role: writing to every SAGIR
+    # user of the MO is neither HR's work nor an authorisation, and the MO chooses who does it).
+    dggir_author = "dggir_author"
+    mo_author = "mo_author"
 
 
-MO_ROLES = frozenset({Role.mo_hr, Role.personne_autorisee, Role.mo_user})
+MO_ROLES = frozenset({Role.mo_hr, Role.personne_autorisee, Role.mo_user, Role.mo_author})
 CA_ROLES = frozenset({Role.ca_agent, Role.ca_supervisor})
 
 
@@ -62,6 +66,12 @@ class Action(StrEnum):
     escalation_ack = "escalation.ack"  # a supervisor has seen it and acts on it
     triage_sort = "triage.sort"  # incoming mail no rule could place: list, sort, discard
     mail_domains = "mail.domains"  # the MOs' mail domains: list, declare, remove
+    communique_submit = "communique.submit"  # and cancel one's own before its release
+    communique_release = "communique.release"  # check, release, cancel
+    communique_read = "communique.read"  # each sees its side's, and the DGGIR's sent to its MO
+    communique_ask = "communique.ask"  # a question about a communiqué one received
+    communique_answer = "communique.answer"  # an MO's authors answer about the MO's
+    communique_questions = "communique.questions"  # read the questions of a communiqué
 
 
 _CA = CA_ROLES
@@ -100,6 +110,12 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.escalation_ack: frozenset({Role.ca_supervisor}),
     Action.triage_sort: _CA,
     Action.mail_domains: _CA,
+    Action.communique_submit: frozenset({Role.dggir_author, Role.mo_author}),
+    Action.communique_release: _CA,
+    Action.communique_read: frozenset(Role),
+    Action.communique_ask: frozenset(MO_ROLES | _CA),
+    Action.communique_answer: frozenset({Role.mo_author}),
+    Action.communique_questions: frozenset({Role.dggir_author, Role.mo_author, *_READERS}),
 }
 
 # An auditor changes nothing: every action it may take is a reading.
@@ -117,6 +133,8 @@ READ_ACTIONS = frozenset(
         Action.audit_read,
         Action.payload_decode,
         Action.escalation_read,
+        Action.communique_read,
+        Action.communique_questions,
     }
 )
 

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     smtp_max_attempts: int = Field(
         default=8, ge=1, le=50, validation_alias="SAGIR_SMTP_MAX_ATTEMPTS"
     )
+    # The question period after a communiqué is sent, in calendar days.
+    communique_question_days: int = Field(
+        default=30, ge=0, le=365, validation_alias="SAGIR_COMMUNIQUE_QUESTION_DAYS"
+    )
     mail_relay_seconds: int = Field(
         default=15, ge=1, le=3600, validation_alias="SAGIR_MAIL_RELAY_SECONDS"
     )

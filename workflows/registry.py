@@ -7,6 +7,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from workflows.arrivals import ArrivalWorkflow
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
+from workflows.communiques import CommuniqueWorkflow
 from workflows.departures import DepartureWorkflow
 from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
@@ -22,6 +23,7 @@ WORKFLOWS: list[type] = [
     ParameterisationWorkflow,
     PasswordResetWorkflow,
     TrainingRegistrationWorkflow,
+    CommuniqueWorkflow,
     AuditCheckpointWorkflow,
     MailRelayWorkflow,
     MailIntakeWorkflow,
@@ -37,6 +39,7 @@ BY_PREFIX: dict[str, type] = {
     "acces-": ParameterisationWorkflow,
     "motdepasse-": PasswordResetWorkflow,
     "formation-": TrainingRegistrationWorkflow,
+    "communique-": CommuniqueWorkflow,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 from models.arrivals import ArrivalState
+from models.communiques import DGGIR, CommuniqueState
 from models.departures import DepartureState
 from models.parameterisation import ParamState, request_prefix
 from models.passwords import PasswordResetState
@@ -83,5 +84,14 @@ def training_attributes(state: TrainingState) -> list[SearchAttributePair[Any]]:
     return [
         SearchAttributePair(MO, state.mo),
         SearchAttributePair(PROCESS, Process.training.value),
+        SearchAttributePair(STATUS, state.status.value),
+    ]
+
+
+def communique_attributes(state: CommuniqueState) -> list[SearchAttributePair[Any]]:
+    """A communiqué: its author's MO (`DGGIR` for the DGGIR's), the process and its status."""
+    return [
+        SearchAttributePair(MO, state.mo or DGGIR),
+        SearchAttributePair(PROCESS, Process.communique.value),
         SearchAttributePair(STATUS, state.status.value),
     ]

@@ -11,8 +11,10 @@ from temporalio.client import Client
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_console_sessions import SqlConsoleSessions
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
@@ -23,6 +25,7 @@ from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_reports import SqlReports
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sagir_users import SqlSagirUsers
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from adapters.sql_tokens import SqlTokens
@@ -30,6 +33,7 @@ from models.inbound import AttachmentPolicy
 from models.roles import Caller
 from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.auditor import AuditorDesk, GuardedAuditor
+from starter.desks.communiques import CommuniqueDesk, GuardedCommuniques
 from starter.desks.departures import DepartureDesk, GuardedDepartures
 from starter.desks.engine import TemporalEngine
 from starter.desks.escalations import EscalationDesk, GuardedEscalations
@@ -61,6 +65,7 @@ class GuardedDesks:
     auditor: GuardedAuditor
     escalations: GuardedEscalations
     intake: GuardedIntake
+    communiques: GuardedCommuniques
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Desks:
     auditor: AuditorDesk
     escalations: EscalationDesk
     intake: IntakeDesk
+    communiques: CommuniqueDesk
     sessions: SessionDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
@@ -96,6 +102,7 @@ class Desks:
             auditor=GuardedAuditor(self.auditor, caller),
             escalations=GuardedEscalations(self.escalations, caller),
             intake=GuardedIntake(self.intake, caller, tickets),
+            communiques=GuardedCommuniques(self.communiques, caller),
         )
 
     def authenticate(self, authorization: str | None) -> GuardedDesks:
@@ -138,6 +145,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
         escalations=EscalationDesk(SqlEscalations(uow), directory),
         intake=intake_desk(settings, uow, tickets),
+        communiques=communique_desk(settings, uow, engine, tickets),
         sessions=SessionDesk(
             SqlConsoleSessions(uow),
             tokens_kept,
@@ -145,6 +153,25 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
             settings.console_secure_cookies,
         ),
         trail=trail,
+    )
+
+
+def communique_desk(
+    settings: Settings, uow: UnitOfWork, engine: TemporalEngine, tickets: TicketDesk
+) -> CommuniqueDesk:
+    """The communiqués' desk: their records, SAGIR's users, the attachment store, the outbox."""
+    files = FileAttachments(settings.attachments_dir, settings.mail_keys)
+    return CommuniqueDesk(
+        engine,
+        SqlCommuniques(uow, settings.mail_keys, files, settings.mail_domain),
+        SqlSagirUsers(uow),
+        SqlDirectory(uow),
+        SqlSagirErp(uow),
+        SqlCounters(uow),
+        files,
+        tickets,
+        OutboxMailer(uow, settings.mail_keys, settings.mail_domain),
+        settings.communique_question_days,
     )
 
 

@@ -27,7 +27,7 @@ from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.escalations import EscalationKind
-from models.mail import Delivery, Mail, RelayReport, message_id
+from models.mail import Delivery, Handed, Mail, RelayReport, message_id
 from tests.mail_server import TestSmtp
 from tests.payload_keys import TEST_KEYS
 
@@ -59,7 +59,7 @@ class KilledAfterAcceptance:
         self._server = smtp.mail_server()
         self._key = key
 
-    def deliver(self, delivery: Delivery, now: datetime) -> str:
+    def deliver(self, delivery: Delivery, now: datetime) -> Handed:
         reply = self._server.deliver(delivery, now)
         if delivery.mail.idempotency_key == self._key:
             raise Killed

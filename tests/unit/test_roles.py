@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from models.roles import MATRIX, READ_ACTIONS, Action, Caller, Role
+from models.roles import MATRIX, MO_ROLES, READ_ACTIONS, Action, Caller, Role
 
 AGENT = Caller(role=Role.ca_agent, subject="agent-roy")
 AUDITOR = Caller(role=Role.auditor, subject="verif-1")
@@ -26,6 +26,7 @@ def test_mo_hr_starts_arrivals_and_departures_and_records_the_departure_only() -
         Action.departure_notify,
         Action.departure_record,
         Action.param_answer,
+        Action.communique_ask,  # a question about a communiqué the MO received
     }
 
 
@@ -61,3 +62,10 @@ def test_a_caller_names_an_mo_exactly_when_its_role_acts_for_one(
 def test_every_action_has_someone_allowed() -> None:
     assert set(MATRIX) == set(Action)
     assert all(MATRIX[action] for action in Action)
+
+
+def test_communiques_are_written_by_their_authors_and_released_by_the_ca_alone() -> None:
+    assert MATRIX[Action.communique_submit] == {Role.dggir_author, Role.mo_author}
+    assert MATRIX[Action.communique_release] == {Role.ca_agent, Role.ca_supervisor}
+    assert MATRIX[Action.communique_answer] == {Role.mo_author}
+    assert Role.mo_author in MO_ROLES and Role.dggir_author not in MO_ROLES

@@ -1,0 +1,404 @@
+"""Communiqués (issue 14): submitted by their authors (the DGGIR's, or an MO's), checked and
+released by the CA, forwarded unchanged to the groups they target, and their questions answered
+by the side that wrote them. The desk keeps the content (digested at submission, never edited)
+and starts one workflow per communiqué; the workflow checks, waits, resolves and sends."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from datetime import datetime
+
+from adapters.ports import (
+    AttachmentFiles,
+    CommuniqueRecords,
+    Counters,
+    Directory,
+    Mailer,
+    SagirErp,
+    SagirUsers,
+)
+from models.communiques import (
+    COMMUNIQUE_ID,
+    DEFAULT_QUESTION_DAYS,
+    Answer,
+    Ask,
+    CancelCommunique,
+    CheckCommunique,
+    Communique,
+    CommuniqueState,
+    CommuniqueStatus,
+    FileRef,
+    Question,
+    QuestionVia,
+    ReleaseCommunique,
+    Side,
+    StartCommunique,
+    Submission,
+    VerifyReport,
+    communique_id,
+    content_digest,
+)
+from models.mail import Mail
+from models.roles import Action, Caller, Role
+from models.service_calendar import MONTREAL
+from models.sla import Channel
+from models.tickets import TicketRequest
+from starter.desks.access import acting_as_self, authorize
+from starter.desks.checks import checked_id, require_agent, require_mo
+from starter.desks.clock import Clock, utc_now
+from starter.desks.engine import Engine
+from starter.desks.errors import Forbidden, InvalidInput, NotFound, Refused
+from starter.desks.tickets import TicketDesk
+from workflows.communiques import CommuniqueWorkflow
+from workflows.search_attributes import communique_attributes
+
+ANSWERABLE = (CommuniqueStatus.sending, CommuniqueStatus.sent)
+MODULE_OF_A_QUESTION = "Communiqués"
+
+
+@dataclass(frozen=True)
+class CommuniqueDesk:
+    engine: Engine
+    records: CommuniqueRecords
+    users: SagirUsers
+    directory: Directory
+    erp: SagirErp
+    counters: Counters
+    files: AttachmentFiles
+    tickets: TicketDesk
+    mailer: Mailer
+    question_days: int = DEFAULT_QUESTION_DAYS
+    clock: Clock = utc_now
+
+    async def submit(self, submission: Submission) -> Communique:
+        """Keep the content and its digest, then start the workflow; a communiqué is never
+        edited after this (a correction is a new one pointing to it)."""
+        now = self.clock()
+        if submission.mo is not None:
+            require_mo(self.directory, submission.mo)
+        unknown = sorted(set(submission.mos) - self.users.mos_known(submission.mos))
+        if unknown:
+            raise InvalidInput(f"mos: {', '.join(unknown)} is not a client MO of the service")
+        if submission.release_at is not None and submission.release_at < now:
+            raise InvalidInput(
+                f"release_at: {submission.release_at.isoformat()} is past; give a later time, "
+                "or none to send once released"
+            )
+        if submission.corrects is not None:
+            self._check_correction(submission)
+        refs = [
+            FileRef(
+                name=file.name,
+                content_type=file.content_type,
+                digest=self.files.keep(file.data),
+                size=len(file.data),
+            )
+            for file in submission.files
+        ]
+        digest = content_digest(
+            submission.body,
+            [(file.name, file.content_type, file.data) for file in submission.files],
+        )
+        year = now.astimezone(MONTREAL).year
+        workflow_id = communique_id(year, self.counters.next_number(f"communique-{year}"))
+        self.records.add(workflow_id, submission, refs, digest, now)
+        start = StartCommunique(
+            id=workflow_id,
+            side=submission.side,
+            mo=submission.mo,
+            author=submission.author,
+            submitted_at=now,
+            digest=digest,
+            release_at=submission.release_at,
+            question_days=self.question_days,
+        )
+        try:
+            await self.engine.start(
+                CommuniqueWorkflow.run,
+                start,
+                workflow_id,
+                communique_attributes(CommuniqueState.initial(start)),
+                again=False,
+            )
+        except BaseException:
+            self.records.remove(workflow_id)  # no communiqué without its workflow
+            raise
+        return await self.show(workflow_id)
+
+    def _check_correction(self, submission: Submission) -> None:
+        original = self.records.get(submission.corrects or "")
+        if original is None:
+            raise InvalidInput(f"corrects: {submission.corrects} is not a communiqué")
+        if (original.side, original.mo) != (submission.side, submission.mo):
+            raise InvalidInput(
+                f"corrects: {original.id} was written by another side; a correction comes from "
+                "the author's side"
+            )
+
+    async def show(self, workflow_id: str) -> Communique:
+        found = self.records.get(_checked(workflow_id))
+        if found is None:
+            raise NotFound(f"{workflow_id} does not exist")
+        return found
+
+    async def list(
+        self,
+        side: Side | None = None,
+        mo: str | None = None,
+        addressed_to: str | None = None,
+        status: CommuniqueStatus | None = None,
+    ) -> builtins.list[Communique]:
+        return self.records.list(side=side, mo=mo, addressed_to=addressed_to, status=status)
+
+    async def check(self, workflow_id: str, agent: str) -> Communique:
+        require_agent(self.directory, agent)
+        await self.engine.step(
+            CommuniqueWorkflow.check, CheckCommunique(agent=agent), _checked(workflow_id)
+        )
+        return await self.show(workflow_id)
+
+    async def release(self, workflow_id: str, agent: str) -> Communique:
+        require_agent(self.directory, agent)
+        await self.engine.step(
+            CommuniqueWorkflow.release, ReleaseCommunique(agent=agent), _checked(workflow_id)
+        )
+        return await self.show(workflow_id)
+
+    async def cancel(self, workflow_id: str, by: str) -> Communique:
+        await self.engine.step(
+            CommuniqueWorkflow.cancel, CancelCommunique(by=by), _checked(workflow_id)
+        )
+        return await self.show(workflow_id)
+
+    async def state(self, workflow_id: str) -> CommuniqueState:
+        """The workflow's own word (the engine), for the auditor and the tests."""
+        state: CommuniqueState = await self.engine.state(CommuniqueWorkflow, _checked(workflow_id))
+        return state
+
+    async def verify(self, workflow_id: str) -> VerifyReport:
+        report = self.records.verify(_checked(workflow_id))
+        if report is None:
+            raise NotFound(f"{workflow_id} does not exist")
+        return report
+
+    async def questions(self, workflow_id: str) -> builtins.list[Question]:
+        await self.show(workflow_id)
+        return self.records.questions(workflow_id)
+
+    async def ask(
+        self,
+        ask: Ask,
+        via: QuestionVia = QuestionVia.outil,
+        key: str | None = None,
+        received_at: datetime | None = None,
+    ) -> Question:
+        """A question about a communiqué: the DGGIR's opens a CA ticket (the 24-hour rule);
+        an MO's goes to that MO's authors (the CA does not answer it). `key` makes a question
+        delivered twice (a mail received twice) one question."""
+        communique = await self.show(ask.communique_id)
+        if communique.status not in ANSWERABLE:
+            raise Refused(
+                f"communique_id: {communique.id} is {communique.status.value}; questions are "
+                "taken from its sending to the end of its question period"
+            )
+        if not communique.addressed_to(ask.mo):
+            raise NotFound(f"{communique.id} does not exist")
+        at = received_at or self.clock()
+        key = key or f"{communique.id}/{ask.mo}/{ask.asked_by}/{at.isoformat()}"
+        ticket_id = None
+        if communique.side is Side.dggir:
+            ticket = await self.tickets.open(
+                TicketRequest(
+                    mo=ask.mo,
+                    channel=Channel.email if via is QuestionVia.mail else Channel.web,
+                    requester=ask.asked_by,
+                    subject=f"Question sur le communiqué {communique.tag[1:-1]}",
+                    description=f"{communique.title}\n\n{ask.text}"[:4000],
+                    module=MODULE_OF_A_QUESTION,
+                    received_at=received_at,
+                    contact_email=ask.contact_email,
+                )
+            )
+            ticket_id = ticket.id
+        question, _ = self.records.add_question(
+            communique.id,
+            via,
+            ask.asked_by,
+            ask.mo,
+            ask.text,
+            ask.contact_email,
+            at,
+            key,
+            ticket_id,
+        )
+        if communique.side is Side.mo:
+            self._tell_the_author(communique, question)
+        return question
+
+    def _tell_the_author(self, communique: Communique, question: Question) -> None:
+        """An MO's question reaches its author by mail (when the dossier has an address)."""
+        author = self.erp.person(communique.mo or "", communique.author)
+        if author is None or not author.email_works:
+            return  # the question waits on the author's list all the same
+        self.mailer.send(
+            Mail(
+                idempotency_key=f"{communique.id}/question/{question.id}/author",
+                to=author.work_email,
+                subject=f"Question sur votre communiqué {communique.tag} {communique.title}",
+                body=(
+                    "Bonjour,\n\nUne question a été posée sur votre communiqué "
+                    f"{communique.tag} « {communique.title} » :\n\n{question.text}\n\n"
+                    "Répondez-y dans la console (Communiqués, Questions) ou par la commande "
+                    f"sagir-desk communique questions {communique.id} --answer {question.id}.\n"
+                ),
+            ),
+            self.clock(),
+        )
+
+    async def answer(self, question_id: str, answer: Answer) -> Question:
+        """An MO author's answer, mailed to the asker in the same transaction."""
+        question = self.records.question(question_id)
+        if question is None:
+            raise NotFound(f"question {question_id} does not exist")
+        communique = await self.show(question.communique_id)
+        if communique.side is Side.dggir:
+            raise Refused(
+                f"question {question_id}: a DGGIR communiqué's question is answered by the CA on "
+                f"its ticket {question.ticket_id}"
+            )
+        address = self.records.asker_address(question_id)
+        notice = None
+        if address is not None:
+            notice = Mail(
+                idempotency_key=f"{communique.id}/question/{question_id}/answer",
+                to=address,
+                subject=f"Re: {communique.tag} {communique.title}",
+                body=(
+                    f"Bonjour,\n\nVotre question :\n{question.text}\n\n"
+                    f"La réponse :\n{answer.text}\n"
+                ),
+            )
+        answered = self.records.answer(question_id, answer.text, answer.by, self.clock(), notice)
+        if answered is None:
+            raise NotFound(f"question {question_id} does not exist")
+        return answered
+
+
+@dataclass(frozen=True)
+class GuardedCommuniques:
+    desk: CommuniqueDesk
+    caller: Caller
+
+    async def submit(self, submission: Submission) -> Communique:
+        caller = self.caller
+        authorize(caller, Action.communique_submit)
+        acting_as_self(caller, "author", submission.author)
+        if caller.role is Role.dggir_author and submission.side is not Side.dggir:
+            raise Forbidden("side: a DGGIR author submits the DGGIR's communiqués")
+        if caller.role is Role.mo_author:
+            if submission.side is not Side.mo:
+                raise Forbidden("side: an MO's author submits the MO's communiqués")
+            if submission.mo != caller.mo:
+                raise Forbidden(f"mo: you act for {caller.mo}, not {submission.mo}")
+        return await self.desk.submit(submission)
+
+    async def show(self, workflow_id: str) -> Communique:
+        authorize(self.caller, Action.communique_read)
+        found = await self.desk.show(workflow_id)
+        if not self.sees(found):
+            raise NotFound(f"{workflow_id} does not exist")
+        return found
+
+    def sees(self, communique: Communique) -> bool:
+        """The CA and the auditors see every communiqué; the DGGIR's people, the DGGIR's; an
+        MO's people, their MO's own and the DGGIR's sent to their MO."""
+        caller = self.caller
+        if caller.role in (Role.ca_agent, Role.ca_supervisor, Role.auditor):
+            return True
+        if caller.role in (Role.dggir_author, Role.dggir_pilot):
+            return communique.side is Side.dggir
+        if communique.side is Side.mo:
+            return communique.mo == caller.mo
+        return communique.addressed_to(caller.mo or "") and communique.status not in (
+            *_BEFORE_SENDING,
+        )
+
+    async def list(self, status: CommuniqueStatus | None = None) -> builtins.list[Communique]:
+        caller = self.caller
+        authorize(caller, Action.communique_read)
+        if caller.role in (Role.ca_agent, Role.ca_supervisor, Role.auditor):
+            return await self.desk.list(status=status)
+        if caller.role in (Role.dggir_author, Role.dggir_pilot):
+            return await self.desk.list(side=Side.dggir, status=status)
+        own = await self.desk.list(side=Side.mo, mo=caller.mo, status=status)
+        received = await self.desk.list(side=Side.dggir, addressed_to=caller.mo, status=status)
+        return sorted([*own, *received], key=lambda one: one.submitted_at, reverse=True)
+
+    async def check(self, workflow_id: str, agent: str) -> Communique:
+        authorize(self.caller, Action.communique_release)
+        acting_as_self(self.caller, "agent", agent)
+        return await self.desk.check(workflow_id, agent)
+
+    async def release(self, workflow_id: str, agent: str) -> Communique:
+        authorize(self.caller, Action.communique_release)
+        acting_as_self(self.caller, "agent", agent)
+        return await self.desk.release(workflow_id, agent)
+
+    async def cancel(self, workflow_id: str, by: str) -> Communique:
+        """The CA, or the communiqué's own side (its author's role), before the release."""
+        caller = self.caller
+        acting_as_self(caller, "by", by)
+        if not caller.may(Action.communique_release):
+            authorize(caller, Action.communique_submit)
+            found = await self.show(workflow_id)
+            if caller.role is Role.mo_author and found.side is not Side.mo:
+                raise Forbidden(f"{workflow_id} is the DGGIR's: its side cancels it, or the CA")
+        return await self.desk.cancel(workflow_id, by)
+
+    async def verify(self, workflow_id: str) -> VerifyReport:
+        await self.show(workflow_id)
+        return await self.desk.verify(workflow_id)
+
+    async def questions(self, workflow_id: str) -> builtins.list[Question]:
+        authorize(self.caller, Action.communique_questions)
+        found = await self.show(workflow_id)
+        caller = self.caller
+        if caller.role is Role.mo_author and found.side is not Side.mo:
+            raise Forbidden(f"{workflow_id}'s questions are answered by the CA, not by the MO")
+        return await self.desk.questions(workflow_id)
+
+    async def ask(self, ask: Ask) -> Question:
+        caller = self.caller
+        authorize(caller, Action.communique_ask)
+        if not caller.spans_mos:
+            acting_as_self(caller, "asked_by", ask.asked_by)
+            if ask.mo != caller.mo:
+                raise Forbidden(f"mo: you act for {caller.mo}, not {ask.mo}")
+        await self.show(ask.communique_id)
+        return await self.desk.ask(ask)
+
+    async def answer(self, question_id: str, answer: Answer) -> Question:
+        caller = self.caller
+        authorize(caller, Action.communique_answer)
+        acting_as_self(caller, "by", answer.by)
+        question = self.desk.records.question(question_id)
+        if question is None:
+            raise NotFound(f"question {question_id} does not exist")
+        found = await self.show(question.communique_id)
+        if found.side is not Side.mo or found.mo != caller.mo:
+            raise NotFound(f"question {question_id} does not exist")
+        return await self.desk.answer(question_id, answer)
+
+
+_BEFORE_SENDING = (
+    CommuniqueStatus.submitted,
+    CommuniqueStatus.checked,
+    CommuniqueStatus.scheduled,
+    CommuniqueStatus.refused,
+    CommuniqueStatus.cancelled,
+)
+
+
+def _checked(workflow_id: str) -> str:
+    return checked_id(COMMUNIQUE_ID, workflow_id, "a communiqué id", "communique-2026-000012")
