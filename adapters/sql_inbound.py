@@ -59,7 +59,7 @@ class SqlInbound:
                 ticket_id = routing.ticket_id
                 if year is not None:
                     ticket_id = ticket_number(year, next_number_in(session, f"T-{year}"))
-                owes = routing.outcome in (Outcome.ticket, Outcome.reply)
+                owes = routing.outcome in (Outcome.ticket, Outcome.reply, Outcome.question)
                 delivery = Delivery.pending if owes else Delivery.none
                 session.add(
                     InboundMailRow(

@@ -29,7 +29,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from models.requests import Record
 from models.sagir import Module
-from models.tickets import ActorCode, Contract, Instant, Language, MoCode
+from models.tickets import ActorCode, Contract, EmailAddress, Instant, Language, MoCode
 
 COMMUNIQUE_ID = re.compile(r"^communique-(\d{4})-(\d{6})$")
 # The tag a communiqué's subject carries, which a recipient's reply keeps: `[C-2026-000012]`.
@@ -265,6 +265,8 @@ class CommuniqueStatus(StrEnum):
 BEFORE_RELEASE = frozenset(
     {CommuniqueStatus.submitted, CommuniqueStatus.checked, CommuniqueStatus.scheduled}
 )
+# A communiqué takes questions from its sending to the end of its question period.
+QUESTION_PERIOD = frozenset({CommuniqueStatus.sending, CommuniqueStatus.sent})
 
 
 class StartCommunique(Contract):
@@ -411,7 +413,10 @@ class Communique(Contract):
         return tag_of(self.id)
 
     def addressed_to(self, mo: str) -> bool:
-        """Whether `mo`'s users are among its targets (a DGGIR communiqué without MOs: all)."""
+        """Whether `mo`'s users are among its targets (an MO's: its own MO's only; a DGGIR
+        communiqué without MOs: all)."""
+        if self.side is Side.mo:
+            return mo == self.mo
         return not self.mos or mo in self.mos
 
 
@@ -501,7 +506,7 @@ class Ask(Contract):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     asked_by: ActorCode
     mo: MoCode
-    contact_email: str | None = None
+    contact_email: EmailAddress | None = Field(default=None, repr=False)
 
 
 class Answer(Contract):

@@ -5,6 +5,8 @@ standard library's `email` package (no I/O); the intake (starter/intake.py) and 
 
 Conventions a person relies on (the "solution returned" notice tells the client):
 - A reply carries the ticket's tag, `[T-2026-000123]`, anywhere in its subject.
+- A reply to a communiqué keeps the communiqué's tag, `[C-2026-000012]`, in its subject: it is a
+  question on that communiqué (models/communiques.py), which the side that wrote it answers.
 - A reply asks to reopen a returned or closed ticket when its first line of text, or its
   subject, begins with one of the words `ROUVRIR`, `RÉOUVRIR` (or `REOUVRIR`) or `REOPEN`, in any
   case. Any other reply is a message on the ticket (or the answer, when the CA asked a question).
@@ -26,6 +28,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from models.communiques import QUESTION_PERIOD, Communique, Side, id_in_subject, tag_of
 from models.sla import Channel
 from models.tickets import Contract
 
@@ -56,6 +59,7 @@ class Outcome(StrEnum):
 
     ticket = "ticket"  # it opens a ticket
     reply = "reply"  # it goes to the ticket its subject names
+    question = "question"  # a question on the communiqué its subject names
     triage = "triage"  # a person of the CA sorts it: unknown sender, or a reply that cannot go
     ignored = "ignored"  # an auto-reply, a list, a loop: nothing opens
 
@@ -126,14 +130,17 @@ class Routing(Contract):
     channel: Channel
     mo: str | None = None
     ticket_id: str | None = None  # the ticket it opens, or the one it replies to
+    communique_id: str | None = None  # the communiqué a question is about
     reopen: bool = False
     reason: str | None = None
 
 
 def route(mail: ParsedMail, addresses: IntakeAddresses, domains: Mapping[str, str]) -> Routing:
     """Where a message goes on what it says itself: nowhere (automatic), to the ticket its
-    subject names (checked against that ticket by `route_reply`), to a new ticket of its
-    sender's MO, or to triage when its sender's domain is not declared."""
+    subject names (checked against that ticket by `route_reply`), to the communiqué its subject
+    names as a question of its sender's MO (checked against that communiqué by
+    `route_question`), to a new ticket of its sender's MO, or to triage when its sender's
+    domain is not declared."""
     channel = channel_of(mail.sender, addresses)
     if mail.automatic is not None:
         return Routing(outcome=Outcome.ignored, channel=channel, reason=mail.automatic)
@@ -146,13 +153,47 @@ def route(mail: ParsedMail, addresses: IntakeAddresses, domains: Mapping[str, st
             reopen=asks_to_reopen(mail.subject, mail.text),
         )
     mo = mo_of(mail.domain, domains)
+    communique = id_in_subject(mail.subject)
     if mo is None:
         return Routing(
             outcome=Outcome.triage,
             channel=channel,
             reason="the sender's domain is not declared for any MO",
         )
+    if communique is not None:
+        return Routing(outcome=Outcome.question, channel=channel, mo=mo, communique_id=communique)
     return Routing(outcome=Outcome.ticket, channel=channel, mo=mo)
+
+
+def route_question(routing: Routing, communique: Communique | None) -> Routing:
+    """A question goes to its communiqué when the desk knows it, it was sent to the sender's
+    MO, and it is in its question period (from its sending to the period's end); otherwise to
+    triage, saying which."""
+    named = routing.communique_id
+    if communique is None:
+        reason = f"names {named}, which the desk does not know"
+    elif not communique.addressed_to(routing.mo or ""):
+        reason = f"names {named}, which was not sent to {routing.mo}"
+    elif communique.status not in QUESTION_PERIOD:
+        reason = (
+            f"names {named}, which is {communique.status.value}: questions are taken from its "
+            "sending to the end of its question period"
+        )
+    else:
+        return routing
+    return routing.model_copy(update={"outcome": Outcome.triage, "reason": reason})
+
+
+def reserves_a_ticket(routing: Routing, communique: Communique | None) -> bool:
+    """Whether the message's record reserves a ticket number: a new ticket, and a question on
+    a DGGIR communiqué (the CA answers it on a ticket; an MO's goes to the MO's authors)."""
+    if routing.outcome is Outcome.ticket:
+        return True
+    return (
+        routing.outcome is Outcome.question
+        and communique is not None
+        and communique.side is Side.dggir
+    )
 
 
 def route_reply(
@@ -459,6 +500,11 @@ class InboundMessage(Contract):
     sorted_at: datetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)
 
+    @property
+    def communique_id(self) -> str | None:
+        """The communiqué a question is about: its subject's tag, as when it was routed."""
+        return id_in_subject(self.subject) if self.outcome is Outcome.question else None
+
 
 class TriageItem(Contract):
     """A message waiting in triage, as the CA sees it: when it came (its 24-hour clock runs from
@@ -481,6 +527,7 @@ class Receipt(Contract):
     id: str
     outcome: Outcome
     ticket_id: str | None = None
+    communique_id: str | None = None
     delivered: bool = False
     duplicate: bool = False
 
@@ -493,6 +540,10 @@ class Receipt(Contract):
             return f"250 2.0.0 Recu : billet {self.ticket_id}"
         if self.outcome is Outcome.reply and self.ticket_id:
             return f"250 2.0.0 Recu : ajoute au billet {self.ticket_id}"
+        if self.outcome is Outcome.question and self.communique_id:
+            tag = tag_of(self.communique_id)[1:-1]
+            about = f"250 2.0.0 Recu : question sur le communique {tag}"
+            return f"{about}, billet {self.ticket_id}" if self.ticket_id else about
         if self.outcome is Outcome.triage:
             return "250 2.0.0 Recu : le centre d'assistance le traitera"
         return "250 2.0.0 Recu"

@@ -128,6 +128,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         max_receipt_age=timedelta(days=settings.max_receipt_age_days),
     )
     tokens_kept = SqlTokens(uow)
+    communiques = communique_desk(settings, uow, engine, tickets)
     return Desks(
         tokens=TokenDesk(tokens_kept, directory, erp),
         tickets=tickets,
@@ -144,8 +145,8 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         reports=ReportDesk(SqlReports(uow), calendar),
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
         escalations=EscalationDesk(SqlEscalations(uow), directory),
-        intake=intake_desk(settings, uow, tickets),
-        communiques=communique_desk(settings, uow, engine, tickets),
+        intake=intake_desk(settings, uow, tickets, communiques),
+        communiques=communiques,
         sessions=SessionDesk(
             SqlConsoleSessions(uow),
             tokens_kept,
@@ -175,8 +176,11 @@ def communique_desk(
     )
 
 
-def intake_desk(settings: Settings, uow: UnitOfWork, tickets: TicketDesk) -> IntakeDesk:
-    """The incoming mail's desk on the database, the attachments folder and the settings."""
+def intake_desk(
+    settings: Settings, uow: UnitOfWork, tickets: TicketDesk, communiques: CommuniqueDesk
+) -> IntakeDesk:
+    """The incoming mail's desk on the database, the attachments folder and the settings (a
+    reply to a communiqué is a question its desk takes)."""
     return IntakeDesk(
         tickets,
         SqlInbound(uow, settings.mail_keys),
@@ -189,4 +193,5 @@ def intake_desk(settings: Settings, uow: UnitOfWork, tickets: TicketDesk) -> Int
                 max_bytes=settings.intake_max_attachment_bytes,
             ),
         ),
+        communiques,
     )

@@ -1,11 +1,13 @@
-"""Incoming mail: a message received opens a ticket, reaches the ticket it replies to, waits in
-triage for a person of the CA, or opens nothing (an auto-reply, a list, a loop). The door (the
-SMTP server, starter/intake.py) hands each message here whole; the desk reads it (the pure rules
-of models/inbound.py), keeps its files by digest, records it once with its reserved ticket
-number in one transaction, then takes its step to the engine. A step the engine could not take
-stays owed in the record, and `sweep` takes it later (the intake's rounds, a Temporal Schedule:
-workflows/mail_intake.py): nothing received is lost, and a ticket
-number reserved once (a workflow id the engine never starts twice) means nothing opens twice.
+"""Incoming mail: a message received opens a ticket, reaches the ticket it replies to, becomes
+a question on the communiqué it replies to (the communiqués' desk takes it: a CA ticket for the
+DGGIR's, the author's list for an MO's), waits in triage for a person of the CA, or opens nothing
+(an auto-reply, a list, a loop). The door (the SMTP server, starter/intake.py) hands each
+message here whole; the desk reads it (the pure rules of models/inbound.py), keeps its files by
+digest, records it once with its reserved ticket number in one transaction, then takes its step
+to the engine. A step the engine could not take stays owed in the record, and `sweep` takes it
+later (the intake's rounds, a Temporal Schedule: workflows/mail_intake.py): nothing received is
+lost, and a ticket number reserved once (a workflow id the engine never starts twice) means
+nothing opens twice.
 
 Its guarded form: CA agents and supervisors sort triage and keep the MOs' mail domains; whoever
 may read a ticket may list and download its attachments (an MO user, their own MO's tickets)."""
@@ -17,9 +19,10 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from adapters.ports import AttachmentFiles, InboundMail, MailDomains
+from models.communiques import Ask, QuestionVia
 from models.inbound import (
     WRITER,
     Attachment,
@@ -37,7 +40,9 @@ from models.inbound import (
     description_of,
     known_digest,
     parse_mail,
+    reserves_a_ticket,
     route,
+    route_question,
     route_reply,
     size_text,
     subject_of,
@@ -46,10 +51,11 @@ from models.requests import MAX_PAGE
 from models.roles import Action, Caller
 from models.service_calendar import MONTREAL
 from models.sla import Channel, take_in_charge_deadline
-from models.tickets import ClientMessage, Contract, TicketRequest
+from models.tickets import ClientMessage, Contract, EmailAddress, TicketRequest
 from starter.desks.access import authorize
 from starter.desks.checks import require_mo
 from starter.desks.clock import Clock, utc_now
+from starter.desks.communiques import CommuniqueDesk
 from starter.desks.errors import (
     AlreadyRunning,
     InvalidInput,
@@ -67,6 +73,7 @@ DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 SHORT_ID = re.compile(r"^[0-9a-f]{8,64}$")
 LIMIT = 100
 MAX_FILES = 10  # files sent with one request from the console
+_ADDRESS: TypeAdapter[str] = TypeAdapter(EmailAddress)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class IntakeDesk:
     domains: MailDomains
     files: AttachmentFiles
     policy: IntakePolicy
+    communiques: CommuniqueDesk
     clock: Clock = utc_now
 
     async def receive(self, raw: bytes) -> Receipt:
@@ -104,12 +112,16 @@ class IntakeDesk:
         if routing.outcome is Outcome.reply and routing.ticket_id is not None:
             mo, contact = await self._ticket_of(routing.ticket_id)
             routing = route_reply(routing, mail.sender, mo, contact, domains)
+        communique = None
+        if routing.outcome is Outcome.question and routing.communique_id is not None:
+            communique = self.communiques.records.get(routing.communique_id)
+            routing = route_question(routing, communique)
         if routing.outcome is not Outcome.ignored:
             for found in mail.attachments:
                 self.files.keep(found.data)  # before the row that refers to them
         year = received_at.astimezone(MONTREAL).year
         recorded = self.inbound.record(
-            mail, routing, received_at, year if routing.outcome is Outcome.ticket else None
+            mail, routing, received_at, year if reserves_a_ticket(routing, communique) else None
         )
         if recorded is None:
             return await self._again(mail.key)
@@ -118,30 +130,36 @@ class IntakeDesk:
             recorded.id[:12],
             recorded.channel.value,
             recorded.outcome.value,
-            recorded.ticket_id or "",
+            recorded.ticket_id or recorded.communique_id or "",
         )
         delivered = await self.deliver(recorded.id)
         return self._receipt(recorded.id, delivered=delivered)
 
     async def deliver(self, key: str) -> bool:
-        """Take the step a recorded message owes the engine (open its ticket, or bring the
-        client's message to the ticket); whether it is delivered. An engine that cannot be
-        reached leaves it owed, for `sweep`; a ticket that has ended sends it to triage."""
+        """Take the step a recorded message owes (open its ticket, bring the client's message
+        to the ticket, or give the question to the communiqués' desk); whether it is
+        delivered. An engine that cannot be reached leaves it owed, for `sweep`; a ticket that
+        has ended, or a communiqué that no longer takes questions, sends it to triage."""
         message = self.inbound.get(key)
         if message is None or message.delivery is not Delivery.pending:
             return message is not None and message.delivery is Delivery.delivered
+        about = message.communique_id or message.ticket_id
         try:
             if message.outcome is Outcome.ticket:
                 await self._open(message)
+            elif message.outcome is Outcome.question:
+                await self._question(message)
             else:
                 await self._message(message)
         except AlreadyRunning:
             pass  # a retry that finds the ticket started: done already
         except NotFound:
-            self.inbound.to_triage(key, f"{message.ticket_id} has ended or does not exist")
+            self.inbound.to_triage(key, f"{about} has ended or does not exist")
             return False
         except (Refused, InvalidInput) as refused:
-            self.inbound.to_triage(key, f"{message.ticket_id}: {refused}")
+            said = str(refused)
+            named = message.outcome is Outcome.question and about is not None and about in said
+            self.inbound.to_triage(key, said if named else f"{about}: {said}")
             return False
         except Exception as error:  # the engine down, the database busy: owed, tried again
             self.inbound.failed(key, type(error).__name__)
@@ -303,6 +321,31 @@ class IntakeDesk:
             request = TicketRequest(**fields)
         await self.tickets.open(request, number=message.ticket_id)
 
+    async def _question(self, message: InboundMessage) -> None:
+        """A question on a communiqué, given to its desk under the message's id (a delivery
+        tried again is the same question) with the ticket number reserved at receipt for a
+        DGGIR communiqué's; the sender's address goes sealed to the desk, never to the engine."""
+        assert message.mo is not None and message.communique_id is not None
+        contact = message.sender if message.channel is Channel.email else None
+        if contact is not None:
+            try:
+                contact = _ADDRESS.validate_python(contact)
+            except ValidationError:  # an address no answer could go to: asked all the same
+                contact = None
+        await self.communiques.ask(
+            Ask(
+                communique_id=message.communique_id,
+                text=description_of(message.text),
+                asked_by=WRITER[message.channel],
+                mo=message.mo,
+                contact_email=contact,
+            ),
+            via=QuestionVia.mail,
+            key=message.id,
+            received_at=message.received_at,
+            number=message.ticket_id,
+        )
+
     async def _message(self, message: InboundMessage) -> None:
         assert message.ticket_id is not None
         step = ClientMessage(
@@ -353,6 +396,7 @@ class IntakeDesk:
             id=key,
             outcome=message.outcome,
             ticket_id=message.ticket_id,
+            communique_id=message.communique_id,
             delivered=delivered,
             duplicate=duplicate,
         )

@@ -1,6 +1,7 @@
 """The mail intake on a real engine: the SMTP server on a free port in the test's own event loop,
-over the ticket desk of `harness.py` (time-skipping server, worker, SQLite), the messages sent
-with smtplib from a thread as another server would send them."""
+over the ticket desk of `harness.py` and a communiqués' desk beside it, on the same clock
+(time-skipping server, worker, SQLite), the messages sent with smtplib from a thread as another
+server would send them."""
 
 from __future__ import annotations
 
@@ -18,8 +19,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
+from adapters.outbox_mailer import OutboxMailer
+from adapters.sql_communiques import SqlCommuniques
+from adapters.sql_counters import SqlCounters
+from adapters.sql_directory import SqlDirectory
 from adapters.sql_inbound import SqlInbound
 from adapters.sql_mail_domains import SqlMailDomains
+from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sagir_users import SqlSagirUsers
 from models.inbound import (
     DEFAULT_FILE_KINDS,
     AttachmentPolicy,
@@ -27,6 +34,8 @@ from models.inbound import (
     IntakeAddresses,
     attachment_types,
 )
+from starter.desks.communiques import CommuniqueDesk
+from starter.desks.engine import TemporalEngine
 from starter.desks.errors import Unavailable
 from starter.desks.intake import IntakeDesk, IntakePolicy
 from starter.intake import bound_port, intake_server
@@ -126,10 +135,14 @@ class Intake:
         self.harness.now = await self.harness.env.get_current_time()
         data = message if isinstance(message, bytes) else as_sent(message)
         answer = await asyncio.to_thread(send_now, port or self.port, data)
-        for ticket in self.tickets():
+        for ticket in self.tickets() + self.question_tickets():
             if ticket not in self.harness.opened:
                 self.harness.opened.append(ticket)
         return answer
+
+    @property
+    def communiques(self) -> CommuniqueDesk:
+        return self.desk.communiques
 
     def messages(self) -> list[InboundMessage]:
         with self.uow.engine.connect() as connection:
@@ -142,9 +155,17 @@ class Intake:
             {m.ticket_id for m in self.messages() if m.ticket_id and m.outcome.value == "ticket"}
         )
 
+    def question_tickets(self) -> list[str]:
+        """The tickets the questions on DGGIR communiqués opened (their numbers reserved)."""
+        return sorted(
+            {m.ticket_id for m in self.messages() if m.ticket_id and m.outcome.value == "question"}
+        )
+
     def down(self) -> IntakeDesk:
         """The same intake, its engine unreachable."""
-        return replace(self.desk, tickets=replace(self.desk.tickets, engine=DownEngine()))
+        tickets = replace(self.desk.tickets, engine=DownEngine())
+        communiques = replace(self.desk.communiques, engine=DownEngine(), tickets=tickets)
+        return replace(self.desk, tickets=tickets, communiques=communiques)
 
 
 @asynccontextmanager
@@ -154,8 +175,26 @@ async def running_intake(
     async with running_desk(env, uow, task_queue) as harness:
         inbound = SqlInbound(uow, TEST_MAIL_KEYS)
         files = FileAttachments(folder, TEST_MAIL_KEYS)
+        communiques = CommuniqueDesk(
+            TemporalEngine(env.client, task_queue),
+            SqlCommuniques(uow, TEST_MAIL_KEYS, files),
+            SqlSagirUsers(uow),
+            SqlDirectory(uow),
+            SqlSagirErp(uow),
+            SqlCounters(uow),
+            files,
+            harness.desk,
+            OutboxMailer(uow, TEST_MAIL_KEYS),
+            clock=lambda: harness.now,
+        )
         desk = IntakeDesk(
-            harness.desk, inbound, SqlMailDomains(uow), files, POLICY, lambda: harness.now
+            harness.desk,
+            inbound,
+            SqlMailDomains(uow),
+            files,
+            POLICY,
+            communiques,
+            lambda: harness.now,
         )
         async with intake_server(desk, "127.0.0.1", 0, DESK, MAX_BYTES) as server:
             yield Intake(harness, desk, inbound, files, folder, bound_port(server), uow)
