@@ -17,6 +17,7 @@ from temporalio.client import Client
 from starter.api import (
     arrivals,
     auditor,
+    communiques,
     departures,
     escalations,
     intake,
@@ -51,7 +52,7 @@ def create_app(
         version="0.2.0",
         description="The Centre d'assistance SAGIR: tickets, arrivals, departures, "
         "parameterisation and access requests, password help, training, the registre "
-        "d'autorité. Authenticate with `Authorization: Bearer <token>` "
+        "d'autorité, communiqués. Authenticate with `Authorization: Bearer <token>` "
         "(`sagir-desk token create`).",
     )
     app.state.desks = desks
@@ -74,6 +75,7 @@ def create_app(
         passwords,
         registre,
         training,
+        communiques,
         reports,
         auditor,
         escalations,

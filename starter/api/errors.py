@@ -114,7 +114,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        return _json_or_page(request, 422, one_sentence(error.errors()))
+        return _json_or_page(request, 422, one_sentence(error.errors(), request=True))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -242,6 +242,9 @@ DEMO_PEOPLE = [
     ("RH MTQ", "mo_hr", "MTQ", "rh-mtq"),
     ("pers. autorisée MTQ", "personne_autorisee", "MTQ", "30001"),
     ("pilote DGGIR", "dggir_pilot", None, "pilote-rf"),
+    # The demo data's writers of communiqués (adapters/demo_data.py DGGIR_AUTHOR, MO_AUTHOR).
+    ("rédaction DGGIR", "dggir_author", None, "dggir-redaction"),
+    ("rédaction MTQ", "mo_author", "MTQ", "52330"),
     ("vérificateur", "auditor", None, "verif-1"),
 ]
 

@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "arrival": ("starter.cli.arrivals", "Arrivals of new employees (started by the MO's HR)."),
     "audit": ("starter.cli.auditor", "The audit trail: who did what, when, and how it ended."),
+    "communique": (
+        "starter.cli.communiques",
+        "Communiqués of the DGGIR and the MOs, forwarded unchanged to the groups they target.",
+    ),
     "departure": ("starter.cli.departures", "Departures of employees (the 48-hour rule)."),
     "dev": ("starter.cli.service", "Run the whole desk locally: engine, database, API, worker."),
     "escalations": (

@@ -6,8 +6,10 @@ and starts one workflow per communiqué; the workflow checks, waits, resolves an
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from adapters.ports import (
     AttachmentFiles,
@@ -21,6 +23,8 @@ from adapters.ports import (
 from models.communiques import (
     COMMUNIQUE_ID,
     DEFAULT_QUESTION_DAYS,
+    LIST_NAME_PATTERN,
+    QUESTION_PERIOD,
     Answer,
     Ask,
     CancelCommunique,
@@ -44,17 +48,19 @@ from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL
 from models.sla import Channel
 from models.tickets import TicketRequest
-from starter.desks.access import acting_as_self, authorize
+from starter.desks.access import acting_as_self, authorize, own_mo
 from starter.desks.checks import checked_id, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine
-from starter.desks.errors import Forbidden, InvalidInput, NotFound, Refused
+from starter.desks.errors import AlreadyRunning, Forbidden, InvalidInput, NotFound, Refused
 from starter.desks.tickets import TicketDesk
 from workflows.communiques import CommuniqueWorkflow
 from workflows.search_attributes import communique_attributes
 
-ANSWERABLE = (CommuniqueStatus.sending, CommuniqueStatus.sent)
+ANSWERABLE = QUESTION_PERIOD
 MODULE_OF_A_QUESTION = "Communiqués"
+LIST_LIMIT = 5_000  # members of one named list
+EMPLOYEE_NUMBER = re.compile(r"^\d{3,12}$")
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,16 @@ class CommuniqueDesk:
         found = self.records.get(_checked(workflow_id))
         if found is None:
             raise NotFound(f"{workflow_id} does not exist")
+        if found.status is CommuniqueStatus.sending:
+            # While the relay delivers, the outbox is ahead of the workflow's last look.
+            counts = self.records.counts(found.id)
+            found = found.model_copy(
+                update={
+                    "delivered": counts.delivered,
+                    "failed": counts.failed,
+                    "queued": counts.queued,
+                }
+            )
         return found
 
     async def list(
@@ -192,10 +208,12 @@ class CommuniqueDesk:
         via: QuestionVia = QuestionVia.outil,
         key: str | None = None,
         received_at: datetime | None = None,
+        number: str | None = None,
     ) -> Question:
         """A question about a communiqué: the DGGIR's opens a CA ticket (the 24-hour rule);
         an MO's goes to that MO's authors (the CA does not answer it). `key` makes a question
-        delivered twice (a mail received twice) one question."""
+        delivered twice (a mail received twice) one question; `number`, a ticket number the
+        mail intake reserved, makes its ticket one ticket."""
         communique = await self.show(ask.communique_id)
         if communique.status not in ANSWERABLE:
             raise Refused(
@@ -208,19 +226,22 @@ class CommuniqueDesk:
         key = key or f"{communique.id}/{ask.mo}/{ask.asked_by}/{at.isoformat()}"
         ticket_id = None
         if communique.side is Side.dggir:
-            ticket = await self.tickets.open(
-                TicketRequest(
-                    mo=ask.mo,
-                    channel=Channel.email if via is QuestionVia.mail else Channel.web,
-                    requester=ask.asked_by,
-                    subject=f"Question sur le communiqué {communique.tag[1:-1]}",
-                    description=f"{communique.title}\n\n{ask.text}"[:4000],
-                    module=MODULE_OF_A_QUESTION,
-                    received_at=received_at,
-                    contact_email=ask.contact_email,
-                )
+            request = TicketRequest(
+                mo=ask.mo,
+                channel=Channel.email if via is QuestionVia.mail else Channel.web,
+                requester=ask.asked_by,
+                subject=f"Question sur le communiqué {communique.tag[1:-1]}",
+                description=f"{communique.title}\n\n{ask.text}"[:4000],
+                module=MODULE_OF_A_QUESTION,
+                received_at=received_at,
+                contact_email=ask.contact_email,
             )
-            ticket_id = ticket.id
+            try:
+                ticket_id = (await self.tickets.open(request, number=number)).id
+            except AlreadyRunning:
+                if number is None:
+                    raise
+                ticket_id = number  # a delivery tried again: its ticket opened the first time
         question, _ = self.records.add_question(
             communique.id,
             via,
@@ -284,6 +305,40 @@ class CommuniqueDesk:
             raise NotFound(f"question {question_id} does not exist")
         return answered
 
+    async def edit(self, workflow_id: str) -> NoReturn:
+        """A submitted communiqué is never edited: its content is what was digested, and what
+        every delivery must match. The refusal says how to correct it."""
+        found = await self.show(workflow_id)
+        raise Refused(
+            f"{found.id} was submitted and is never edited; submit a correction that points to "
+            f"it (corrects: {found.id})"
+        )
+
+    async def lists(self, mo: str) -> dict[str, int]:
+        """An MO's named lists (the `list:NAME` groups) and how many members each has."""
+        require_mo(self.directory, mo)
+        return self.users.lists(mo)
+
+    async def keep_list(self, mo: str, name: str, employees: builtins.list[str]) -> int:
+        """Replace the members of an MO's named list (none: the list is gone); each member is
+        in the MO's dossiers personne. Returns how many it holds."""
+        require_mo(self.directory, mo)
+        if not re.match(LIST_NAME_PATTERN, name):
+            raise InvalidInput(
+                f"name: {name!r} is not a list's name: lowercase letters, digits, '-' or '_' "
+                "(paie-2027)"
+            )
+        if len(employees) > LIST_LIMIT:
+            raise InvalidInput(f"employees: a list holds at most {LIST_LIMIT} people")
+        members = sorted({number.strip() for number in employees})
+        for number in members:
+            if not EMPLOYEE_NUMBER.match(number):
+                raise InvalidInput(f"employees: {number!r} is not an employee number like 52310")
+        for number in members:
+            if self.erp.person(mo, number) is None:
+                raise InvalidInput(f"employees: {number} is not in {mo}'s dossiers personne")
+        return self.users.keep_list(mo, name, members)
+
 
 @dataclass(frozen=True)
 class GuardedCommuniques:
@@ -301,6 +356,12 @@ class GuardedCommuniques:
                 raise Forbidden("side: an MO's author submits the MO's communiqués")
             if submission.mo != caller.mo:
                 raise Forbidden(f"mo: you act for {caller.mo}, not {submission.mo}")
+        if submission.corrects is not None:
+            try:
+                await self.show(submission.corrects)
+            except NotFound:
+                # Another side's communiqué the caller cannot see: as if it did not exist.
+                raise InvalidInput(f"corrects: {submission.corrects} is not a communiqué") from None
         return await self.desk.submit(submission)
 
     async def show(self, workflow_id: str) -> Communique:
@@ -383,12 +444,58 @@ class GuardedCommuniques:
         authorize(caller, Action.communique_answer)
         acting_as_self(caller, "by", answer.by)
         question = self.desk.records.question(question_id)
+        unknown = NotFound(f"question {question_id} does not exist")
         if question is None:
-            raise NotFound(f"question {question_id} does not exist")
-        found = await self.show(question.communique_id)
+            raise unknown
+        try:
+            found = await self.show(question.communique_id)
+        except NotFound:
+            raise unknown from None  # another MO's: its communiqué's id is not said either
         if found.side is not Side.mo or found.mo != caller.mo:
-            raise NotFound(f"question {question_id} does not exist")
+            raise unknown
         return await self.desk.answer(question_id, answer)
+
+    def own_side(self) -> tuple[Side, str | None]:
+        """The side the caller writes for, a submission's default: a DGGIR author, the DGGIR;
+        an MO's author, their MO."""
+        if self.caller.role is Role.mo_author:
+            return Side.mo, self.caller.mo
+        return Side.dggir, None
+
+    async def edit(self, workflow_id: str) -> NoReturn:
+        await self.show(workflow_id)
+        await self.desk.edit(workflow_id)
+
+    async def lists(self, mo: str | None = None) -> dict[str, int]:
+        """An MO's named lists: its authors read their own MO's; the CA and the auditors, any
+        MO's (they check the groups that name them)."""
+        caller = self.caller
+        authorize(caller, Action.communique_read)
+        if caller.role is Role.mo_author:
+            own_mo(caller, mo or caller.mo or "")
+            return await self.desk.lists(caller.mo or "")
+        if caller.role not in (Role.ca_agent, Role.ca_supervisor, Role.auditor):
+            raise Forbidden(
+                "role: an MO's named lists are read by its communiqué authors (mo_author), the "
+                "CA and the auditors"
+            )
+        if mo is None:
+            raise InvalidInput("mo: name the MO whose lists to read")
+        return await self.desk.lists(mo)
+
+    async def keep_list(
+        self, name: str, employees: builtins.list[str], mo: str | None = None
+    ) -> int:
+        """An MO's author keeps the MO's named lists (the DGGIR targets SAGIR's own groups)."""
+        caller = self.caller
+        authorize(caller, Action.communique_submit)
+        if caller.role is not Role.mo_author:
+            raise Forbidden(
+                "role: an MO's named lists are kept by its communiqué authors (mo_author); the "
+                "DGGIR targets the groups of SAGIR's users"
+            )
+        own_mo(caller, mo or caller.mo or "")
+        return await self.desk.keep_list(caller.mo or "", name, employees)
 
 
 _BEFORE_SENDING = (

@@ -53,7 +53,7 @@ class Unavailable(Exception):
     """The engine or the database cannot be reached: not the caller's input (exit code 1)."""
 
 
-def one_sentence(errors: Sequence[Mapping[str, Any]]) -> str:
+def one_sentence(errors: Sequence[Mapping[str, Any]], request: bool = False) -> str:
     """The first of pydantic's validation errors as one sentence naming its field: the command
     line's (a contract built from options) and the API's (a request's body, query or path)."""
     if not errors:
@@ -63,7 +63,9 @@ def one_sentence(errors: Sequence[Mapping[str, Any]]) -> str:
         return "body: is not valid JSON"
     # A rule across fields (a model validator) already names its field in its sentence.
     message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
-    where = [str(part) for part in detail.get("loc", ()) if part not in _REQUEST_PARTS]
+    place = [str(part) for part in detail.get("loc", ())]
+    # A request's errors begin with its part (a field may be called `body` too: it stays).
+    where = place[1:] if request and place and place[0] in _REQUEST_PARTS else place
     if not where:
         return "body: required" if detail.get("type") == "missing" else message
     return f"{'.'.join(where)}: {message}"

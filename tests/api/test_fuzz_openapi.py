@@ -29,9 +29,11 @@ from adapters.database import (
     RegistrePersonRow,
     UnitOfWork,
 )
-from tests.api.api_harness import CALLERS, Api, running_api
+from tests.api.api_harness import Api, running_api
 from tests.api.test_roles_matrix import (
+    EVERY_ROLE,
     arrival_body,
+    communique_body,
     departure_body,
     request_body,
     ticket_body,
@@ -74,7 +76,7 @@ async def api(
     counted = Client(**config)
     env = WorkflowEnvironment.from_client(counted)
     async with running_api(env, demo_uow, task_queue) as running:
-        for caller in CALLERS.values():
+        for caller in EVERY_ROLE.values():
             running.token_for(caller)  # issued before the run: token rows are not its writes
         yield running
 
@@ -114,6 +116,9 @@ path_values = st.text(min_size=1, max_size=30) | st.sampled_from(
         "motdepasse-MTQ-2026-000001",
         "formation-EI201-2027-02-MTQ-45871",
         "RF101-2027-01",
+        "communique-2026-000001",
+        "0" * 32,
+        "paie-2027",
     ]
 )
 VALID = {
@@ -121,6 +126,7 @@ VALID = {
     "/arrivals": arrival_body,
     "/departures": departure_body,
     "/requests": request_body,
+    "/communiques": communique_body,
 }
 
 
@@ -129,8 +135,8 @@ def request_for(draw: st.DrawFn, ops: list[tuple[str, str]]) -> tuple[Any, str, 
     method, template = draw(st.sampled_from(ops))
     caller = draw(
         st.none()
-        | st.sampled_from(list(CALLERS.values()))
-        | st.sampled_from(list(CALLERS.values()))
+        | st.sampled_from(list(EVERY_ROLE.values()))
+        | st.sampled_from(list(EVERY_ROLE.values()))
     )
     path = re.sub(r"\{[^}]+\}", lambda _: quote(draw(path_values), safe="") or "x", template)
     if draw(st.booleans()):

@@ -23,6 +23,14 @@ SESSION = "EI201-2027-02"
 # Actions not served over HTTP; listed so a gap would be visible, not skipped. The MOs' mail
 # domains are kept on the command line (`sagir-desk mail domains`).
 NOT_YET: set[Action] = {Action.mail_domains}
+# Every role: the API harness's callers and the people who write communiqués (MTQ's: 52330).
+EVERY_ROLE = {
+    **CALLERS,
+    Role.dggir_author: Caller(role=Role.dggir_author, subject="dggir-redaction"),
+    Role.mo_author: Caller(role=Role.mo_author, mo=OWN, subject="52330"),
+}
+COMMUNIQUE_AUTHOR = {OWN: "52330", OTHER: "10240"}
+UNKNOWN_QUESTION = "0" * 32
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,22 @@ def ticket_body(caller: Caller, mo: str) -> dict[str, Any]:
         "description": "Je n'ai plus accès",
         "module": "RF",
     }
+
+
+def communique_body(caller: Caller, mo: str) -> dict[str, Any]:
+    """A DGGIR author's communiqué to the MO's users, or an MO's own communiqué."""
+    body: dict[str, Any] = {
+        "title": "Fermeture du bureau",
+        "body": "Le bureau sera fermé le 24 décembre.",
+        "groups": ["all"],
+    }
+    if caller.role is Role.dggir_author:
+        return {**body, "mos": [mo]}
+    return {**body, "side": "mo", "mo": mo}
+
+
+def communique_path(tail: str = "") -> Callable[[dict[str, Any], str], str]:
+    return lambda ids, mo: f"/communiques/{ids['communique'][mo]}{tail}"
 
 
 CASES = [
@@ -208,6 +232,27 @@ CASES = [
         lambda caller, mo: {"payloads": []},
         "spanning",
     ),
+    Case(
+        Action.communique_submit, "POST", lambda ids, mo: "/communiques", communique_body, "create"
+    ),
+    Case(Action.communique_read, "GET", communique_path(), kind="communique"),
+    Case(Action.communique_read, "GET", lambda ids, mo: "/communiques", kind="global"),
+    Case(Action.communique_questions, "GET", communique_path("/questions"), kind="communique"),
+    Case(
+        Action.communique_ask,
+        "POST",
+        communique_path("/questions"),
+        lambda caller, mo: {"text": "Et le bureau de Matane ?", "mo": caller.mo or mo},
+        "communique",
+    ),
+    Case(Action.communique_release, "POST", communique_path("/check"), kind="communique"),
+    Case(
+        Action.communique_answer,
+        "POST",
+        lambda ids, mo: f"/communiques/questions/{UNKNOWN_QUESTION}/answer",
+        lambda caller, mo: {"text": "Il reste ouvert."},
+        "ack",
+    ),
 ]
 
 
@@ -215,7 +260,11 @@ def expected(caller: Caller, case: Case, mo: str) -> set[int]:
     if not caller.may(case.action):
         return {403}
     if case.kind == "ack":
-        return {404}  # let through, to find no such escalation
+        return {404}  # let through, to find no such escalation (or question)
+    if case.kind == "communique":
+        # An MO's communiqué: its MO's people, the CA and the auditors; not the DGGIR's people.
+        dggir = caller.role in (Role.dggir_author, Role.dggir_pilot)
+        return {404} if dggir or not caller.sees(mo) else OK
     if case.kind == "create" and not caller.sees(mo):
         return {403}  # acting for another MO
     if case.kind in ("record", "mo_path") and not caller.sees(mo):
@@ -240,8 +289,12 @@ async def api(
 async def records(api: Api) -> dict[str, Any]:
     """One of each record in each MO, made through the API by the roles that may."""
     agent = CALLERS[Role.ca_agent]
-    ids: dict[str, Any] = {"ticket": {}, "departure": {}, "request": {}}
+    ids: dict[str, Any] = {"ticket": {}, "departure": {}, "request": {}, "communique": {}}
     for mo in (OWN, OTHER):
+        author = Caller(role=Role.mo_author, mo=mo, subject=COMMUNIQUE_AUTHOR[mo])
+        written = await api.call(author, "POST", "/communiques", communique_body(author, mo))
+        assert written.status_code == 201, written.text
+        ids["communique"][mo] = written.json()["id"]
         user = Caller(role=Role.mo_user, mo=mo, subject="user-mtq" if mo == OWN else "user-msss")
         hr = Caller(role=Role.mo_hr, mo=mo, subject=f"rh-{mo.lower()}")
         pa = Caller(role=Role.personne_autorisee, mo=mo, subject=AUTHORISER[mo])
@@ -295,7 +348,7 @@ async def test_every_role_against_every_action_on_its_own_mo_and_another(api: Ap
     assert {case.action for case in CASES} | NOT_YET == set(Action)
     wrong = []
     # The pilot first: an agent's `back` later takes the tickets away from them.
-    pilot_first = sorted(CALLERS.items(), key=lambda pair: pair[0] is not Role.dggir_pilot)
+    pilot_first = sorted(EVERY_ROLE.items(), key=lambda pair: pair[0] is not Role.dggir_pilot)
     for role, caller in pilot_first:
         for case in CASES:
             for mo in (OWN, OTHER):
