@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starter.console import (
     arrivals,
     auditor,
+    communiques,
     departures,
     home,
     parameterisation,
@@ -49,6 +50,7 @@ def add_console(app: FastAPI) -> None:
         registre,
         passwords,
         training,
+        communiques,
         supervision,
         auditor,
         reports,

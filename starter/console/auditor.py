@@ -34,6 +34,7 @@ PROCESS_NAMES = {
     Process.access: "Accès",
     Process.password: "Mot de passe",
     Process.training: "Formation",
+    Process.communique: "Communiqué",
 }
 
 OUTCOME_NAMES = {

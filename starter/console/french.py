@@ -27,11 +27,13 @@ FIELDS = {
     "acknowledged": "escalades prises en compte",
     "agent": "agent",
     "amount_limit": "plafond",
+    "asked_by": "auteur de la question",
     "answer": "réponse",
     "approved": "approbation",
     "assignee": "agent assigné",
     "attachments": "pièces jointes",
     "authorised_by": "personne qui autorise",
+    "author": "rédacteur",
     "authorization": "autorisation",
     "basis": "motif de l'inscription",
     "beneficiary": "bénéficiaire",
@@ -45,7 +47,10 @@ FIELDS = {
     "capacity": "capacité",
     "channel": "canal",
     "code": "code",
+    "communique_id": "communiqué",
     "contact_email": "courriel de contact",
+    "content_type": "type de fichier",
+    "corrects": "communiqué corrigé",
     "course": "cours",
     "cursor": "curseur",
     "data_scope": "portée des données",
@@ -56,10 +61,13 @@ FIELDS = {
     "due": "échéance",
     "email": "courriel",
     "employee_number": "numéro d'employé",
+    "employees": "membres de la liste",
+    "files": "pièces jointes",
     "forward_target": "destinataire de la transmission",
     "forwarded_to": "transmis à",
     "grant": "responsabilités à attribuer",
     "grant, remove": "responsabilités à attribuer ou à retirer",
+    "groups": "groupes visés",
     "hr_email": "courriel des RH",
     "id": "identifiant",
     "immediate": "départ immédiat",
@@ -77,6 +85,7 @@ FIELDS = {
     "mo_email": "courriel du MO",
     "module": "module",
     "month": "mois",
+    "mos": "organismes visés",
     "name": "nom",
     "note": "note",
     "notified_by": "auteur de l'avis",
@@ -92,6 +101,7 @@ FIELDS = {
     "reason": "motif",
     "received_at": "heure de réception",
     "registre": "registre d'autorité",
+    "release_at": "heure d'envoi",
     "releve_of": "relève de",
     "remove": "responsabilités à retirer",
     "reopen": "réouverture",
@@ -103,6 +113,7 @@ FIELDS = {
     "scope": "portée",
     "scope_code": "centre de coûts ou unité budgétaire",
     "session": "session",
+    "side": "côté de l'auteur",
     "since": "début de période",
     "solution": "solution",
     "start_date": "date d'entrée en fonction",
@@ -136,6 +147,7 @@ STATUSES = {
     "applied": ("appliqué", "appliquée"),
     "awaiting_qa": ("en attente du contrôle de qualité",) * 2,
     "cancelled": ("annulé", "annulée"),
+    "checked": ("vérifié", "vérifiée"),
     "checking": ("en vérification",) * 2,
     "closed": ("fermé", "fermée"),
     "closed_no_answer": ("fermé sans réponse", "fermée sans réponse"),
@@ -153,6 +165,10 @@ STATUSES = {
     "requested": ("demandé", "demandée"),
     "reset": ("réinitialisé", "réinitialisée"),
     "returned": ("retourné au client", "retournée au client"),
+    "scheduled": ("planifié", "planifiée"),
+    "sending": ("en envoi",) * 2,
+    "sent": ("envoyé", "envoyée"),
+    "submitted": ("soumis", "soumise"),
     "to_check": ("à contrôler",) * 2,
     "waiting": ("en liste d'attente",) * 2,
     "waiting_client": ("en attente du client",) * 2,
@@ -185,7 +201,9 @@ ROLES = {
     "auditor": "auditeur",
     "ca_agent": "agent du CA",
     "ca_supervisor": "superviseur du CA",
+    "dggir_author": "rédaction DGGIR",
     "dggir_pilot": "pilote de la DGGIR",
+    "mo_author": "rédaction du MO",
     "mo_hr": "RH du MO",
     "mo_user": "utilisateur du MO",
     "personne_autorisee": "personne autorisée",
@@ -198,6 +216,12 @@ ACTIONS = {
     "arrival.start": "demander une arrivée",
     "arrival.take": "prendre en charge une arrivée",
     "audit.read": "consulter la piste d'audit",
+    "communique.answer": "répondre aux questions sur les communiqués de son organisme",
+    "communique.ask": "poser une question sur un communiqué",
+    "communique.questions": "consulter les questions sur les communiqués",
+    "communique.read": "consulter les communiqués",
+    "communique.release": "vérifier, diffuser ou annuler un communiqué",
+    "communique.submit": "soumettre un communiqué",
     "departure.notify": "aviser d'un départ",
     "departure.read": "consulter les départs",
     "departure.record": "inscrire un départ au dossier personne",
@@ -255,12 +279,14 @@ OUTCOMES = {
 
 # What an id should have been (starter/desks/*.py `checked_id`).
 ID_KINDS = {
+    "a communiqué id": "un numéro de communiqué",
     "a departure id": "un numéro de départ",
     "a password reset id": "un numéro de réinitialisation de mot de passe",
     "a registration id": "un numéro d'inscription",
     "a request id": "un numéro de demande",
     "a ticket number": "un numéro de billet",
     "an arrival id": "un numéro d'arrivée",
+    "an employee number": "un numéro d'employé",
 }
 
 # The patterns of the contracts' codes (models/), said as the rule a person can follow.
@@ -275,6 +301,8 @@ PATTERNS = {
     r"^\S+$": "ne peut pas contenir d'espace",
     r"^T-(\d{4})-(\d{6})$": "doit être un numéro de billet comme T-2026-000123",
     r"^[0-9a-f]{64}$": "doit compter 64 caractères hexadécimaux (SHA-256)",
+    r"^[^/\\\x00-\x1f]+$": "ne peut contenir ni barre oblique ni caractère de contrôle",
+    r"^[a-z0-9.+-]+/[a-z0-9.+-]+$": "doit être un type MIME comme application/pdf",
 }
 
 # Why a date or a timestamp could not be read (pydantic's own words after the comma).
@@ -548,6 +576,59 @@ Q = r"""(?P<q>'.*?'|".*?"|\S+)"""
 # Whole sentences: no field in front, or one whose wording depends on it.
 SENTENCES = _patterns(
     [
+        # Communiqués: models/communiques.py, starter/desks/communiques.py, their workflow
+        (ID + r" is not in the desk's records", "{id} n'est pas dans les dossiers du centre"),
+        (ID + r" is not a communiqué id", "{id} n'est pas un numéro de communiqué"),
+        # A communiqué's body (the API's request body is "body" too: these are the text's)
+        ("body: must hold some text", "Texte du communiqué : doit contenir du texte"),
+        (
+            "body: String should have at least 1 character",
+            "Texte du communiqué : ne peut pas être vide",
+        ),
+        (
+            r"body: String should have at most (?P<n>\d+) characters",
+            "Texte du communiqué : doit compter au plus {n} caractères",
+        ),
+        (r"question (?P<key>\S+) does not exist", "La question {key} n'existe pas"),
+        (
+            r"question (?P<key>\S+): a DGGIR communiqué's question is answered by the CA on its "
+            r"ticket (?P<ticket>\S+)",
+            "La question {key} porte sur un communiqué de la DGGIR : le CA y répond sur son "
+            "billet {ticket}",
+        ),
+        (
+            ID + r"'s questions are answered by the CA, not by the MO",
+            "Le CA répond aux questions sur {id}, pas le MO",
+        ),
+        (
+            ID + r" is the DGGIR's: its side cancels it, or the CA",
+            "{id} est un communiqué de la DGGIR : seuls la DGGIR ou le CA peuvent l'annuler",
+        ),
+        (
+            ID + r" is (?P<status>\w+): there is no check due",
+            "{id} est {status} : aucune vérification n'est attendue",
+        ),
+        (
+            ID + r" is (?P<status>\w+): only a checked communiqué is released",
+            "{id} est {status} : seul un communiqué vérifié peut être diffusé",
+        ),
+        (
+            ID + r" is (?P<status>\w+): it was released and sent, and a communiqué sent cannot "
+            r"be recalled; submit a correction instead",
+            "{id} est {status} : il a été diffusé, et un communiqué diffusé ne peut pas être "
+            "rappelé ; soumettez plutôt une correction",
+        ),
+        (ID + r" is cancelled already", "{id} est déjà annulé"),
+        (
+            ID + r" was submitted and is never edited; submit a correction that points to it "
+            r"\(corrects: (?P<id2>\S+)\)",
+            "{id} est soumis et ne sera jamais modifié ; soumettez une correction qui le désigne "
+            "(communiqué corrigé : {id2})",
+        ),
+        (
+            ID + r" was refused at its check: nothing to cancel",
+            "{id} a été refusé à sa vérification : il n'y a rien à annuler",
+        ),
         # The workflows' reasons a request stopped or failed (shown on their pages)
         (
             r"dossier personne: none was created for the employee after (?P<days>\d+) open "
@@ -829,6 +910,118 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
+        # communiqués: models/communiques.py, starter/desks/communiques.py, the check
+        ("must hold some text", "doit contenir du texte"),
+        (
+            r"together must weigh at most (?P<n>\S+) MB",
+            "ensemble, elles doivent peser au plus {n} Mo",
+        ),
+        (
+            "two attachments may not have the same name",
+            "deux pièces jointes ne peuvent pas porter le même nom",
+        ),
+        ("an MO's communiqué names its MO", "le communiqué d'un MO nomme son MO"),
+        ("a DGGIR communiqué names no author MO", "un communiqué de la DGGIR ne nomme aucun MO"),
+        (
+            "an MO's communiqué targets its own MO's users only",
+            "le communiqué d'un MO ne vise que les utilisateurs de ce MO",
+        ),
+        ("each MO once", "chaque MO une seule fois"),
+        (
+            Q + r" is not a list's name: lowercase letters, digits, '-' or '_' \(paie-2027\)",
+            "{q} n'est pas un nom de liste : minuscules, chiffres, « - » ou « _ » (paie-2027)",
+        ),
+        (r"a list holds at most (?P<n>\S+) people", "une liste compte au plus {n} personnes"),
+        (
+            r"(?P<who>\S+) is not in (?P<mo>\S+)'s dossiers personne",
+            "{who} n'est pas dans les dossiers personne de {mo}",
+        ),
+        (
+            r"an MO's named lists are read by its communiqué authors \(mo_author\), the CA and "
+            r"the auditors",
+            "les listes nommées d'un MO sont consultées par sa rédaction (mo_author), le CA et "
+            "les vérificateurs",
+        ),
+        ("name the MO whose lists to read", "nommez le MO dont vous voulez consulter les listes"),
+        (
+            r"an MO's named lists are kept by its communiqué authors \(mo_author\); the DGGIR "
+            r"targets the groups of SAGIR's users",
+            "les listes nommées d'un MO sont tenues par sa rédaction (mo_author) ; la DGGIR vise "
+            "les groupes d'utilisateurs de SAGIR",
+        ),
+        (
+            r"(?P<g>\S+) needs a name \((?P<g2>\S+):NAME\)",
+            "le groupe {g} demande un nom ({g2}:NOM)",
+        ),
+        (r"(?P<g>\S+) takes no name", "le groupe {g} ne prend pas de nom"),
+        (
+            r"module:(?P<m>\S+) is not a SAGIR module \((?P<names>.+)\)",
+            "module:{m} n'est pas un module de SAGIR ({names})",
+        ),
+        (
+            r"a list's name is lowercase letters, digits, '-' or '_' \(list:paie-2027\)",
+            "le nom d'une liste s'écrit en minuscules, chiffres, « - » ou « _ » (list:paie-2027)",
+        ),
+        (
+            r"responsibility:(?P<code>\S+) is not a responsibility code",
+            "responsibility:{code} n'est pas un code de responsabilité",
+        ),
+        (
+            Q + r" is not a group; write one of (?P<names>.+)",
+            "{q} n'est pas un groupe ; écrivez l'un de ceux-ci : {names}",
+        ),
+        (
+            r"(?P<codes>.+?) is not a client MO of the service",
+            "{codes} n'est pas un MO client du service",
+        ),
+        (
+            r"(?P<instant>\S+) is past; give a later time, or none to send once released",
+            "le {instant} est passé ; donnez une heure plus tardive, ou aucune pour un envoi "
+            "dès la diffusion",
+        ),
+        (r"(?P<id>\S+) is not a communiqué", "{id} n'est pas un communiqué"),
+        (
+            r"(?P<id>\S+) was written by another side; a correction comes from the author's side",
+            "{id} vient d'un autre auteur (la DGGIR ou un autre MO) ; une correction vient du "
+            "même côté que le communiqué qu'elle corrige",
+        ),
+        (
+            r"(?P<id>\S+) is (?P<status>\w+); questions are taken from its sending to the end "
+            r"of its question period",
+            "{id} est {status} ; les questions sont reçues de son envoi à la fin de sa période "
+            "de questions",
+        ),
+        (
+            "a DGGIR author submits the DGGIR's communiqués",
+            "la rédaction DGGIR soumet les communiqués de la DGGIR",
+        ),
+        (
+            "an MO's author submits the MO's communiqués",
+            "la rédaction d'un MO soumet les communiqués de son MO",
+        ),
+        (
+            r"(?P<group>\S+) is not a responsibility of SAGIR's catalogue",
+            "{group} n'est pas une responsabilité du catalogue de SAGIR",
+        ),
+        (
+            r"(?P<group>\S+) belongs to (?P<owner>\S+), not to (?P<mine>\S+)",
+            "{group} appartient à {owner}, pas à {mine}",
+        ),
+        (
+            r"(?P<group>\S+) is an MO's own list; the DGGIR addresses SAGIR's groups "
+            r"\((?P<names>.+)\)",
+            "{group} est une liste propre à un MO ; la DGGIR s'adresse aux groupes de SAGIR "
+            "({names})",
+        ),
+        (
+            r"(?P<group>\S+) is not a list (?P<mo>\S+) keeps",
+            "{group} n'est pas une liste que tient {mo}",
+        ),
+        (
+            "together they reach no SAGIR user today; choose other groups",
+            "ensemble, ils ne joignent aucun utilisateur de SAGIR aujourd'hui ; choisissez "
+            "d'autres groupes",
+        ),
         # starter/desks/
         (r"(?P<code>\S+) is not a client MO of the CA", "{code} n'est pas un MO client du CA"),
         (

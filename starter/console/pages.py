@@ -29,6 +29,8 @@ ROLE_NAMES = {
     Role.ca_supervisor: "Superviseur du Centre d'assistance",
     Role.dggir_pilot: "Pilote de la DGGIR",
     Role.auditor: "Vérificateur",
+    Role.dggir_author: "Rédaction DGGIR",
+    Role.mo_author: "Rédaction du MO",
 }
 
 STATUS_NAMES = {
@@ -139,6 +141,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Paramétrage et accès", "/console/parametrage"),
         ("Mots de passe", "/console/mots-de-passe"),
         ("Formation", "/console/formation"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.ca_supervisor: [
         ("File d'attente", "/console/file"),
@@ -154,10 +157,12 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Mots de passe", "/console/mots-de-passe"),
         ("Formation", "/console/formation"),
         ("Rapports", "/console/rapports"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.mo_user: [
         ("Mes demandes", "/console/billets"),
         ("Nouvelle demande", "/console/outil-requete"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.mo_hr: [
         ("Arrivées", "/console/arrivees"),
@@ -166,14 +171,17 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Nouveau départ", "/console/departs/nouveau"),
         ("Paramétrage et accès", "/console/parametrage"),
         ("Registre d'autorité", "/console/registre"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.personne_autorisee: [
         ("Paramétrage et accès", "/console/parametrage"),
         ("Nouvelle demande", "/console/parametrage/nouvelle"),
         ("Registre d'autorité", "/console/registre"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.dggir_pilot: [
         ("Billets acheminés", "/console/billets"),
+        ("Communiqués", "/console/communiques"),
     ],
     Role.auditor: [
         ("Recherche", "/console/audit"),
@@ -181,6 +189,15 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Rapports", "/console/rapports"),
         ("Escalades", "/console/escalades"),
         ("Tous les billets", "/console/billets"),
+        ("Communiqués", "/console/communiques"),
+    ],
+    Role.dggir_author: [
+        ("Communiqués", "/console/communiques"),
+        ("Rédiger un communiqué", "/console/communiques/nouveau"),
+    ],
+    Role.mo_author: [
+        ("Communiqués", "/console/communiques"),
+        ("Rédiger un communiqué", "/console/communiques/nouveau"),
     ],
 }
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
+from models.communiques import QUESTION_PERIOD, Ask, Communique
 from models.inbound import ParsedAttachment
 from models.requests import Listed
 from models.roles import Action, Role
@@ -38,7 +39,7 @@ from models.tickets import ForwardTicket as Forward
 from starter.console.french import in_french
 from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
-from starter.console.steps import step_then
+from starter.console.steps import status_of, step_then
 from starter.desks.compose import GuardedDesks
 from starter.desks.errors import DeskError, NotFound, parse
 
@@ -138,31 +139,58 @@ async def every_ticket(
     )
 
 
-def _new_request_page(
-    request: Request, values: dict[str, str], error: str | None = None
+async def _new_request_page(
+    request: Request,
+    guard: GuardedDesks,
+    values: dict[str, str],
+    error: str | None = None,
+    question: dict[str, str] | None = None,
+    question_error: str | None = None,
+    status_code: int | None = None,
 ) -> Response:
     desks = desks_of(request)
     limit = desks.intake.policy.attachments.max_bytes
-    caller = request.state.caller
+    caller = guard.caller
     for_the_ca = caller.spans_mos
     return render(
         request,
         "tickets/new.html",
-        status_code=422 if error else 200,
+        status_code=status_code or (422 if error else 200),
         modules=MODULE_NAMES,
         values=values,
         error=error,
         max_size=f"{limit / 1_000_000:g} Mo".replace(".", ","),
         for_the_ca=for_the_ca,
         mos=desks.tickets.directory.mos() if for_the_ca else [],
+        communiques=[] if for_the_ca else await _askable(guard),
+        question=question or {},
+        question_error=question_error,
         title="Nouveau billet" if for_the_ca else "Outil Requête : nouvelle demande",
     )
 
 
+async def _askable(guard: GuardedDesks) -> list[Communique]:
+    """The communiqués an MO user may ask about: sent to their MO, in their question period."""
+    caller = guard.caller
+    if not caller.may(Action.communique_ask):
+        return []
+    return [
+        one
+        for one in await guard.communiques.list()
+        if one.status in QUESTION_PERIOD and one.addressed_to(caller.mo or "")
+    ]
+
+
 @router.get("/outil-requete", dependencies=[may(Action.ticket_open)])
 @router.get("/billets/nouveau", dependencies=[may(Action.ticket_open)])
-async def new_request(request: Request) -> Response:
-    return _new_request_page(request, {"channel": "phone"})
+async def new_request(
+    request: Request, guard: ConsoleGuard, communique: str | None = None
+) -> Response:
+    """The request form; for an MO user, also a question about a communiqué they received
+    (`communique`: the one chosen from its page)."""
+    return await _new_request_page(
+        request, guard, {"channel": "phone"}, question={"communique_id": communique or ""}
+    )
 
 
 @router.post("/outil-requete", dependencies=[may(Action.ticket_open)])
@@ -184,7 +212,7 @@ async def open_request(request: Request, form: Form, guard: ConsoleGuard) -> Res
             "channel": form.get("channel", ""),
             "requester": form.get("requester", "").strip(),
             "urgent": form.get("urgent") == "oui",
-            "received_at": _montreal(form.get("received_at", "")),
+            "received_at": montreal_clock(form.get("received_at", "")),
         }
     try:
         files = await _files(request)
@@ -201,11 +229,47 @@ async def open_request(request: Request, form: Form, guard: ConsoleGuard) -> Res
             )
         )
     except DeskError as refused:
-        return _new_request_page(request, form, in_french(str(refused)))
+        return await _new_request_page(request, guard, form, in_french(str(refused)))
     # The ticket is open: its files (already checked) are kept and listed on it. Outside the
     # refusals above, so a person is never invited to send the same request twice.
     await guard.intake.attach(opened.id, files)
     return RedirectResponse(f"/console/billets/{opened.id}?fait=ouvert", status_code=303)
+
+
+@router.post("/outil-requete/question", dependencies=[may(Action.communique_ask)])
+async def ask_about_a_communique(request: Request, form: Form, guard: ConsoleGuard) -> Response:
+    """A question about a communiqué the MO user received: the DGGIR's opens a CA ticket (the
+    24-hour rule), whose page the person then follows; an MO's goes to that MO's authors."""
+    caller = guard.caller
+    values = {name: form.get(name, "").strip() for name in ("communique_id", "text", "email")}
+    try:
+        asked = await guard.communiques.ask(
+            parse(
+                Ask,
+                communique_id=values["communique_id"],
+                text=values["text"],
+                asked_by=caller.subject,
+                mo=caller.mo,
+                contact_email=values["email"] or None,
+            )
+        )
+    except DeskError as refused:
+        return await _new_request_page(
+            request,
+            guard,
+            {},
+            question=values,
+            question_error=in_french(str(refused)),
+            status_code=status_of(refused),
+        )
+    if asked.ticket_id is not None:
+        return RedirectResponse(
+            f"/console/billets/{quote(asked.ticket_id)}?fait=question-communique",
+            status_code=303,
+        )
+    return RedirectResponse(
+        f"/console/communiques/{quote(asked.communique_id)}?fait=question", status_code=303
+    )
 
 
 async def _ticket_page(
@@ -284,6 +348,8 @@ async def show(
     done = STEPS[fait][3] if fait in STEPS else None
     if fait == "ouvert":
         done = "Votre demande est reçue."
+    if fait == "question-communique":
+        done = "Votre question sur le communiqué est reçue ; le Centre d'assistance y répondra."
     return await _ticket_page(request, guard, ticket_id, done=done)
 
 
@@ -333,9 +399,10 @@ async def attachment(ticket_id: str, digest: str, guard: ConsoleGuard) -> Respon
     )
 
 
-def _montreal(text: str) -> datetime | str | None:
-    """A `datetime-local` field (Montréal's time, as the person reads the clock); empty: now.
-    Anything else is left for the contract to refuse in one sentence."""
+def montreal_clock(text: str) -> datetime | str | None:
+    """A `datetime-local` field (Montréal's time, as the person reads the clock); empty: None
+    (a receipt time: now; a communiqué's release time: at its release). Anything else is left
+    for the contract to refuse in one sentence."""
     if not text.strip():
         return None
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from models.communiques import Answer, Ask, Submission
 from models.departures import BirthDayMonth, DepartureRequest, RecordDeparture
 from models.escalations import Acknowledge, EscalationQuery
 from models.parameterisation import (
@@ -160,6 +161,8 @@ def test_every_refusal_the_desks_raise_reads_in_french() -> None:
 # The contracts a person fills in, on the console's forms or through the API: a pydantic
 # refusal names one of their fields.
 FILLED_IN: tuple[type[BaseModel], ...] = (
+    Answer,
+    Ask,
     AskClient,
     AskParamClient,
     Acknowledge,
@@ -189,6 +192,7 @@ FILLED_IN: tuple[type[BaseModel], ...] = (
     ReopenTicket,
     ResponsibilityTemplate,
     ReturnToClient,
+    Submission,
     TakeParam,
     TakeRequest,
     TakeTicket,
