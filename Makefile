@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/lists.py
 	$(PY) bench/ticket_throughput.py
 	$(PY) bench/console_pages.py
+	$(PY) bench/communique_fanout.py
 
 # The README's pictures of the console, taken again by the browser tests (needs Chromium).
 screenshots: $(STAMP)

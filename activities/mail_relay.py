@@ -1,19 +1,23 @@
 """Delivering the outbox: each due mail claimed, handed to the mail server, and marked with its
 answer; a passing failure tried again later (30 s doubling, at most an hour apart), a refusal for
-good or the last attempt escalated to the CA supervisors. Counts only in and out of the
-activity: no address, subject or body enters a history or a log."""
+good or the last attempt escalated to the CA supervisors. A round takes the due mail in batches
+until none is left or its time is spent, on one connection to the server when the server offers
+a session. Counts only in and out of the activity: no address, subject or body enters a history
+or a log."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from adapters.ports import Directory, Escalations, MailServer, Outbox
+from adapters.ports import Directory, Escalations, MailServer, MailSessions, Outbox
 from models.directory import active_supervisors
 from models.escalations import EscalationKind
 from models.mail import (
@@ -31,8 +35,9 @@ log = logging.getLogger(__name__)
 # A claim older than this is a relay that died: its mail is tried again (the same Message-ID).
 # Far above one delivery's longest wait on the server (adapters/smtp_mail_server.py).
 LEASE = timedelta(minutes=5)
-BATCH = 100  # mails looked at per round; the next round takes the rest
-# A round stops taking new mails after this, well within the activity's timeout.
+BATCH = 100  # mails read from the outbox at a time; a round reads again until none is due
+# A round stops taking new mails after this, well within the activity's timeout; the next round
+# goes on with the rest.
 ROUND_BUDGET = timedelta(minutes=3)
 DEFAULT_MAX_ATTEMPTS = 8
 ESCALATION_KEY_LENGTH = 120  # the escalations table's
@@ -75,11 +80,20 @@ class MailRelayActivities:
             )
         started = self._clock()
         counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
-        for key in self._outbox.due(started, LEASE, BATCH):
-            if self._clock() - started > ROUND_BUDGET:
-                break  # the next round goes on
-            counts[self._deliver(self._server, key)] += 1
-            beat()
+        tried: set[str] = set()  # each mail once a round: one tried again waits for the next
+        with session_of(self._server) as server:
+            while self._clock() - started <= ROUND_BUDGET:
+                # Read at the time of each batch: mail queued during the round goes too.
+                due = self._outbox.due(self._clock(), LEASE, BATCH)
+                batch = [key for key in due if key not in tried]
+                if not batch:
+                    break
+                for key in batch:
+                    if self._clock() - started > ROUND_BUDGET:
+                        break  # the next round goes on
+                    tried.add(key)
+                    counts[self._deliver(server, key)] += 1
+                    beat()
         report = RelayReport(**counts)
         if report != RelayReport():
             log.info(
@@ -148,6 +162,14 @@ class MailRelayActivities:
         self._outbox.mark_failed(delivery, reply)
         log.warning("%s escalated to %s", reason, ", ".join(supervisors) or "no supervisor on file")
         return "failed"
+
+
+def session_of(server: MailServer) -> AbstractContextManager[MailServer]:
+    """The server's session for a round when it offers one (one connection for the round's
+    mail), else the server itself."""
+    if isinstance(server, MailSessions):
+        return server.session()
+    return contextlib.nullcontext(server)
 
 
 def escalation_key(mail_key: str) -> str:

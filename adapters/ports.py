@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
 from models.communiques import (
@@ -254,6 +255,14 @@ class MailServer(Protocol):
     def deliver(self, delivery: Delivery, now: datetime) -> Handed:
         """Hand the message over; the server's answer once it took it (with the digest of a
         communiqué's content as sent). `MailRefused` (passing or permanent) when it did not."""
+
+
+@runtime_checkable
+class MailSessions(Protocol):
+    """A mail server that can carry many messages on one connection: the relay opens a session
+    for its round when its server offers one (each `deliver` of the session as above)."""
+
+    def session(self) -> AbstractContextManager[MailServer]: ...
 
 
 class Wordings(Protocol):

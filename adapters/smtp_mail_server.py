@@ -17,12 +17,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from models.communiques import digest_of_message
+from models.communiques import CommuniqueContent, digest_of_message
 from models.mail import Delivery, Handed, MailRefused, without_addresses
 
 SETTING = "SAGIR_SMTP_URL"
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TIMEOUT_SECONDS = 20.0  # a server that stalls longer is down for this attempt
+# Then a fresh connection: servers cap what one carries (and a long one may go stale).
+MESSAGES_PER_CONNECTION = 100
 
 
 @dataclass(frozen=True)
@@ -69,56 +71,69 @@ class SmtpServer:
 
 
 class SmtpMailServer:
-    """Delivers one message per connection: the relay's pace is a mail every few seconds at
-    most, and a fresh connection never inherits a half-broken session."""
+    """Hands each message to the server. `deliver` alone opens a connection for the one
+    message; a relay round opens a `session`, which carries its messages on one connection (a
+    fresh one after an error or after MESSAGES_PER_CONNECTION)."""
 
-    def __init__(self, server: SmtpServer, sender: str, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        server: SmtpServer,
+        sender: str,
+        timeout: float = TIMEOUT_SECONDS,
+        per_connection: int = MESSAGES_PER_CONNECTION,
+    ) -> None:
         self._server = server
         self._sender = sender  # `Centre d'assistance SAGIR <assistance@...>`
         self._timeout = timeout
+        self._per_connection = per_connection
 
     def __repr__(self) -> str:
         return f"SmtpMailServer({self._server.shown})"
 
     def deliver(self, delivery: Delivery, now: datetime) -> Handed:
-        message = self.message(delivery, now)
-        # CRLF line ends, as SMTP wants them: smtplib sends bytes as they are, and a message
-        # with bare LFs reads as one line over the 1,000-byte limit once it is long enough.
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        # The digest of the content of these very bytes, for `communique verify`.
-        sent_digest = None if delivery.content is None else digest_of_message(raw)
-        envelope_from = parseaddr(self._sender)[1]
+        with self.session() as session:
+            return session.deliver(delivery, now)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """One connection for many messages, opened with the first and closed at the end."""
+        session = SmtpSession(self, self._server, self._timeout, self._per_connection)
         try:
-            with self._connected() as smtp:
-                code, answer = smtp.mail(envelope_from)
-                _accepted(code, answer, (250,))
-                code, answer = smtp.rcpt(delivery.mail.to)
-                _accepted(code, answer, (250, 251))
-                code, answer = smtp.data(raw)
-                _accepted(code, answer, (250,))
-                return Handed(reply=_reply(code, answer), content_digest=sent_digest)
-        except smtplib.SMTPAuthenticationError as error:
-            # The server refuses us, not the message: passing until someone fixes the account.
-            raise MailRefused(
-                f"the mail server refused the relay's sign-in ({error.smtp_code}); check the "
-                f"user and password of {SETTING}",
-                permanent=False,
-            ) from None
-        except smtplib.SMTPConnectError as error:  # a greeting that turns us away: not the mail's
-            raise MailRefused(_reply(error.smtp_code, error.smtp_error), permanent=False) from None
-        except smtplib.SMTPResponseException as error:  # MAIL, RCPT or DATA refused
-            raise MailRefused(
-                _reply(error.smtp_code, error.smtp_error), permanent=500 <= error.smtp_code < 600
-            ) from None
-        except (smtplib.SMTPException, OSError) as error:  # refused, reset, timed out, TLS
-            raise MailRefused(
-                f"the mail server {self._server.shown} did not answer: "
-                f"{type(error).__name__}: {without_addresses(str(error)) or 'no detail'}",
-                permanent=False,
-            ) from None
+            yield session
+        finally:
+            session.close()
+
+    def envelope_from(self) -> str:
+        return parseaddr(self._sender)[1]
 
     def message(self, delivery: Delivery, now: datetime) -> EmailMessage:
         """The message as it goes out: the same Message-ID on every delivery of one mail."""
+        message = self._addressed(delivery, now)
+        if delivery.content is None:
+            # Quoted-printable: 7-bit clean, so a relay without 8BITMIME passes it unchanged.
+            message.set_content(delivery.mail.body, charset="utf-8", cte="quoted-printable")
+        else:
+            _put_content(message, delivery.content)
+        return message
+
+    def encoded(
+        self, delivery: Delivery, now: datetime, contents: dict[tuple[str, str], Encoded]
+    ) -> tuple[bytes, str | None]:
+        """The message's bytes as they go out and, for a communiqué, the digest of the content
+        of these bytes. A communiqué's content is encoded once per session (`contents`) and
+        each recipient's message is its own headers and those very bytes."""
+        content = delivery.content
+        if content is None:
+            return _crlf(self.message(delivery, now)), None
+        key = (content.id, content.digest)
+        encoded = contents.get(key)
+        if encoded is None:
+            encoded = contents[key] = Encoded.of(content)
+        addressed = _crlf(self._addressed(delivery, now))  # its headers and the blank line
+        return addressed.removesuffix(b"\r\n") + encoded.raw, encoded.digest
+
+    def _addressed(self, delivery: Delivery, now: datetime) -> EmailMessage:
+        """The headers of one delivery: the same Message-ID on every delivery of one mail."""
         mail = delivery.mail
         message = EmailMessage()
         message["Message-ID"] = delivery.message_id
@@ -128,23 +143,124 @@ class SmtpMailServer:
         message["Subject"] = mail.subject  # RFC 2047-encoded when it is not ASCII
         # A notice, not a person: no auto-reply or vacation message should answer it.
         message["Auto-Submitted"] = "auto-generated"
-        content = delivery.content
-        if content is None:
-            # Quoted-printable: 7-bit clean, so a relay without 8BITMIME passes it unchanged.
-            message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
-            return message
-        # A communiqué: its body and attachments exactly as submitted (the digest proves it).
-        message["Content-Language"] = content.language.value
-        message.set_content(content.body, charset="utf-8", cte="quoted-printable")
-        for file in content.files:
-            maintype, _, subtype = file.content_type.partition("/")
-            message.add_attachment(
-                file.data, maintype=maintype, subtype=subtype, filename=file.name
-            )
         return message
 
-    @contextlib.contextmanager
-    def _connected(self) -> Iterator[smtplib.SMTP]:
+
+@dataclass(frozen=True)
+class Encoded:
+    """A communiqué's content as it travels: its MIME headers and body (`raw`, CRLF line
+    ends), and the digest of the content read back from those bytes."""
+
+    raw: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, content: CommuniqueContent) -> Encoded:
+        message = EmailMessage()
+        _put_content(message, content)
+        raw = _crlf(message)
+        # The digest of the content of these very bytes, for `communique verify`.
+        return cls(raw=raw, digest=digest_of_message(raw))
+
+
+def _put_content(message: EmailMessage, content: CommuniqueContent) -> None:
+    """A communiqué: its body and attachments exactly as submitted (the digest proves it)."""
+    message["Content-Language"] = content.language.value
+    message.set_content(content.body, charset="utf-8", cte="quoted-printable")
+    for file in content.files:
+        maintype, _, subtype = file.content_type.partition("/")
+        message.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.name)
+
+
+def _crlf(message: EmailMessage) -> bytes:
+    # CRLF line ends, as SMTP wants them: smtplib sends bytes as they are, and a message with
+    # bare LFs reads as one line over the 1,000-byte limit once it is long enough.
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+class SmtpSession:
+    """A relay round's connection to the server. A message refused is refused alone (the
+    session is reset and goes on); a connection that fails is dropped, and the next message
+    opens another. A kept connection the server closed while idle is opened again before the
+    message is sent, so that message is not counted as an attempt."""
+
+    def __init__(
+        self, mail_server: SmtpMailServer, server: SmtpServer, timeout: float, per_connection: int
+    ) -> None:
+        self._mail_server = mail_server
+        self._server = server
+        self._timeout = timeout
+        self._per_connection = per_connection
+        self._smtp: smtplib.SMTP | None = None
+        self._carried = 0  # messages the open connection has carried
+        self._contents: dict[tuple[str, str], Encoded] = {}  # the communiqués met, encoded
+
+    def deliver(self, delivery: Delivery, now: datetime) -> Handed:
+        raw, sent_digest = self._mail_server.encoded(delivery, now, self._contents)
+        try:
+            reply = self._send(delivery.mail.to, raw)
+        except smtplib.SMTPAuthenticationError as error:
+            self.close()
+            # The server refuses us, not the message: passing until someone fixes the account.
+            raise MailRefused(
+                f"the mail server refused the relay's sign-in ({error.smtp_code}); check the "
+                f"user and password of {SETTING}",
+                permanent=False,
+            ) from None
+        except smtplib.SMTPConnectError as error:  # a greeting that turns us away: not the mail's
+            self.close()
+            raise MailRefused(_reply(error.smtp_code, error.smtp_error), permanent=False) from None
+        except smtplib.SMTPResponseException as error:  # MAIL, RCPT or DATA refused
+            self._after_refusal(error.smtp_code)
+            raise MailRefused(
+                _reply(error.smtp_code, error.smtp_error), permanent=500 <= error.smtp_code < 600
+            ) from None
+        except (smtplib.SMTPException, OSError) as error:  # refused, reset, timed out, TLS
+            self.close()
+            raise MailRefused(
+                f"the mail server {self._server.shown} did not answer: "
+                f"{type(error).__name__}: {without_addresses(str(error)) or 'no detail'}",
+                permanent=False,
+            ) from None
+        return Handed(reply=reply, content_digest=sent_digest)
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        # The answer to DATA is what counts: a QUIT the server drops changes nothing.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+        smtp.close()
+
+    def _send(self, to: str, raw: bytes) -> str:
+        if self._carried >= self._per_connection:
+            self.close()  # servers cap what one connection carries
+        if self._smtp is not None:
+            try:
+                return self._transaction(self._smtp, to, raw, kept=True)
+            except _Closed:
+                self.close()  # closed by the server while idle: nothing was handed yet
+        return self._transaction(self._open(), to, raw, kept=False)
+
+    def _transaction(self, smtp: smtplib.SMTP, to: str, raw: bytes, kept: bool) -> str:
+        try:
+            code, answer = smtp.mail(self._mail_server.envelope_from())
+        except (smtplib.SMTPServerDisconnected, OSError):
+            if kept:
+                raise _Closed from None
+            raise
+        if code == 421 and kept:  # the server closes this connection: another is opened
+            raise _Closed
+        _accepted(code, answer, (250,))
+        code, answer = smtp.rcpt(to)
+        _accepted(code, answer, (250, 251))
+        code, answer = smtp.data(raw)
+        _accepted(code, answer, (250,))
+        self._carried += 1
+        return _reply(code, answer)
+
+    def _open(self) -> smtplib.SMTP:
         server = self._server
         smtp: smtplib.SMTP
         if server.scheme == "smtps":
@@ -163,12 +279,30 @@ class SmtpMailServer:
                 smtp.ehlo()
             if server.username is not None and server.password is not None:
                 smtp.login(server.username, server.password)
-            yield smtp
-        finally:
-            # The answer to DATA is what counts: a QUIT the server drops changes nothing.
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                smtp.quit()
+        except BaseException:
             smtp.close()
+            raise
+        self._smtp, self._carried = smtp, 0
+        return smtp
+
+    def _after_refusal(self, code: int) -> None:
+        """After one message's refusal, the connection is reset for the next (or dropped, when
+        the server closes it or the reset fails)."""
+        if self._smtp is None:
+            return
+        if code == 421:
+            self.close()
+            return
+        try:
+            reset, _ = self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            reset = 0
+        if reset != 250:
+            self.close()
+
+
+class _Closed(Exception):
+    """A kept connection the server had closed, met before anything was handed over."""
 
 
 def _accepted(code: int, answer: bytes, expected: tuple[int, ...]) -> None:

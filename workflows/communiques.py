@@ -27,14 +27,18 @@ with workflow.unsafe.imports_passed_through():
     from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import communique_attributes
 
-# Queuing 20,000 recipients takes a minute or two; it beats after each batch of 1,000.
+# Queuing 20,000 recipients takes seconds (bench/communique_fanout.py); it beats after each
+# batch of 1,000 (a tenth of a second), so a worker killed mid-way is noticed, and the queueing
+# goes on from its last batch, within the heartbeat timeout.
 QUEUE_TIMEOUT = timedelta(hours=1)
-QUEUE_HEARTBEAT = timedelta(minutes=2)
+QUEUE_HEARTBEAT = timedelta(seconds=20)
 QUEUE_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 # How often the workflow looks at the outbox while the relay delivers: soon at first, then
-# less often (a mail the server refuses for a while is tried again for hours).
+# once a minute (bench/communique_fanout.py: 20,000 mails go in about three minutes, and a
+# longer wait only delays `sent`); a mail the server refuses for a while is tried again for
+# hours, a look a minute is about 1,500 events over four hours, far within the engine's limits.
 FIRST_LOOK = timedelta(seconds=10)
-LONGEST_LOOK = timedelta(minutes=10)
+LONGEST_LOOK = timedelta(minutes=1)
 
 
 @workflow.defn

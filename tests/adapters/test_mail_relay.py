@@ -1,26 +1,32 @@
 """Outgoing mail is delivered and never lost (issue 12): the relay's round on a real SMTP server
 in the test process and a real database (SQLite and PostgreSQL), with a clock the test moves.
 The server down, refusing for a while or for good, a relay killed after the server took a mail,
-two relays at once: every mail ends sent once, or failed and escalated."""
+two relays at once: every mail ends sent once, or failed and escalated. A round (issue 14)
+drains batch after batch on one connection, which a refusal does not break and a dropped
+connection does not cost a mail."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
-from activities.mail_relay import LEASE, MailRelayActivities, escalation_key
+from activities import mail_relay
+from activities.mail_relay import LEASE, ROUND_BUDGET, MailRelayActivities, escalation_key
 from adapters.database import EscalationRow, OutboxRow, UnitOfWork
 from adapters.demo_data import load_demo_data
 from adapters.mail_sink import body_of, read_message
 from adapters.outbox_mailer import OutboxMailer
 from adapters.sealed_mail import REMOVED, MailKeys
+from adapters.smtp_mail_server import SmtpMailServer, SmtpServer
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_outbox import SqlOutbox
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -28,7 +34,7 @@ from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.escalations import EscalationKind
 from models.mail import Delivery, Handed, Mail, RelayReport, message_id
-from tests.mail_server import TestSmtp
+from tests.mail_server import SENDER, ScriptedHandler, TestSmtp
 from tests.payload_keys import TEST_KEYS
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -346,3 +352,190 @@ def test_a_relay_round_on_a_worker_without_smtp_says_what_to_set_and_leaves_mail
     with pytest.raises(ApplicationError, match="SAGIR_SMTP_URL is not set on this worker"):
         relay(desk_db, Clock(), None).deliver_due()
     assert (row(desk_db, key).status, row(desk_db, key).attempts) == ("queued", 0)
+
+
+# --- a round: batch after batch, on one connection (issue 14) ---------------------------------
+
+
+class WatchedHandler(ScriptedHandler):
+    """The test server, noting which connection (the client's port) carried each message, and
+    dropping a connection on cue: right after accepting message number `close_after` (as a
+    server closes an idle connection), or instead of answering the RCPT of `drop_at`."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.connections: list[int] = []  # each accepted message's connection
+        self.close_after: int | None = None
+        self.drop_at: str | None = None
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address == self.drop_at:
+            self.drop_at = None
+            server.transport.close()  # no answer: the client sees the connection reset
+            return "250 2.1.5 Ok"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        answer = await super().handle_DATA(server, session, envelope)
+        if answer.startswith("250"):
+            self.connections.append(session.peer[1])
+            if len(self.connections) == self.close_after:
+                # Closed once the 250 is written (the transport flushes it first).
+                asyncio.get_running_loop().call_soon(server.transport.close)
+        return answer
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[TestSmtp]:
+    server = TestSmtp(tmp_path / "mail")
+    server.handler = WatchedHandler(server.folder)
+    server.start()
+    yield server
+    server.stop()
+
+
+def handler(smtp: TestSmtp) -> WatchedHandler:
+    assert isinstance(smtp.handler, WatchedHandler)
+    return smtp.handler
+
+
+def per_connection(smtp: TestSmtp, messages: int) -> SmtpMailServer:
+    return SmtpMailServer(SmtpServer.from_url(smtp.url), SENDER, timeout=5, per_connection=messages)
+
+
+def queue_many(uow: UnitOfWork, count: int) -> list[str]:
+    return [
+        queue(uow, f"T-2026-{n:06d}/notify/taken", to=f"client.{n}@mtq.example", at=T0)
+        for n in range(1, count + 1)
+    ]
+
+
+def received_ids(smtp: TestSmtp) -> list[str]:
+    return sorted(message.message_id for message in smtp.kept())
+
+
+def ids_of(keys: list[str]) -> list[str]:
+    return sorted(message_id(key, "sagir-desk.local") for key in keys)
+
+
+def test_a_round_delivers_every_due_mail_batch_after_batch_until_none_is_due(
+    desk_db: UnitOfWork, watched: TestSmtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mail_relay, "BATCH", 4)  # 11 mails: three batches in one round
+    keys = queue_many(desk_db, 11)
+
+    assert relay(desk_db, Clock(), watched.mail_server()).deliver_due() == RelayReport(sent=11)
+
+    assert received_ids(watched) == ids_of(keys)
+    assert {row(desk_db, key).status for key in keys} == {"sent"}
+
+
+def test_mail_queued_while_a_round_runs_goes_in_that_round(
+    desk_db: UnitOfWork, watched: TestSmtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A communiqué's batches are queued while the relay delivers the first ones.
+    monkeypatch.setattr(mail_relay, "BATCH", 2)
+    first = queue_many(desk_db, 2)
+    server = watched.mail_server()
+    later: list[str] = []
+
+    class QueuingMore:
+        def deliver(self, delivery: Delivery, now: datetime) -> Handed:
+            if not later:
+                later.append(queue(desk_db, "T-2026-000099/notify/taken"))
+            return server.deliver(delivery, now)
+
+    assert relay(desk_db, Clock(), QueuingMore()).deliver_due() == RelayReport(sent=3)
+    assert received_ids(watched) == ids_of(first + later)
+
+
+def test_a_round_carries_its_mails_on_one_connection_and_opens_another_after_the_set_number(
+    desk_db: UnitOfWork, watched: TestSmtp
+) -> None:
+    keys = queue_many(desk_db, 12)
+
+    assert relay(desk_db, Clock(), per_connection(watched, 5)).deliver_due() == RelayReport(sent=12)
+
+    connections = handler(watched).connections
+    # 5, 5 and 2 messages: three connections, each used in turn.
+    assert [connections.count(port) for port in dict.fromkeys(connections)] == [5, 5, 2]
+    assert received_ids(watched) == ids_of(keys)
+
+
+def test_a_mail_refused_in_a_round_is_refused_alone_and_the_connection_goes_on(
+    desk_db: UnitOfWork, watched: TestSmtp
+) -> None:
+    keys = queue_many(desk_db, 6)
+    watched.handler.refused["client.2@mtq.example"] = "550 5.1.1 Recipient address rejected"
+    clock = Clock()
+    activities = relay(desk_db, clock, watched.mail_server())
+
+    # The fourth mail's DATA is deferred once (the second DATA the server sees: the second mail
+    # never reaches DATA).
+    watched.handler.data_answers = ["250 ok", "250 ok", "451 4.3.0 Mailbox busy"]
+    assert activities.deliver_due() == RelayReport(sent=4, retried=1, failed=1)
+    assert (row(desk_db, keys[1]).status, row(desk_db, keys[3]).status) == ("failed", "queued")
+    assert len(set(handler(watched).connections)) == 1  # reset after each refusal, kept
+
+    clock.now = T0 + timedelta(seconds=30)
+    assert activities.deliver_due() == RelayReport(sent=1)
+    assert received_ids(watched) == ids_of([key for key in keys if key != keys[1]])
+
+
+def test_a_server_that_closes_the_connection_between_mails_costs_no_attempt(
+    desk_db: UnitOfWork, watched: TestSmtp
+) -> None:
+    keys = queue_many(desk_db, 6)
+    handler(watched).close_after = 3  # the connection closed after the third mail's 250
+
+    assert relay(desk_db, Clock(), watched.mail_server()).deliver_due() == RelayReport(sent=6)
+
+    # The fourth mail met the closed connection before anything was sent: opened again, sent.
+    assert len(set(handler(watched).connections)) == 2
+    assert {row(desk_db, key).attempts for key in keys} == {1}
+    assert received_ids(watched) == ids_of(keys)
+
+
+def test_a_server_that_drops_the_connection_mid_mail_loses_nothing_and_sends_each_mail_once(
+    desk_db: UnitOfWork, watched: TestSmtp
+) -> None:
+    keys = queue_many(desk_db, 6)
+    handler(watched).drop_at = "client.3@mtq.example"  # dropped at its RCPT, nothing taken
+    clock = Clock()
+    activities = relay(desk_db, clock, watched.mail_server())
+
+    assert activities.deliver_due() == RelayReport(sent=5, retried=1)
+    dropped = row(desk_db, keys[2])
+    assert dropped.status == "queued" and "did not answer" in (dropped.server_reply or "")
+    clock.now = T0 + timedelta(seconds=30)
+    assert activities.deliver_due() == RelayReport(sent=1)
+
+    assert received_ids(watched) == ids_of(keys)  # each once: none lost, none twice
+    assert not any(message.duplicate for message in watched.kept())
+    assert row(desk_db, keys[2]).attempts == 2
+
+
+def test_a_round_stops_taking_mail_once_its_time_is_spent_and_the_next_round_goes_on(
+    desk_db: UnitOfWork, watched: TestSmtp
+) -> None:
+    keys = queue_many(desk_db, 6)
+    clock = Clock()
+    server = watched.mail_server()
+
+    class Slow:
+        """Each mail takes a minute of the round's time."""
+
+        def deliver(self, delivery: Delivery, now: datetime) -> Handed:
+            clock.now += timedelta(minutes=1)
+            return server.deliver(delivery, now)
+
+    activities = relay(desk_db, clock, Slow())
+    rounds: list[int] = []
+    while len(rounds) < 5 and (report := activities.deliver_due()) != RelayReport():
+        rounds.append(report.sent)
+
+    minutes = int(ROUND_BUDGET / timedelta(minutes=1))
+    assert rounds == [minutes + 1, 6 - minutes - 1]  # the budget is checked before each mail
+    assert received_ids(watched) == ids_of(keys)

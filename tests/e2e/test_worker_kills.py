@@ -4,17 +4,24 @@ its start date says, and nothing is done twice: each write in SAGIR, mail, escal
 entry once, and the audit trail verifies.
 
 The kill schedule and the people's pace come from one seed, printed; SAGIR_CHAOS_SEED=<seed>
-runs a failure's schedule again (the engine's own timing is not replayed)."""
+runs a failure's schedule again (the engine's own timing is not replayed).
+
+Issue 14: the worker is killed in the middle of a communiqué's fan-out (its mail half queued),
+another starts, and every recipient receives the communiqué once, by its Message-ID."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +33,38 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, insert, select
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import UnitOfWork, make_engine
+from adapters.database import PersonRow, UnitOfWork, UserAccountRow, make_engine
+from adapters.demo_data import load_demo_data
+from adapters.schema import migrate
+from adapters.sql_communiques import mail_key
+from adapters.sql_directory import SqlDirectory
 from adapters.sql_sagir_erp import SqlSagirErp
+from adapters.sql_sga import SqlSga
+from models.communiques import CommuniqueState, CommuniqueStatus, Group, Side, Submission
 from models.directory import Person
-from tests.e2e.dev_harness import ROLES, Dev, DevExited, cli, dev_environment, token_of
+from models.mail import message_id
+from starter.client import data_converter, ensure_schedules, register_search_attributes
+from starter.desks.communiques import CommuniqueDesk
+from starter.desks.compose import build_desks
+from starter.desks.errors import Unavailable
+from starter.settings import Settings
+from tests.conftest import installed_binary
+from tests.e2e.dev_harness import (
+    ROLES,
+    Dev,
+    DevExited,
+    cli,
+    dev_environment,
+    free_port,
+    token_of,
+)
+from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS_TEXT
+from workflows import mail_relay
 
 pytestmark = pytest.mark.e2e
 
@@ -566,3 +600,243 @@ def _column(db: sqlite3.Connection, query: str, *parameters: str) -> list[str]:
 
 def _utc_second(instant: str) -> str:
     return f"{datetime.fromisoformat(instant).astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+# --- issue 14: a worker killed in the middle of a communiqué's fan-out --------------------------
+
+FANOUT = 2500  # recipients: three batches of the queueing (adapters/sql_communiques.py BATCH)
+FIRST_BATCH = 1000
+WORKER_START_TIMEOUT = 60.0
+# The queueing goes on QUEUE_HEARTBEAT after the kill (workflows/communiques.py: the engine
+# notices the dead worker by its missing heartbeat), then the relay delivers, and the workflow
+# sees it at its next look at the outbox (10 s, then 20 s later).
+FANOUT_BUDGET = 150.0
+
+
+class CountingHandler:
+    """The SMTP server's side: how many times each Message-ID arrived (nothing kept)."""
+
+    def __init__(self) -> None:
+        self.received: Counter[str] = Counter()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        headers = envelope.content.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
+        found = re.search(r"^Message-ID:\s*(\S+)", headers, re.IGNORECASE | re.MULTILINE)
+        self.received[found.group(1) if found else "none"] += 1
+        return "250 2.0.0 Ok: counted"
+
+
+class WorkerProcess:
+    """`python -m worker`, as deployed, with the test's settings; started and waited for."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def running(self) -> None:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while "worker running" not in self.log.read_text():
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, self.log.read_text()
+            await asyncio.sleep(0.1)
+
+    def kill(self) -> int:
+        self.process.send_signal(signal.SIGKILL)
+        return self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def add_sagir_users(uow: UnitOfWork, count: int) -> int:
+    """SAGIR users in bulk (a dossier personne and an active account each), over the demo's
+    MOs, so that `all` reaches `count` people with the demo's; how many `all` reaches."""
+    with uow.begin() as session:
+        existing = int(session.scalar(select(func.count()).select_from(UserAccountRow)) or 0)
+        people = [
+            {
+                "mo_code": MOS[n % len(MOS)],
+                "employee_number": f"9{n:07d}",
+                "first_name": "Claude",
+                "last_name": f"Fortin {n}",
+                "work_email": f"claude.fortin.{n}@{MOS[n % len(MOS)].lower()}.example",
+                "email_works": True,
+                "birth_day": 1 + n % 28,
+                "birth_month": 1 + n % 12,
+            }
+            for n in range(count - existing)
+        ]
+        session.execute(insert(PersonRow), people)
+        session.execute(
+            insert(UserAccountRow),
+            [
+                {
+                    "mo_code": person["mo_code"],
+                    "employee_number": person["employee_number"],
+                    "status": "active",
+                    "changed_at": datetime(2026, 1, 5, tzinfo=UTC),
+                }
+                for person in people
+            ],
+        )
+    return existing + len(people)
+
+
+def queued_mails(db: sqlite3.Connection, communique_id: str) -> int:
+    return int(
+        db.execute(
+            "SELECT count(*) FROM outbox WHERE communique_id = ?", (communique_id,)
+        ).fetchone()[0]
+    )
+
+
+async def kill_once_queueing_is_under_way(
+    worker: WorkerProcess, database: Path, communique_id: str
+) -> int:
+    """SIGKILL the worker as soon as the first batch of the communiqué's mail is committed
+    (looked at every millisecond: a batch takes some 50 ms); how many mails were queued when
+    it died."""
+    deadline = time.monotonic() + FANOUT_BUDGET
+    with contextlib.closing(
+        sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    ) as db:
+        while queued_mails(db, communique_id) < FIRST_BATCH:
+            assert time.monotonic() < deadline, worker.log.read_text()
+            await asyncio.sleep(0.001)
+        assert worker.kill() == -signal.SIGKILL
+        return queued_mails(db, communique_id)
+
+
+async def sent_in_the_end(desk: CommuniqueDesk, communique_id: str) -> CommuniqueState:
+    """The workflow's state once it says `sent`; a query the engine could not answer (the
+    workflow still bound to the killed worker's queue) is asked again."""
+    deadline = time.monotonic() + FANOUT_BUDGET
+    state = None
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Unavailable):
+            state = await desk.state(communique_id)
+            if state.status is CommuniqueStatus.sent:
+                return state
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{communique_id} not sent after {FANOUT_BUDGET:.0f} s: {state}")
+
+
+def queue_attempts(history: WorkflowHistory) -> list[int]:
+    """The attempt each start of the queueing activity was (the engine records the last)."""
+    scheduled = {
+        event.event_id
+        for event in history.events
+        if event.activity_task_scheduled_event_attributes.activity_type.name == "queue_deliveries"
+    }
+    return [
+        event.activity_task_started_event_attributes.attempt
+        for event in history.events
+        if event.HasField("activity_task_started_event_attributes")
+        and event.activity_task_started_event_attributes.scheduled_event_id in scheduled
+    ]
+
+
+@pytest.fixture
+def counting_smtp() -> Iterator[tuple[CountingHandler, int]]:
+    handler, port = CountingHandler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+async def test_a_worker_killed_while_a_communique_is_queued_delivers_every_recipient_once_by_message_id(  # noqa: E501
+    tmp_path: Path, counting_smtp: tuple[CountingHandler, int]
+) -> None:
+    smtp, smtp_port = counting_smtp
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))},
+        "SAGIR_HOME": str(home),
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SAGIR_TASK_QUEUE": f"fanout-{uuid.uuid4()}",
+        "SAGIR_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "SAGIR_MAIL_RELAY_SECONDS": "1",
+        "SAGIR_PAYLOAD_KEYS": TEST_KEYS_TEXT,
+        "SAGIR_AUDIT_KEYS": TEST_AUDIT_KEYS_TEXT,
+    }
+    settings = Settings.model_validate(env)
+    database = home / "sagir.db"
+    uow = UnitOfWork(make_engine(settings.database_url))
+    migrate(uow.engine)
+    load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+    assert add_sagir_users(uow, FANOUT) == FANOUT
+    workers: list[WorkerProcess] = []
+    async with await WorkflowEnvironment.start_local(
+        port=settings.temporal_port,
+        data_converter=data_converter(settings.payload_keys),
+        dev_server_existing_path=installed_binary("temporal"),
+        dev_server_extra_args=["--log-level", "error"],
+    ) as engine:
+        try:
+            await register_search_attributes(engine.client)
+            # The relay's rounds held while the mail is queued: the kill meets the queueing
+            # alone (a round killed mid-mail is tests/adapters/test_mail_relay.py's).
+            await ensure_schedules(engine.client, settings)
+            relay = engine.client.get_schedule_handle(mail_relay.SCHEDULE_ID)
+            await relay.pause()
+            workers.append(WorkerProcess(env, tmp_path / "worker-1.log"))
+            await workers[0].running()
+            desk = build_desks(settings, engine.client, uow).communiques
+            submitted = await desk.submit(
+                Submission(
+                    side=Side.dggir,
+                    author="dggir-redaction",
+                    title="Calendrier de la paie 2027",
+                    body="Bonjour,\r\nLa paie du 15 décembre sera versée le 12.",
+                    groups=[Group.parse("all")],
+                )
+            )
+            await desk.check(submitted.id, "agent-tremblay")
+            released = time.monotonic()
+            await desk.release(submitted.id, "agent-tremblay")
+            queued_at_kill = await kill_once_queueing_is_under_way(
+                workers[0], database, submitted.id
+            )
+            killed = time.monotonic()
+            # Killed in the middle of it (the rest is queued by the next worker).
+            assert FIRST_BATCH <= queued_at_kill < FANOUT, f"{queued_at_kill} queued at the kill"
+            assert not smtp.received
+
+            workers.append(WorkerProcess(env, tmp_path / "worker-2.log"))
+            await workers[1].running()
+            restarted = time.monotonic()
+            await relay.unpause()
+            state = await sent_in_the_end(desk, submitted.id)
+            print(
+                f"worker killed {killed - released:.1f} s after the release, {queued_at_kill} of "
+                f"{FANOUT} mails queued; another worker polled {restarted - killed:.1f} s "
+                f"after; the communiqué was sent {time.monotonic() - killed:.1f} s after the kill"
+            )
+            history = await engine.client.get_workflow_handle(submitted.id).fetch_history()
+            report = await desk.verify(submitted.id)
+        finally:
+            for worker in workers:
+                worker.stop()
+
+    expected = {
+        message_id(mail_key(submitted.id, seq), settings.mail_domain) for seq in range(FANOUT)
+    }
+    # Every recipient's mail once, by its Message-ID: none lost at the kill, none twice.
+    assert set(smtp.received) == expected
+    assert [id_ for id_, copies in smtp.received.items() if copies > 1] == []
+    assert (state.recipients, state.delivered, state.failed) == (FANOUT, FANOUT, 0)
+    assert report.proven and report.delivered == FANOUT
+    # The queueing went on after the kill in a new attempt, from where the dead one stopped.
+    assert queue_attempts(history)[-1] >= 2

@@ -457,6 +457,57 @@ async def record_mail_intake_round() -> None:
     print(f"recorded {len(history.events)} events of the intake's round")
 
 
+async def record_communiques() -> None:
+    """A DGGIR communiqué sent in full (checked, released, its recipients resolved and their
+    mail queued, delivered by the relay on a real local SMTP server, its question period run
+    out), and one cancelled while it waited for its release time."""
+    from adapters.sql_mail_domains import SqlMailDomains
+    from models.communiques import CommuniqueState, CommuniqueStatus
+    from tests.mail_server import TestSmtp
+    from tests.workflows.communiques_harness import communique_desk, dggir_submission
+    from tests.workflows.test_communique_workflow import sent_in_full
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    histories = {}
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
+        smtp = TestSmtp(Path(folder) / "mail")
+        smtp.start()
+        queue = f"record-{uuid.uuid4()}"
+        try:
+            async with env, communique_desk(env, uow, queue, smtp, Path(folder)) as harness:
+                desk = harness.desk
+                sent = await desk.submit(dggir_submission(mos=["MTQ"]))
+                await desk.check(sent.id, "agent-tremblay")
+                await desk.release(sent.id, "agent-tremblay")
+                await sent_in_full(harness, sent.id)
+                await env.sleep(timedelta(days=31))  # the question period runs out
+                handle = env.client.get_workflow_handle(sent.id, result_type=CommuniqueState)
+                assert (await handle.result()).status is CommuniqueStatus.closed
+                histories["communique_sent"] = await handle.fetch_history()
+
+                later = await env.get_current_time() + timedelta(days=3)
+                cancelled = await desk.submit(dggir_submission(release_at=later))
+                await desk.check(cancelled.id, "agent-gagnon")
+                await desk.release(cancelled.id, "agent-gagnon")
+                await desk.cancel(cancelled.id, "agent-gagnon")
+                handle = env.client.get_workflow_handle(cancelled.id, result_type=CommuniqueState)
+                assert (await handle.result()).status is CommuniqueStatus.cancelled
+                histories["communique_cancelled"] = await handle.fetch_history()
+        finally:
+            smtp.stop()
+    HISTORIES.mkdir(exist_ok=True)
+    for name, history in histories.items():
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        print(f"recorded {len(history.events)} events of {name}")
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "ticket-notices": record_ticket_with_notices,
@@ -465,11 +516,12 @@ RECORDERS = {
     "audit": record_audit_checkpoint,
     "mail": record_mail_relay,
     "intake": record_mail_intake_round,
+    "communiques": record_communiques,
 }
 
 if __name__ == "__main__":
     # python -m tests.replay.record_histories [ticket] [ticket-notices] [employee] [request]
-    # [audit] [mail] [intake]
+    # [audit] [mail] [intake] [communiques]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

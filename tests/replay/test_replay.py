@@ -125,6 +125,23 @@ async def test_mail_intake_round_history_replays_on_current_code() -> None:
     assert len(history.events) > 5
 
 
+async def test_communique_sent_in_full_replays_on_current_code() -> None:
+    # Checked, released, its recipients resolved and their mail queued, the relay's deliveries
+    # counted until every mail went, then the question period ran out (closed).
+    history = await replays("communique_sent.json")
+    text = history.to_json()
+    assert all(step in text for step in ("resolve_recipients", "queue_deliveries", "release"))
+    assert "delivery_counts" in text and "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED" in text
+
+
+async def test_communique_cancelled_while_waiting_for_its_release_replays_on_current_code() -> None:
+    # Checked, released for a later time (a durable timer), cancelled before it: nothing queued.
+    history = await replays("communique_cancelled.json")
+    text = history.to_json()
+    assert '"cancel"' in text and "EVENT_TYPE_TIMER_CANCELED" in text
+    assert "queue_deliveries" not in text
+
+
 LISTED = sorted(path.name for path in HISTORIES.glob("*_listed.json"))
 
 
