@@ -34,25 +34,7 @@ class OutboxMailer:
     def send(self, mail: Mail, at: datetime) -> bool:
         """Queue `mail`; False when a mail with its key was already queued."""
         with self._uow.begin() as session:
-            if session.get(OutboxRow, mail.idempotency_key) is not None:
-                return False
-            stored = self._seal.stored(mail)
-            session.add(
-                OutboxRow(
-                    idempotency_key=mail.idempotency_key,
-                    to_address=stored.to,
-                    subject=stored.subject,
-                    body=stored.body,
-                    created_at=at,
-                    workflow_id=workflow_of_key(mail.idempotency_key),
-                    # Fixed now, so every delivery of this mail (a retry, a resend after a relay
-                    # was killed) carries the same Message-ID.
-                    message_id=message_id(mail.idempotency_key, self._domain),
-                    status="queued",
-                    attempts=0,
-                )
-            )
-            return True
+            return queue_in(session, self._seal, mail, at, self._domain)
 
     def sent(self, key_prefix: str = "") -> list[Mail]:
         """The queued mails, secret bodies opened (`UnreadableMail` if their key is gone)."""
@@ -72,6 +54,30 @@ class OutboxMailer:
         the mail still counts as sent and a retried step does not send it again."""
         with self._uow.begin() as session:
             return remove_secret_body(session, idempotency_key)
+
+
+def queue_in(session: Session, seal: MailSeal, mail: Mail, at: datetime, domain: str) -> bool:
+    """Queue `mail` in `session` (the transaction of the step that owes it); False when a mail
+    with its key was already queued."""
+    if session.get(OutboxRow, mail.idempotency_key) is not None:
+        return False
+    stored = seal.stored(mail)
+    session.add(
+        OutboxRow(
+            idempotency_key=mail.idempotency_key,
+            to_address=stored.to,
+            subject=stored.subject,
+            body=stored.body,
+            created_at=at,
+            workflow_id=workflow_of_key(mail.idempotency_key),
+            # Fixed now, so every delivery of this mail (a retry, a resend after a relay was
+            # killed) carries the same Message-ID.
+            message_id=message_id(mail.idempotency_key, domain),
+            status="queued",
+            attempts=0,
+        )
+    )
+    return True
 
 
 def remove_secret_body(session: Session, idempotency_key: str) -> bool:

@@ -27,7 +27,7 @@ from adapters.database import (
     TicketRow,
     UnitOfWork,
 )
-from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN
+from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, queue_in
 from adapters.ports import AttachmentFiles
 from adapters.sealed_mail import MailKeys, MailSeal, Sealer
 from models.communiques import (
@@ -450,21 +450,8 @@ class SqlCommuniques:
                 row.answer = self._sealer.seal(text, question_id, "answer")
                 row.answered_by = by
                 row.answered_at = at
-                if notice is not None and session.get(OutboxRow, notice.idempotency_key) is None:
-                    stored = self._seal.stored(notice)
-                    session.add(
-                        OutboxRow(
-                            idempotency_key=notice.idempotency_key,
-                            to_address=stored.to,
-                            subject=stored.subject,
-                            body=stored.body,
-                            created_at=at,
-                            workflow_id=row.communique_id,
-                            message_id=message_id(notice.idempotency_key, self._domain),
-                            status=DeliveryStatus.queued.value,
-                            attempts=0,
-                        )
-                    )
+                if notice is not None:
+                    queue_in(session, self._seal, notice, at, self._domain)
             session.flush()
             return self._question(row)
 
