@@ -18,6 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from adapters.ports import Directory, Escalations, MailServer, MailSessions, Outbox
+from models.communiques import COMMUNIQUE_ID
 from models.directory import active_supervisors
 from models.escalations import EscalationKind
 from models.mail import (
@@ -174,7 +175,13 @@ def session_of(server: MailServer) -> AbstractContextManager[MailServer]:
 
 def escalation_key(mail_key: str) -> str:
     """`<mail key>/mail-failed`; a mail key too long for the escalations table is shortened to
-    its workflow and a digest, which stays one per mail."""
+    its workflow and a digest, which stays one per mail. A communiqué's recipients' mails are
+    escalated once per communiqué (`<communiqué id>/mail-failed`): a fan-out to thousands with
+    a few hundred stale addresses is one thing for the supervisors to see, its failures counted
+    on the communiqué's page."""
+    workflow_id = workflow_of_key(mail_key)
+    if COMMUNIQUE_ID.match(workflow_id) and mail_key.startswith(f"{workflow_id}/r/"):
+        return f"{workflow_id}/mail-failed"
     key = f"{mail_key}/mail-failed"
     if len(key) <= ESCALATION_KEY_LENGTH:
         return key

@@ -222,7 +222,8 @@ class Outbox(Protocol):
 
     def due(self, now: datetime, lease: timedelta, limit: int) -> list[str]:
         """The keys of the mails to send now: queued and due, or claimed longer than `lease`
-        ago by a relay that never reported (killed), oldest first."""
+        ago by a relay that never reported (killed), oldest first,
+        a person's notices before a communiqué's fan-out."""
 
     def claim(self, key: str, now: datetime, lease: timedelta) -> Delivery | None:
         """Take the mail for this relay (one conditional write, committed before the server is

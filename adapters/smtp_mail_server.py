@@ -196,7 +196,16 @@ class SmtpSession:
         self._contents: dict[tuple[str, str], Encoded] = {}  # the communiqués met, encoded
 
     def deliver(self, delivery: Delivery, now: datetime) -> Handed:
-        raw, sent_digest = self._mail_server.encoded(delivery, now, self._contents)
+        try:
+            raw, sent_digest = self._mail_server.encoded(delivery, now, self._contents)
+        except (ValueError, TypeError, AttributeError, LookupError, UnicodeError) as error:
+            # A message the email package cannot write (a line break in a header, a media type
+            # it cannot encode): this mail is refused for good, and the round goes on.
+            raise MailRefused(
+                f"the message cannot be written: {type(error).__name__}: "
+                f"{without_addresses(str(error))[:200] or 'no detail'}",
+                permanent=True,
+            ) from None
         try:
             reply = self._send(delivery.mail.to, raw)
         except smtplib.SMTPAuthenticationError as error:

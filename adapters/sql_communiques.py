@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, or_, select, update
 
 from adapters.database import (
     CommuniqueFileRow,
@@ -57,6 +57,11 @@ from models.tickets import Language, TicketStatus
 BATCH = 1000  # recipients queued per transaction
 NO_ADDRESS = "no working address in the dossier personne: not sent"
 ANSWERED_TICKET = (TicketStatus.returned.value, TicketStatus.closed.value)
+SENT_OUT = [
+    CommuniqueStatus.sending.value,
+    CommuniqueStatus.sent.value,
+    CommuniqueStatus.closed.value,
+]
 
 
 def mail_key(communique_id: str, seq: int) -> str:
@@ -102,7 +107,8 @@ class SqlCommuniques:
                     title=submission.title,
                     body=submission.body,
                     language=submission.language.value,
-                    target_mos=" ".join(submission.target_mos if submission.mos else []),
+                    # An MO's: its own MO, always; the DGGIR's: the MOs named (none: every MO).
+                    target_mos=" ".join(submission.target_mos),
                     groups=" ".join(str(group) for group in submission.groups),
                     release_at=submission.release_at,
                     corrects=submission.corrects,
@@ -175,18 +181,16 @@ class SqlCommuniques:
             query = query.where(CommuniqueRow.mo_code == mo)
         if status is not None:
             query = query.where(CommuniqueRow.status == status.value)
+        if addressed_to is not None:
+            # Sent to that MO's users (named among the targets, or every MO), once released.
+            padded = literal(" ") + CommuniqueRow.target_mos + literal(" ")
+            query = query.where(
+                or_(CommuniqueRow.target_mos == "", padded.contains(f" {addressed_to} ")),
+                CommuniqueRow.status.in_(SENT_OUT),
+            )
         with self._uow.begin() as session:
             rows = list(session.scalars(query))
-        found = [_communique(row, [], [], None) for row in rows]
-        if addressed_to is not None:
-            found = [
-                one
-                for one in found
-                if one.addressed_to(addressed_to)
-                and one.status
-                in (CommuniqueStatus.sending, CommuniqueStatus.sent, CommuniqueStatus.closed)
-            ]
-        return found
+        return [_communique(row, [], [], None) for row in rows]
 
     def content(self, workflow_id: str) -> CommuniqueContent:
         """What every delivery carries (the attachments' bytes read from their store)."""

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from adapters.database import OutboxRow, RequestRow, TicketRow, UnitOfWork
+from adapters.database import CommuniqueRow, OutboxRow, RequestRow, TicketRow, UnitOfWork
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, remove_secret_body
 from adapters.sealed_mail import MailKeys, MailSeal
-from models.communiques import CommuniqueContent
+from models.communiques import DGGIR, CommuniqueContent
 from models.mail import (
     Delivery,
     DeliveryStatus,
@@ -54,7 +54,13 @@ class SqlOutbox:
                 session.scalars(
                     select(OutboxRow.idempotency_key)
                     .where(_due(now, lease))
-                    .order_by(OutboxRow.created_at, OutboxRow.idempotency_key)
+                    # A person's notice before a communiqué's fan-out: a notice queued after
+                    # 20,000 communiqué mails does not wait minutes behind them.
+                    .order_by(
+                        OutboxRow.communique_id.is_not(None),
+                        OutboxRow.created_at,
+                        OutboxRow.idempotency_key,
+                    )
                     .limit(limit)
                 )
             )
@@ -159,7 +165,12 @@ class SqlOutbox:
             if ticket is not None:
                 return ticket.mo_code
             request = session.get(RequestRow, workflow_id)
-            return None if request is None else request.mo_code
+            if request is not None:
+                return request.mo_code
+            communique = session.get(CommuniqueRow, workflow_id)
+            if communique is not None:
+                return communique.mo_code or DGGIR
+            return None
 
     def entries(
         self, status: DeliveryStatus | None, workflow_id: str | None, limit: int

@@ -15,6 +15,7 @@ The body is text with LF line endings ending in one LF (what a mail's text part 
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -126,7 +127,13 @@ class Group(Contract):
         return self.kind.value if self.value is None else f"{self.kind.value}:{self.value}"
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# One line: the title goes in the mail's subject, where a line break cannot be.
+Title = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_LIMIT)]
 FileName = Annotated[
     str,
@@ -146,6 +153,18 @@ class NewFile(Contract):
     name: FileName
     content_type: ContentType = "application/octet-stream"
     data: bytes = Field(repr=False)
+
+    @field_validator("content_type")
+    @classmethod
+    def _a_file_not_a_message(cls, content_type: str) -> str:
+        # A `message/...` or `multipart/...` part is re-encoded by mail software: its bytes
+        # could not be proven unchanged at delivery.
+        if content_type.split("/", 1)[0] in ("message", "multipart"):
+            raise ValueError(
+                "a file cannot be sent as a message or multipart type; send it as "
+                "application/octet-stream"
+            )
+        return content_type
 
 
 class FileRef(Contract):
@@ -411,6 +430,14 @@ class Communique(Contract):
     @property
     def tag(self) -> str:
         return tag_of(self.id)
+
+    @property
+    def target_mos(self) -> builtins.list[str]:
+        """The MOs whose users it reaches: an MO's, its own (whatever was stored); the
+        DGGIR's, those named ([] for every MO)."""
+        if self.side is Side.mo:
+            return [self.mo or ""]
+        return self.mos
 
     def addressed_to(self, mo: str) -> bool:
         """Whether `mo`'s users are among its targets (an MO's: its own MO's only; a DGGIR

@@ -39,7 +39,14 @@ from starter.console.session import ConsoleGuard, Form, desks_of, may
 from starter.console.steps import status_of, step_then
 from starter.console.tickets import MODULE_NAMES, montreal_clock
 from starter.desks.compose import GuardedDesks
-from starter.desks.errors import DeskError, InvalidInput, NotFound, one_sentence, parse
+from starter.desks.errors import (
+    DeskError,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    one_sentence,
+    parse,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -332,7 +339,12 @@ async def _communique_page(
     caller = guard.caller
     communique = await _shown(guard, communique_id)
     # Its history is the workflow's own word; the person may see it (shown above).
-    state = await desks_of(request).communiques.state(communique.id)
+    try:
+        steps = (await desks_of(request).communiques.state(communique.id)).steps
+    except (Unavailable, NotFound):
+        # No worker answering, or a closed communiqué past the engine's retention: the page
+        # shows the desk's records all the same, and says its history is not at hand.
+        steps = None
     report = (
         await guard.communiques.verify(communique.id)
         if communique.status in AFTER_RELEASE
@@ -359,8 +371,9 @@ async def _communique_page(
                 "actor": "Système" if step.actor == SYSTEM else step.actor,
                 "note": _note(step.kind, step.note),
             }
-            for step in state.steps
+            for step in steps or []
         ],
+        story_missing=steps is None,
         steps=_steps(caller, communique),
         after_release=communique.status in AFTER_RELEASE,
         not_recalled=NOT_RECALLED,

@@ -591,6 +591,17 @@ SENTENCES = _patterns(
         ),
         (r"question (?P<key>\S+) does not exist", "La question {key} n'existe pas"),
         (
+            r"question (?P<key>\S+) was answered already by (?P<by>\S+) on "
+            r"(?P<day>\d{4}-\d\d-\d\d) (?P<time>\d\d:\d\d) \(Montreal time\)",
+            "La question {key} a déjà reçu la réponse de {by}, le {day} à {time} "
+            "(heure de Montréal)",
+        ),
+        (
+            r"question (?P<key>\S+) was answered already by (?P<by>\S+) on (?P<when>.+) "
+            r"\(Montreal time\)",
+            "La question {key} a déjà reçu la réponse de {by}, le {when} (heure de Montréal)",
+        ),
+        (
             r"question (?P<key>\S+): a DGGIR communiqué's question is answered by the CA on its "
             r"ticket (?P<ticket>\S+)",
             "La question {key} porte sur un communiqué de la DGGIR : le CA y répond sur son "
@@ -919,6 +930,12 @@ RULES = _patterns(
         (
             "two attachments may not have the same name",
             "deux pièces jointes ne peuvent pas porter le même nom",
+        ),
+        (
+            "a file cannot be sent as a message or multipart type; send it as "
+            "application/octet-stream",
+            "un fichier ne peut pas être envoyé comme un message ou un type multipart ; "
+            "envoyez-le comme application/octet-stream",
         ),
         ("an MO's communiqué names its MO", "le communiqué d'un MO nomme son MO"),
         ("a DGGIR communiqué names no author MO", "un communiqué de la DGGIR ne nomme aucun MO"),

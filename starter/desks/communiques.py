@@ -52,7 +52,14 @@ from starter.desks.access import acting_as_self, authorize, own_mo
 from starter.desks.checks import checked_id, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
 from starter.desks.engine import Engine
-from starter.desks.errors import AlreadyRunning, Forbidden, InvalidInput, NotFound, Refused
+from starter.desks.errors import (
+    AlreadyRunning,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Refused,
+    Unavailable,
+)
 from starter.desks.tickets import TicketDesk
 from workflows.communiques import CommuniqueWorkflow
 from workflows.search_attributes import communique_attributes
@@ -128,9 +135,19 @@ class CommuniqueDesk:
                 again=False,
             )
         except BaseException:
-            self.records.remove(workflow_id)  # no communiqué without its workflow
-            raise
+            # No communiqué without its workflow; but a start the engine made, whose answer
+            # was lost (a deadline, a cancelled call), keeps its record.
+            if not await self._started(workflow_id):
+                self.records.remove(workflow_id)
+                raise
         return await self.show(workflow_id)
+
+    async def _started(self, workflow_id: str) -> bool:
+        try:
+            await self.engine.state(CommuniqueWorkflow, workflow_id)
+        except (NotFound, Unavailable):
+            return False
+        return True
 
     def _check_correction(self, submission: Submission) -> None:
         original = self.records.get(submission.corrects or "")
@@ -288,6 +305,11 @@ class CommuniqueDesk:
                 f"question {question_id}: a DGGIR communiqué's question is answered by the CA on "
                 f"its ticket {question.ticket_id}"
             )
+        if question.answered_at is not None:
+            raise Refused(
+                f"question {question_id} was answered already by {question.answered_by} on "
+                f"{question.answered_at.astimezone(MONTREAL):%Y-%m-%d %H:%M} (Montreal time)"
+            )
         address = self.records.asker_address(question_id)
         notice = None
         if address is not None:
@@ -379,8 +401,10 @@ class GuardedCommuniques:
             return True
         if caller.role in (Role.dggir_author, Role.dggir_pilot):
             return communique.side is Side.dggir
-        if communique.side is Side.mo:
-            return communique.mo == caller.mo
+        if caller.role is Role.mo_author and communique.side is Side.mo:
+            return communique.mo == caller.mo  # its drafts, refusals and cancellations too
+        # An MO's other people read what was sent to them: the MO's own once released, and
+        # the DGGIR's released to their MO.
         return communique.addressed_to(caller.mo or "") and communique.status not in (
             *_BEFORE_SENDING,
         )
@@ -394,7 +418,8 @@ class GuardedCommuniques:
             return await self.desk.list(side=Side.dggir, status=status)
         own = await self.desk.list(side=Side.mo, mo=caller.mo, status=status)
         received = await self.desk.list(side=Side.dggir, addressed_to=caller.mo, status=status)
-        return sorted([*own, *received], key=lambda one: one.submitted_at, reverse=True)
+        found = [one for one in [*own, *received] if self.sees(one)]
+        return sorted(found, key=lambda one: one.submitted_at, reverse=True)
 
     async def check(self, workflow_id: str, agent: str) -> Communique:
         authorize(self.caller, Action.communique_release)

@@ -256,9 +256,11 @@ async def test_an_mo_cannot_see_another_mos_communique(api: Api) -> None:
     ]
     assert (await api.call(MTQ_USER, "GET", path)).status_code == 404
     assert (await api.call(MTQ_USER, "GET", f"{path}/verify")).status_code == 404
-    assert [c["id"] for c in (await api.call(MTQ_USER, "GET", "/communiques")).json()] == [
+    # The MTQ's own, not yet released: its author follows it, its other people do not see it.
+    assert [c["id"] for c in (await api.call(MTQ_AUTHOR, "GET", "/communiques")).json()] == [
         mtq_own["id"]
     ]
+    assert (await api.call(MTQ_USER, "GET", "/communiques")).json() == []
 
 
 async def test_authors_submit_the_ca_checks_and_releases_and_an_auditor_changes_nothing(
@@ -355,9 +357,14 @@ async def test_questions_on_an_mos_communique_are_answered_by_its_author(
     assert (answered[0]["status"], answered[0]["answer"]) == ("answered", "Il reste ouvert.")
     counts = (await api.call(MTQ_AUTHOR, "GET", f"/communiques/{own['id']}")).json()
     assert counts["questions"] == {"asked": 1, "answered": 1, "open": 0}
-    # An answer given stays: answering again changes nothing.
-    again = await api.call(MTQ_AUTHOR, "POST", answer_path, {"text": "Encore"})
-    assert (again.status_code, again.json()["answer"]) == (200, "Il reste ouvert.")
+    # An answer given stays: answering again is refused, saying who answered and when.
+    one_sentence(
+        await api.call(MTQ_AUTHOR, "POST", answer_path, {"text": "Encore"}),
+        409,
+        f"question {question['id']} was answered already by 52330 on ",
+    )
+    answered = (await api.call(MTQ_AUTHOR, "GET", path)).json()
+    assert answered[0]["answer"] == "Il reste ouvert."
 
 
 async def test_an_mos_author_keeps_its_named_lists_and_a_communique_targets_one(

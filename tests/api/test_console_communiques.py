@@ -89,9 +89,10 @@ async def post(person: Person, path: str, fields: dict[str, str | list[str]]) ->
 async def test_the_communique_pages_render_for_each_role_that_may_read_them(api: Api) -> None:
     assert api.app is not None
     dggir = await submitted(api, Side.dggir)
-    mtq = await submitted(api, Side.mo)
+    mtq = await sending(api, Side.mo)
     # Who reads which: the CA, the auditors and the DGGIR's people the DGGIR's; the MO's people
-    # their MO's own (the DGGIR's reach them once sent).
+    # their MO's own once released (its author from the start; the DGGIR's reach them once
+    # sent).
     readers = {
         DGGIR_WRITER: dggir,
         CALLERS[Role.dggir_pilot]: dggir,
@@ -112,7 +113,8 @@ async def test_the_communique_pages_render_for_each_role_that_may_read_them(api:
         assert listed.status_code == 200, caller
         assert communique.title in listed.text, caller
         assert page.status_code == 200, caller
-        assert "État : Soumis" in shown, caller
+        state = "Soumis" if communique is dggir else "En envoi"
+        assert f"État : {state}" in shown, caller
         may_read = caller.may(Action.communique_questions)
         assert questions.status_code == (200 if may_read else 403), caller
     async with signed_in(api.app, api.token_for(DGGIR_WRITER)) as writer:

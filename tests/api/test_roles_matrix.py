@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
-from models.roles import Action, Caller, Role
+from models.roles import MO_ROLES, Action, Caller, Role
 from tests.api.api_harness import CALLERS, Api, running_api
 
 OWN, OTHER = "MTQ", "MSSS"
@@ -262,9 +262,11 @@ def expected(caller: Caller, case: Case, mo: str) -> set[int]:
     if case.kind == "ack":
         return {404}  # let through, to find no such escalation (or question)
     if case.kind == "communique":
-        # An MO's communiqué: its MO's people, the CA and the auditors; not the DGGIR's people.
+        # An MO's communiqué, not yet released: its MO's author, the CA and the auditors; not
+        # the DGGIR's people, nor the MO's other people (they read it once it is sent).
         dggir = caller.role in (Role.dggir_author, Role.dggir_pilot)
-        return {404} if dggir or not caller.sees(mo) else OK
+        unreleased = caller.role in MO_ROLES and caller.role is not Role.mo_author
+        return {404} if dggir or unreleased or not caller.sees(mo) else OK
     if case.kind == "create" and not caller.sees(mo):
         return {403}  # acting for another MO
     if case.kind in ("record", "mo_path") and not caller.sees(mo):

@@ -123,6 +123,7 @@ class CommuniqueHarness:
         self.erp = SqlSagirErp(uow)
         self.files = FileAttachments(folder / "attachments", TEST_MAIL_KEYS)
         self.records = SqlCommuniques(uow, TEST_MAIL_KEYS, self.files)
+        self.users = SqlSagirUsers(uow)
         engine = TemporalEngine(env.client, task_queue)
         tickets = TicketDesk(
             engine,

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import OutboxRow, UnitOfWork
+from adapters.database import CommuniqueRow, OutboxRow, UnitOfWork
 from adapters.mail_sink import read_message
+from adapters.outbox_mailer import OutboxMailer
 from models.communiques import (
     CommuniqueStatus,
     Group,
@@ -21,6 +22,7 @@ from models.communiques import (
     digest_of_message,
     recipients_digest,
 )
+from models.mail import Mail
 from starter.desks.errors import InvalidInput, Refused
 from tests.mail_server import TestSmtp
 from tests.workflows.communiques_harness import (
@@ -32,6 +34,7 @@ from tests.workflows.communiques_harness import (
     dggir_submission,
     mo_submission,
 )
+from tests.workflows.desks_harness import TEST_MAIL_KEYS
 
 AGENT = "agent-tremblay"
 MTQ_USERS = 3  # the demo's SAGIR users of the MTQ
@@ -256,3 +259,60 @@ async def test_a_check_refuses_groups_that_do_not_exist_or_reach_nobody(
     assert "reach no SAGIR user" in (refused[1].refusal or "")
     assert "MO's own list" in (refused[2].refusal or "")
     assert AUTHOR_MO == refused[1].mo
+
+
+async def test_an_mo_communique_reaches_only_its_own_mos_users(
+    time_skipping_env: WorkflowEnvironment,
+    demo_uow: UnitOfWork,
+    task_queue: str,
+    smtp: TestSmtp,
+    tmp_path: Path,
+) -> None:
+    async with communique_desk(time_skipping_env, demo_uow, task_queue, smtp, tmp_path) as desk:
+        add_users(desk.erp, "MSSS", ["62001"])
+        desk.users.keep_list("MTQ", "paie", ["52310"])
+        desk.users.keep_list("MSSS", "paie", ["62001"])  # the same name, another MO's list
+        to_all = await desk.desk.submit(mo_submission())
+        to_list = await desk.desk.submit(mo_submission(groups=[Group.parse("list:paie")]))
+        for submitted in (to_all, to_list):
+            await desk.desk.check(submitted.id, AGENT)
+            await desk.desk.release(submitted.id, AGENT)
+            await sent_in_full(desk, submitted.id)
+        everyone = {one.mo for one in desk.records.recipients(to_all.id)}
+        listed = list(desk.records.recipients(to_list.id))
+    assert everyone == {AUTHOR_MO}
+    assert [(one.mo, one.employee_number) for one in listed] == [("MTQ", "52310")]
+
+
+async def test_a_communique_mail_that_cannot_be_written_fails_alone_and_other_mail_goes(
+    time_skipping_env: WorkflowEnvironment,
+    demo_uow: UnitOfWork,
+    task_queue: str,
+    smtp: TestSmtp,
+    tmp_path: Path,
+) -> None:
+    async with communique_desk(time_skipping_env, demo_uow, task_queue, smtp, tmp_path) as desk:
+        submitted = await desk.desk.submit(dggir_submission(mos=["MTQ"]))
+        with demo_uow.begin() as session:
+            # A line break in a header, as a row written by hand (the contract refuses it).
+            row = session.get(CommuniqueRow, submitted.id)
+            assert row is not None
+            row.title = "Calendrier\nBcc: tout-le-monde@example.org"
+        await desk.desk.check(submitted.id, AGENT)
+        await desk.desk.release(submitted.id, AGENT)
+        for _ in range(20):
+            if desk.records.counts(submitted.id).queued:
+                break
+            await time_skipping_env.sleep(timedelta(seconds=1))
+        OutboxMailer(demo_uow, TEST_MAIL_KEYS).send(
+            Mail(
+                idempotency_key="T-2026-000999/ack",
+                to="jdoe@mtq.example",
+                subject="Billet T-2026-000999 reçu",
+                body="Bonjour",
+            ),
+            datetime.now(UTC),
+        )
+        report = await desk.deliver()
+    assert report.failed == MTQ_USERS and report.sent == 1
+    assert [kept.subject for kept in smtp.kept()] == ["Billet T-2026-000999 reçu"]
