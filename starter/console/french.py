@@ -102,6 +102,8 @@ FIELDS = {
     "received_at": "heure de réception",
     "registre": "registre d'autorité",
     "release_at": "heure d'envoi",
+    "last_day": "dernier jour",
+    "month_end_counts": "effectifs de fin de mois",
     "releve_of": "relève de",
     "remove": "responsabilités à retirer",
     "reopen": "réouverture",
@@ -921,6 +923,16 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
+        # billing: models/billing.py
+        (
+            r"no rate is in force on (?P<day>\S+); add one to the rate grid",
+            "aucun tarif n'est en vigueur le {day} ; ajoutez-en un à la grille des tarifs",
+        ),
+        ("the period ends before it begins", "la période se termine avant de commencer"),
+        (
+            "the period has no headcount snapshot yet",
+            "la période n'a encore aucun relevé d'effectif",
+        ),
         # communiqués: models/communiques.py, starter/desks/communiques.py, the check
         ("must hold some text", "doit contenir du texte"),
         (
