@@ -615,6 +615,38 @@ class CommuniqueQuestionRow(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class BillingAgreementRow(Base):
+    """An MO's shared-services agreement; the billing contact's address sealed at rest."""
+
+    __tablename__ = "billing_agreements"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    estimated_headcount: Mapped[int] = mapped_column(Integer)
+    billing_contact: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BillingRateRow(Base):
+    """The rate grid: a unit rate per employee per year, in force from its date."""
+
+    __tablename__ = "billing_rates"
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    per_employee_per_year: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HeadcountSnapshotRow(Base):
+    """An MO's count of active employees on a day (a month's end), taken once and kept."""
+
+    __tablename__ = "headcount_snapshots"
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 metadata = Base.metadata
 
 

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from pydantic import Field
+
+from models.tickets import Contract, EmailAddress, MoCode, ServiceDate
+
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30  # an invoice is payable within 30 days of its issue
 REMINDER_DAYS = 15  # unpaid at the due date: a reminder then, and every 15 days until paid
@@ -185,3 +189,26 @@ def invoice_key(mo: str, month: date) -> str:
 def adjustment_key(mo: str, period: Period) -> str:
     """One adjustment per MO per period."""
     return f"ajustement-{mo}-{period.first_day:%Y-%m}-{period.last_day:%Y-%m}"
+
+
+class Agreement(Contract):
+    """An MO's shared-services agreement (*entente de services partagés*): from its first day,
+    billed per fiscal year on its estimated headcount, invoices mailed to its billing contact."""
+
+    mo: MoCode
+    first_day: ServiceDate
+    estimated_headcount: int = Field(ge=1, le=1_000_000)
+    billing_contact: EmailAddress = Field(repr=False)
+
+    def period_of(self, day: date) -> Period:
+        """The billing period holding `day`: its fiscal year, from the agreement's first day."""
+        first, last = fiscal_year_of(day)
+        return Period(max(first, self.first_day), last)
+
+
+class Snapshot(Contract):
+    """An MO's count of active employees (dossier personne) on a day, taken once."""
+
+    mo: str
+    day: date
+    count: int
