@@ -49,7 +49,7 @@ class CommuniqueActivities:
         if problems:
             return CheckOutcome(problems=problems)
         today = activity.info().current_attempt_scheduled_time.astimezone(MONTREAL).date()
-        reached = len(self._users.users(communique.target_mos, communique.groups, today))
+        reached = len(self._users.users(communique.mos, communique.groups, today))
         if reached == 0:
             return CheckOutcome(
                 problems=["groups: together they reach no SAGIR user today; choose other groups"]
@@ -88,7 +88,7 @@ class CommuniqueActivities:
             return recorded
         communique = self._communique(resolve.id)
         day = resolve.at.astimezone(MONTREAL).date()
-        found = self._users.users(communique.target_mos, communique.groups, day)
+        found = self._users.users(communique.mos, communique.groups, day)
         return self._records.record_recipients(resolve.id, found, resolve.at)
 
     @activity.defn

@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import func, insert, select
+
+from adapters.database import PersonRow, UnitOfWork, UserAccountRow
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from models.directory import Agent, AgentRole, Mo, Person
-from models.sagir import Authority, AuthorityKind, Module, Responsibility
+from models.sagir import AccountStatus, Authority, AuthorityKind, Module, Responsibility
 from models.training import Course, Session
 
 MOS = [
@@ -254,3 +257,42 @@ MAIL_DOMAINS = {
 def load_mail_domains(domains: SqlMailDomains) -> None:
     for domain, mo in MAIL_DOMAINS.items():
         domains.declare(domain, mo, "demo", DECLARED)
+
+
+def add_many_users(uow: UnitOfWork, count: int) -> int:
+    """SAGIR users in bulk, for the fan-out's bench and tests: a dossier personne and an active
+    account each, spread over the demo's MOs, so that the group `all` reaches `count` people
+    with the demo's own (two INSERTs in one transaction); how many `all` then reaches."""
+    mos = [mo.code for mo in MOS]
+    with uow.begin() as session:
+        existing = int(session.scalar(select(func.count()).select_from(UserAccountRow)) or 0)
+        people = [
+            {
+                "mo_code": mos[n % len(mos)],
+                "employee_number": f"9{n:07d}",
+                "first_name": "Claude",
+                "last_name": f"Fortin {n}",
+                "work_email": f"claude.fortin.{n}@{mos[n % len(mos)].lower()}.example",
+                "email_works": True,
+                "birth_day": 1 + n % 28,
+                "birth_month": 1 + n % 12,
+                "status": "active",
+                "language": "fr",
+            }
+            for n in range(max(0, count - existing))
+        ]
+        if people:
+            session.execute(insert(PersonRow), people)
+            session.execute(
+                insert(UserAccountRow),
+                [
+                    {
+                        "mo_code": person["mo_code"],
+                        "employee_number": person["employee_number"],
+                        "status": AccountStatus.active.value,
+                        "changed_at": DECLARED,
+                    }
+                    for person in people
+                ],
+            )
+    return existing + len(people)

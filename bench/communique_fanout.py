@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,12 +48,10 @@ from lists import free_port  # noqa: E402  (beside this script)
 
 from adapters.database import (  # noqa: E402
     OutboxRow,
-    PersonRow,
     UnitOfWork,
-    UserAccountRow,
     make_engine,
 )
-from adapters.demo_data import DGGIR_AUTHOR, load_demo_data  # noqa: E402
+from adapters.demo_data import DGGIR_AUTHOR, add_many_users, load_demo_data  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
 from adapters.smtp_mail_server import SmtpMailServer, SmtpServer  # noqa: E402
 from adapters.sql_communiques import subject_of  # noqa: E402
@@ -69,7 +67,6 @@ from models.communiques import (  # noqa: E402
     Submission,
 )
 from models.mail import Delivery, Mail  # noqa: E402
-from models.sagir import AccountStatus  # noqa: E402
 from starter.client import connect  # noqa: E402
 from starter.desks.communiques import CommuniqueDesk  # noqa: E402
 from starter.desks.compose import build_desks  # noqa: E402
@@ -77,8 +74,6 @@ from starter.settings import Settings  # noqa: E402
 from workflows import mail_relay  # noqa: E402
 
 AGENT = "agent-tremblay"
-MOS = ("MTQ", "MSSS", "MELCCFP")
-SEEDED_AT = datetime(2026, 1, 5, 13, 30, tzinfo=UTC)
 TITLE = "Calendrier de la paie 2027"
 BODY = (
     "Bonjour,\r\nLa paie du 15 décembre sera versée le 12 décembre.\r\n"
@@ -123,40 +118,11 @@ def seed_users(url: str, count: int) -> tuple[float, int]:
     uow = UnitOfWork(make_engine(url))
     migrate(uow.engine)
     load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-    with uow.begin() as session:
-        existing = int(session.scalar(select(func.count()).select_from(UserAccountRow)) or 0)
-    added = max(0, count - existing)
-    people = [
-        {
-            "mo_code": MOS[n % len(MOS)],
-            "employee_number": f"9{n:07d}",
-            "first_name": "Claude",
-            "last_name": f"Fortin {n}",
-            "work_email": f"claude.fortin.{n}@{MOS[n % len(MOS)].lower()}.example",
-            "email_works": True,
-            "birth_day": 1 + n % 28,
-            "birth_month": 1 + n % 12,
-            "status": "active",
-            "language": "fr",
-        }
-        for n in range(added)
-    ]
-    accounts = [
-        {
-            "mo_code": person["mo_code"],
-            "employee_number": person["employee_number"],
-            "status": AccountStatus.active.value,
-            "changed_at": SEEDED_AT,
-        }
-        for person in people
-    ]
     started = time.perf_counter()
-    with uow.begin() as session:
-        session.execute(insert(PersonRow), people)
-        session.execute(insert(UserAccountRow), accounts)
+    users = add_many_users(uow, count)
     seconds = time.perf_counter() - started
     uow.engine.dispose()
-    return seconds, existing + added
+    return seconds, users
 
 
 def submission(groups: list[str]) -> Submission:

@@ -15,7 +15,6 @@ The body is text with LF line endings ending in one LF (what a mail's text part 
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -394,6 +393,12 @@ class CommuniqueNote(Contract):
     queued: int = 0
     questions_until: datetime | None = None
 
+    @classmethod
+    def of(cls, state: CommuniqueState, version: int) -> CommuniqueNote:
+        """The note of the workflow's state: the fields the records keep, and the version."""
+        kept = set(cls.model_fields) - {"version"}
+        return cls(version=version, **state.model_dump(include=kept))
+
 
 class Communique(Contract):
     """A communiqué as the desk's records hold it: content, targets and where it stands."""
@@ -427,23 +432,20 @@ class Communique(Contract):
     questions_until: datetime | None = None
     questions: QuestionCounts | None = None
 
+    @model_validator(mode="after")
+    def _an_mos_targets_its_own(self) -> Self:
+        # What `addressed_to` and the recipients' resolution rely on.
+        if self.side is Side.mo and self.mos != [self.mo]:
+            raise ValueError("mos: an MO's communiqué targets its own MO's users only")
+        return self
+
     @property
     def tag(self) -> str:
         return tag_of(self.id)
 
-    @property
-    def target_mos(self) -> builtins.list[str]:
-        """The MOs whose users it reaches: an MO's, its own (whatever was stored); the
-        DGGIR's, those named ([] for every MO)."""
-        if self.side is Side.mo:
-            return [self.mo or ""]
-        return self.mos
-
     def addressed_to(self, mo: str) -> bool:
-        """Whether `mo`'s users are among its targets (an MO's: its own MO's only; a DGGIR
-        communiqué without MOs: all)."""
-        if self.side is Side.mo:
-            return mo == self.mo
+        """Whether `mo`'s users are among its targets (`mos`: an MO's, its own, as stored at
+        submission; a DGGIR communiqué without MOs: all)."""
         return not self.mos or mo in self.mos
 
 

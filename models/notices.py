@@ -35,6 +35,9 @@ class Template(StrEnum):
     # Passwords and training (the employee)
     password_temporary = "password_temporary"
     training_status = "training_status"
+    # Communiqués: a question to an MO's author, and the author's answer to the asker
+    communique_question = "communique_question"
+    communique_answer = "communique_answer"
 
 
 class Wording(Contract):
@@ -132,6 +135,19 @@ SAMPLES: dict[Template, dict[str, str]] = {
         "reason": "aucune réponse après 5 jours ouvrables",
     },
     Template.request_applied: {"request": "param-2026-000012", "kind": "responsibility"},
+    Template.communique_question: {
+        "communique": "communique-2026-000012",
+        "tag": "[C-2026-000012]",
+        "title": "Fermeture du bureau de Rimouski",
+        "question_id": "fe801359a8404ba6bb267cb72031fa72",
+        "question": "Le bureau de Matane est-il fermé aussi ?",
+    },
+    Template.communique_answer: {
+        "tag": "[C-2026-000012]",
+        "title": "Fermeture du bureau de Rimouski",
+        "question": "Le bureau de Matane est-il fermé aussi ?",
+        "answer": "Non, il reste ouvert.",
+    },
     Template.request_not_applied: {
         "request": "param-2026-000012",
         "reason": "SAGIR a refusé la modification",

@@ -203,22 +203,8 @@ class CommuniqueWorkflow:
     async def _note(self) -> None:
         """The desk's records as the workflow stands (a newer note always wins)."""
         self._version += 1
-        state = self._state
         await execute(
-            CommuniqueActivities.note_communique,
-            CommuniqueNote(
-                id=state.id,
-                version=self._version,
-                status=state.status,
-                checked_by=state.checked_by,
-                released_by=state.released_by,
-                released_at=state.released_at,
-                refusal=state.refusal,
-                delivered=state.delivered,
-                failed=state.failed,
-                queued=state.queued,
-                questions_until=state.questions_until,
-            ),
+            CommuniqueActivities.note_communique, CommuniqueNote.of(self._state, self._version)
         )
 
 

@@ -19,6 +19,7 @@ from adapters.ports import (
     Mailer,
     SagirErp,
     SagirUsers,
+    Wordings,
 )
 from models.communiques import (
     COMMUNIQUE_ID,
@@ -44,10 +45,11 @@ from models.communiques import (
     content_digest,
 )
 from models.mail import Mail
+from models.notices import Template, Wording
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL
 from models.sla import Channel
-from models.tickets import TicketRequest
+from models.tickets import Language, TicketRequest
 from starter.desks.access import acting_as_self, authorize, own_mo
 from starter.desks.checks import checked_id, require_agent, require_mo
 from starter.desks.clock import Clock, utc_now
@@ -81,6 +83,7 @@ class CommuniqueDesk:
     files: AttachmentFiles
     tickets: TicketDesk
     mailer: Mailer
+    wordings: Wordings
     question_days: int = DEFAULT_QUESTION_DAYS
     clock: Clock = utc_now
 
@@ -279,17 +282,22 @@ class CommuniqueDesk:
         author = self.erp.person(communique.mo or "", communique.author)
         if author is None or not author.email_works:
             return  # the question waits on the author's list all the same
+        values = {
+            "communique": communique.id,
+            "tag": communique.tag,
+            "title": communique.title,
+            "question_id": question.id,
+            "question": question.text,
+        }
+        notice = self.wordings.render(
+            Wording(template=Template.communique_question, values=values), author.language
+        )
         self.mailer.send(
             Mail(
                 idempotency_key=f"{communique.id}/question/{question.id}/author",
                 to=author.work_email,
-                subject=f"Question sur votre communiqué {communique.tag} {communique.title}",
-                body=(
-                    "Bonjour,\n\nUne question a été posée sur votre communiqué "
-                    f"{communique.tag} « {communique.title} » :\n\n{question.text}\n\n"
-                    "Répondez-y dans la console (Communiqués, Questions) ou par la commande "
-                    f"sagir-desk communique questions {communique.id} --answer {question.id}.\n"
-                ),
+                subject=notice.subject,
+                body=notice.body,
             ),
             self.clock(),
         )
@@ -313,14 +321,21 @@ class CommuniqueDesk:
         address = self.records.asker_address(question_id)
         notice = None
         if address is not None:
+            values = {
+                "tag": communique.tag,
+                "title": communique.title,
+                "question": question.text,
+                "answer": answer.text,
+            }
+            # The asker's language is not known (a reply, the Outil Requête): the service's.
+            wording = self.wordings.render(
+                Wording(template=Template.communique_answer, values=values), Language.fr
+            )
             notice = Mail(
                 idempotency_key=f"{communique.id}/question/{question_id}/answer",
                 to=address,
-                subject=f"Re: {communique.tag} {communique.title}",
-                body=(
-                    f"Bonjour,\n\nVotre question :\n{question.text}\n\n"
-                    f"La réponse :\n{answer.text}\n"
-                ),
+                subject=wording.subject,
+                body=wording.body,
             )
         answered = self.records.answer(question_id, answer.text, answer.by, self.clock(), notice)
         if answered is None:

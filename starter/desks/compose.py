@@ -11,6 +11,7 @@ from temporalio.client import Client
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
@@ -160,7 +161,8 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
 def communique_desk(
     settings: Settings, uow: UnitOfWork, engine: TemporalEngine, tickets: TicketDesk
 ) -> CommuniqueDesk:
-    """The communiqués' desk: their records, SAGIR's users, the attachment store, the outbox."""
+    """The communiqués' desk: their records, SAGIR's users, the attachment store, the outbox
+    and the notices' templates (a question to an MO's author, the author's answer)."""
     files = FileAttachments(settings.attachments_dir, settings.mail_keys)
     return CommuniqueDesk(
         engine,
@@ -172,6 +174,7 @@ def communique_desk(
         files,
         tickets,
         OutboxMailer(uow, settings.mail_keys, settings.mail_domain),
+        NoticeTemplates(settings.notice_templates),
         settings.communique_question_days,
     )
 

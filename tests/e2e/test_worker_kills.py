@@ -34,12 +34,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, insert, select
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.database import PersonRow, UnitOfWork, UserAccountRow, make_engine
-from adapters.demo_data import load_demo_data
+from adapters.database import UnitOfWork, make_engine
+from adapters.demo_data import add_many_users, load_demo_data
 from adapters.schema import migrate
 from adapters.sql_communiques import mail_key
 from adapters.sql_directory import SqlDirectory
@@ -659,40 +658,6 @@ class WorkerProcess:
                 self.process.kill()
 
 
-def add_sagir_users(uow: UnitOfWork, count: int) -> int:
-    """SAGIR users in bulk (a dossier personne and an active account each), over the demo's
-    MOs, so that `all` reaches `count` people with the demo's; how many `all` reaches."""
-    with uow.begin() as session:
-        existing = int(session.scalar(select(func.count()).select_from(UserAccountRow)) or 0)
-        people = [
-            {
-                "mo_code": MOS[n % len(MOS)],
-                "employee_number": f"9{n:07d}",
-                "first_name": "Claude",
-                "last_name": f"Fortin {n}",
-                "work_email": f"claude.fortin.{n}@{MOS[n % len(MOS)].lower()}.example",
-                "email_works": True,
-                "birth_day": 1 + n % 28,
-                "birth_month": 1 + n % 12,
-            }
-            for n in range(count - existing)
-        ]
-        session.execute(insert(PersonRow), people)
-        session.execute(
-            insert(UserAccountRow),
-            [
-                {
-                    "mo_code": person["mo_code"],
-                    "employee_number": person["employee_number"],
-                    "status": "active",
-                    "changed_at": datetime(2026, 1, 5, tzinfo=UTC),
-                }
-                for person in people
-            ],
-        )
-    return existing + len(people)
-
-
 def queued_mails(db: sqlite3.Connection, communique_id: str) -> int:
     return int(
         db.execute(
@@ -776,7 +741,7 @@ async def test_a_worker_killed_while_a_communique_is_queued_delivers_every_recip
     uow = UnitOfWork(make_engine(settings.database_url))
     migrate(uow.engine)
     load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-    assert add_sagir_users(uow, FANOUT) == FANOUT
+    assert add_many_users(uow, FANOUT) == FANOUT
     workers: list[WorkerProcess] = []
     async with await WorkflowEnvironment.start_local(
         port=settings.temporal_port,

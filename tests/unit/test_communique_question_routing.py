@@ -39,7 +39,7 @@ def communique(
         title="Calendrier de la paie 2027",
         body="Bonjour\n",
         language=Language.fr,
-        mos=mos or [],
+        mos=mos or ([mo] if mo else []),  # an MO's targets its own MO, as stored
         groups=[Group.parse("all")],
         release_at=None,
         corrects=None,

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.mail_relay import MailRelayActivities
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
 from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_contacts import SqlContacts
@@ -143,6 +144,7 @@ class CommuniqueHarness:
             self.files,
             tickets,
             OutboxMailer(uow, TEST_MAIL_KEYS),
+            NoticeTemplates(),
             question_days=30,
         )
         self.relay = MailRelayActivities(

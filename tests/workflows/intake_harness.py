@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
 from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_counters import SqlCounters
@@ -185,6 +186,7 @@ async def running_intake(
             files,
             harness.desk,
             OutboxMailer(uow, TEST_MAIL_KEYS),
+            NoticeTemplates(),
             clock=lambda: harness.now,
         )
         desk = IntakeDesk(
