@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from activities.arrivals import ArrivalActivities
 from activities.audit import AuditActivities
+from activities.billing import BillingActivities
 from activities.communiques import CommuniqueActivities
 from activities.departures import DepartureActivities
 from activities.dossiers import DossierActivities
@@ -31,6 +32,7 @@ from activities.training import TrainingActivities
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.invoice_pdf import invoice_pdf
 from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, OutboxMailer
 from adapters.ports import MailServer, SagirErp, Wordings
@@ -41,7 +43,9 @@ from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_contacts import SqlContacts
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_invoices import SqlInvoices
 from adapters.sql_outbox import SqlOutbox
+from adapters.sql_receivables import SqlReceivables
 from adapters.sql_request_facts import SqlRequestFacts
 from adapters.sql_request_records import SqlRequestRecords
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -102,6 +106,7 @@ def activities_on(
         FileAttachments(attachments_dir or Path("attachments"), mail_keys),
         mail.domain,
     )
+    invoices = SqlInvoices(uow, mail_keys, invoice_pdf, mail.domain)
     return activities_for(
         TicketActivities(records, directory, contacts, mailer, wordings),
         CalendarActivities(calendar),
@@ -113,8 +118,9 @@ def activities_on(
         PasswordActivities(erp, mailer, wordings, make_secret),
         TrainingActivities(sga, erp, mailer, wordings),
         CommuniqueActivities(communiques, SqlSagirUsers(uow)),
+        BillingActivities(invoices, SqlReceivables(uow), records, directory),
         MailRelayActivities(
-            SqlOutbox(uow, mail_keys, mail.domain, communiques.content_reader()),
+            SqlOutbox(uow, mail_keys, mail.domain, communiques.content_reader(), invoices.content),
             mail_server,
             records,
             directory,

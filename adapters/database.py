@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -410,6 +412,8 @@ class OutboxRow(Base):
     # not per recipient), and the digest of what was actually sent is kept (`verify`).
     communique_id: Mapped[str | None] = mapped_column(String(30), nullable=True, index=True)
     content_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # An invoice's mail: its text and PDF are the invoice's, read when it is sent.
+    invoice_key: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     __table_args__ = (Index("outbox_due", "status", "next_attempt_at"),)
 
@@ -625,6 +629,9 @@ class BillingAgreementRow(Base):
     billing_contact: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Billing paused for the MO (`billing schedule pause --mo`): the monthly run skips it.
+    paused_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class BillingRateRow(Base):
@@ -645,6 +652,78 @@ class HeadcountSnapshotRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+MONEY = Numeric(14, 2)
+
+
+class InvoiceRow(Base):
+    """An invoice or a credit note as issued (never changed: its number, amounts and PDF), and
+    where it stands as its workflow last noted (status, paid, reminders)."""
+
+    __tablename__ = "invoices"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"))
+    kind: Mapped[str] = mapped_column(String(16))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    headcount: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    estimated_headcount: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    credited: Mapped[Decimal] = mapped_column(MONEY)
+    status: Mapped[str] = mapped_column(String(16))
+    note_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paid: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0), server_default="0")
+    reminders: Mapped[str] = mapped_column(Text, default="", server_default="")
+    recorded_in_erp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mailed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The PDF as issued and mailed, kept so it is shown and sent again byte for byte.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("invoices_by_mo", "mo_code", "first_day"),)
+
+
+class InvoicePaymentRow(Base):
+    """A payment recorded against an invoice, in the order recorded."""
+
+    __tablename__ = "invoice_payments"
+    invoice_key: Mapped[str] = mapped_column(ForeignKey("invoices.key"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    paid_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(60))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CreditApplicationRow(Base):
+    """Part of a credit note settled against an invoice issued after it."""
+
+    __tablename__ = "credit_applications"
+    credit_key: Mapped[str] = mapped_column(ForeignKey("invoices.key"), primary_key=True)
+    invoice_key: Mapped[str] = mapped_column(ForeignKey("invoices.key"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class ReceivableRow(Base):
+    """SAGIR's accounts receivable (the local ERP): an invoice or credit note recorded, or a
+    payment received, once per idempotency key; amounts signed (a credit note's negative)."""
+
+    __tablename__ = "sagir_receivables"
+    idempotency_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    document: Mapped[str] = mapped_column(String(20))
+    mo_code: Mapped[str] = mapped_column(String(12))
+    operation: Mapped[str] = mapped_column(String(12))  # invoice, credit, receipt
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    on_day: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 metadata = Base.metadata

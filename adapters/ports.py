@@ -10,6 +10,20 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
+from models.billing import (
+    Agreement,
+    Invoice,
+    InvoiceKind,
+    InvoiceNote,
+    InvoiceView,
+    IssuedInvoice,
+    IssueInvoice,
+    Payment,
+    Period,
+    Rate,
+    Snapshot,
+    YearLine,
+)
 from models.communiques import (
     Communique,
     CommuniqueContent,
@@ -544,3 +558,67 @@ class CommuniqueRecords(Protocol):
     def answer(
         self, question_id: str, text: str, by: str, at: datetime, notice: Mail | None
     ) -> Question | None: ...
+
+
+class Agreements(Protocol):
+    """The MOs' agreements, the rate grid and the headcount snapshots (adapters/sql_billing)."""
+
+    def keep_agreement(self, agreement: Agreement, by: str, at: datetime) -> Agreement: ...
+
+    def agreement(self, mo: str) -> Agreement | None: ...
+
+    def agreements(self) -> builtins.list[Agreement]: ...
+
+    def add_rate(self, rate: Rate, by: str, at: datetime) -> bool:
+        """False when the grid has a rate from that date already (never changed)."""
+
+    def grid(self) -> builtins.list[Rate]: ...
+
+    def snapshots(self, mo: str, period: Period) -> builtins.list[Snapshot]: ...
+
+
+class BillingRecords(Protocol):
+    """The invoices' records (adapters/sql_invoices.py): issued once per key, numbered without
+    gaps, their mail queued, what their workflows note, and the headcounts."""
+
+    def issue(self, asked: IssueInvoice, issued_on: date, at: datetime) -> IssuedInvoice:
+        """`NotBillable` when it cannot be issued (no agreement, no rate, no snapshot)."""
+
+    def note(self, note: InvoiceNote) -> None: ...
+
+    def mail_invoice(self, key: str, at: datetime) -> bool: ...
+
+    def remind(self, key: str, seq: int, at: datetime) -> bool: ...
+
+    def billable(self, kind: InvoiceKind, on: date, by: str) -> builtins.list[IssueInvoice]: ...
+
+    def agreement_mos(self) -> builtins.list[str]: ...
+
+    def take_snapshot(self, mo: str, day: date, count: int, at: datetime) -> Snapshot: ...
+
+    def view(self, key_or_number: str) -> InvoiceView | None: ...
+
+    def views(
+        self, mo: str | None = None, year_of: date | None = None, open_only: bool = False
+    ) -> builtins.list[InvoiceView]: ...
+
+    def pdf(self, key_or_number: str) -> tuple[str, bytes] | None: ...
+
+    def year_report(self, year_of: date, mo: str | None = None) -> builtins.list[YearLine]: ...
+
+    def pause(self, mo: str, by: str, at: datetime) -> bool: ...
+
+    def resume(self, mo: str) -> bool: ...
+
+    def paused(self) -> dict[str, tuple[str, datetime]]: ...
+
+
+class Receivables(Protocol):
+    """SAGIR's side of billing: the dossier personne's headcount and the accounts receivable,
+    each write once per idempotency key (False when written before)."""
+
+    def active_employees(self, mo: str) -> int: ...
+
+    def record_invoice(self, key: str, invoice: Invoice, at: datetime) -> bool: ...
+
+    def record_receipt(self, key: str, number: str, mo: str, payment: Payment) -> bool: ...

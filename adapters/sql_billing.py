@@ -4,21 +4,22 @@ from the dossier personne, once per MO and day. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from adapters.database import (
     BillingAgreementRow,
     BillingRateRow,
     HeadcountSnapshotRow,
-    PersonRow,
     UnitOfWork,
 )
 from adapters.sealed_mail import MailKeys, Sealer
-from models.billing import Agreement, Period, Rate, Snapshot
+from models.billing import Agreement, Period, Rate, Snapshot, month_end_counts
+
+__all__ = ["SqlBilling", "month_end_counts"]
 
 WHERE = "billing_agreements"
 
@@ -101,20 +102,21 @@ class SqlBilling:
 
     # --- headcounts --------------------------------------------------------------------------
 
-    def take_snapshot(self, mo: str, day: date, at: datetime) -> Snapshot:
-        """The MO's active employees counted from the dossier personne, once per day: a
-        snapshot taken again (a schedule firing twice) gives the first count."""
-        with self._uow.begin() as session:
-            row = session.get(HeadcountSnapshotRow, (mo, day))
-            if row is None:
-                count = session.scalar(
-                    select(func.count()).where(
-                        PersonRow.mo_code == mo, PersonRow.status == "active"
-                    )
-                )
-                row = HeadcountSnapshotRow(mo_code=mo, day=day, count=int(count or 0), taken_at=at)
-                session.add(row)
-            return Snapshot(mo=row.mo_code, day=row.day, count=row.count)
+    def take_snapshot(self, mo: str, day: date, count: int, at: datetime) -> Snapshot:
+        """Keep the MO's count of active employees (read from SAGIR's dossier personne through
+        the ERP port) once per day: a snapshot taken again (a schedule firing twice) keeps the
+        first count."""
+        try:
+            with self._uow.begin() as session:
+                row = session.get(HeadcountSnapshotRow, (mo, day))
+                if row is None:
+                    row = HeadcountSnapshotRow(mo_code=mo, day=day, count=count, taken_at=at)
+                    session.add(row)
+                return Snapshot(mo=row.mo_code, day=row.day, count=row.count)
+        except IntegrityError:  # taken meanwhile by another run: that one stands
+            with self._uow.begin() as session:
+                row = session.get_one(HeadcountSnapshotRow, (mo, day))
+                return Snapshot(mo=row.mo_code, day=row.day, count=row.count)
 
     def snapshots(self, mo: str, period: Period) -> list[Snapshot]:
         with self._uow.begin() as session:
@@ -130,13 +132,3 @@ class SqlBilling:
                     .order_by(HeadcountSnapshotRow.day)
                 )
             ]
-
-
-def month_end_counts(snapshots: Sequence[Snapshot], period: Period) -> list[int]:
-    """The count of each month's last snapshot within the period (months without one left
-    out), the figures of `models.billing.actual_headcount`."""
-    last_of_month: dict[tuple[int, int], Snapshot] = {}
-    for snapshot in sorted(snapshots, key=lambda one: one.day):
-        if period.first_day <= snapshot.day <= period.last_day:
-            last_of_month[(snapshot.day.year, snapshot.day.month)] = snapshot
-    return [snapshot.count for _, snapshot in sorted(last_of_month.items())]

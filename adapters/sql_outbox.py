@@ -41,12 +41,15 @@ class SqlOutbox:
         keys: MailKeys,
         domain: str = DEFAULT_MAIL_DOMAIN,
         contents: Callable[[str], CommuniqueContent] | None = None,
+        invoices: Callable[[str], CommuniqueContent] | None = None,
     ) -> None:
         self._uow = uow
         self._seal = MailSeal(keys)
         self._domain = domain  # for a mail queued before Message-IDs were stored
         # A communiqué's content, for its mails (read once per communiqué a round meets).
         self._contents = contents
+        # An invoice's text and PDF, for its mail (read from the invoice as issued).
+        self._invoices = invoices
 
     def due(self, now: datetime, lease: timedelta, limit: int) -> list[str]:
         with self._uow.begin() as session:
@@ -83,11 +86,12 @@ class SqlOutbox:
                     OutboxRow.message_id,
                     OutboxRow.attempts,
                     OutboxRow.communique_id,
+                    OutboxRow.invoice_key,
                 )
             ).first()
         if row is None:
             return None
-        to, subject, body, stored_id, attempts, communique = row
+        to, subject, body, stored_id, attempts, communique, invoice = row
         try:
             mail = self._seal.opened(key, to, subject, body)
             unreadable = None
@@ -103,6 +107,14 @@ class SqlOutbox:
                 try:
                     content = self._contents(communique)
                 except (LookupError, ValueError) as error:  # a file gone from the store
+                    unreadable = str(error)
+        if invoice is not None:
+            if self._invoices is None:
+                unreadable = "this relay was built without the invoices"
+            else:
+                try:
+                    content = self._invoices(invoice)
+                except LookupError as error:
                     unreadable = str(error)
         return Delivery(
             mail=mail,

@@ -19,12 +19,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from pydantic import Field
 
-from models.tickets import Contract, EmailAddress, MoCode, ServiceDate
+from models.requests import Record
+from models.tickets import ActorCode, Contract, EmailAddress, MoCode, ServiceDate
 
 CENT = Decimal("0.01")
 PAYMENT_DAYS = 30  # an invoice is payable within 30 days of its issue
@@ -40,6 +42,16 @@ def cents(amount: Decimal) -> Decimal:
 
 def _cents_down(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def money_fr(amount: Decimal) -> str:
+    """An amount the Québec French way: `16 250,00 $`, `-8 190,00 $` (to the cent, half up)."""
+    return f"{number_fr(cents(amount), 2)} $"
+
+
+def number_fr(value: Decimal, places: int) -> str:
+    grouped = f"{value:,.{places}f}"  # 16,250.00
+    return grouped.replace(",", " ").replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -212,3 +224,204 @@ class Snapshot(Contract):
     mo: str
     day: date
     count: int
+
+
+def month_end_counts(snapshots: Sequence[Snapshot], period: Period) -> list[int]:
+    """The count of each month's last snapshot within the period (months without one left
+    out), the figures of `models.billing.actual_headcount`."""
+    last_of_month: dict[tuple[int, int], Snapshot] = {}
+    for snapshot in sorted(snapshots, key=lambda one: one.day):
+        if period.first_day <= snapshot.day <= period.last_day:
+            last_of_month[(snapshot.day.year, snapshot.day.month)] = snapshot
+    return [snapshot.count for _, snapshot in sorted(last_of_month.items())]
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+class InvoiceKind(StrEnum):
+    monthly = "monthly"  # facture mensuelle: the estimate's month
+    adjustment = "adjustment"  # facture d'ajustement: the actual average cost more
+    credit_note = "credit_note"  # note de crédit: the actual average cost less
+
+
+class InvoiceStatus(StrEnum):
+    issued = "issued"  # numbered, recorded in SAGIR's accounts receivable, mailed: owed
+    overdue = "overdue"  # unpaid after its due date: reminded every 15 days
+    paid = "paid"  # its payments (and the credit applied to it) cover it
+    credit_open = "credit_open"  # a credit note whose amount is not yet all applied
+    credit_settled = "credit_settled"  # a credit note applied in full to later invoices
+
+
+OWED = frozenset({InvoiceStatus.issued, InvoiceStatus.overdue})
+
+
+class IssueInvoice(Contract):
+    """What the invoice's workflow starts from: which MO, which month (a monthly invoice) or
+    which period (the year-end adjustment), and who asked (`schedule` or a person's code)."""
+
+    key: str
+    mo: MoCode
+    kind: InvoiceKind
+    first_day: date  # of the month, or of the period
+    last_day: date
+    by: str
+
+    @classmethod
+    def monthly(cls, mo: str, month: date, by: str) -> IssueInvoice:
+        first = month.replace(day=1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return cls(
+            key=invoice_key(mo, first),
+            mo=mo,
+            kind=InvoiceKind.monthly,
+            first_day=first,
+            last_day=last,
+            by=by,
+        )
+
+    @classmethod
+    def year_end(cls, mo: str, period: Period, by: str) -> IssueInvoice:
+        return cls(
+            key=adjustment_key(mo, period),
+            mo=mo,
+            kind=InvoiceKind.adjustment,
+            first_day=period.first_day,
+            last_day=period.last_day,
+            by=by,
+        )
+
+
+class Payment(Contract):
+    """A payment the CA recorded against an invoice (full or partial)."""
+
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    paid_on: date
+    reference: str = Field(default="", max_length=60)
+    by: ActorCode
+    at: datetime
+
+
+class RecordPayment(Contract):
+    """The `pay` update's input."""
+
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    paid_on: date
+    reference: str = Field(default="", max_length=60)
+    by: ActorCode
+
+
+class Invoice(Contract):
+    """An invoice or a credit note as issued: its number, MO, what it bills and for how much.
+    No person and no address: it may travel in the engine's history."""
+
+    key: str
+    number: str
+    mo: str
+    kind: InvoiceKind
+    first_day: date
+    last_day: date
+    issued_on: date
+    due_on: date
+    headcount: Decimal  # the estimate (monthly), or the actual average (adjustment)
+    estimated_headcount: Decimal
+    rate: Decimal  # the rate of the first month billed
+    amount: Decimal  # always positive: what is owed, or credited for a credit note
+    # Credit notes applied to this invoice when it was issued (their numbers, and how much).
+    credited: Decimal = Decimal("0.00")
+    credits: list[str] = Field(default_factory=list)
+
+    @property
+    def due(self) -> Decimal:
+        """What the MO owes on it once the credit applied is taken off."""
+        return Decimal(0) if self.kind is InvoiceKind.credit_note else self.amount - self.credited
+
+
+class IssuedInvoice(Invoice):
+    """An invoice as the records hold it once issued, with what was already recorded against
+    it (a workflow started again for an invoice issued before resumes from there)."""
+
+    status: InvoiceStatus
+    payments: list[Payment] = Field(default_factory=list)
+    reminders: list[date] = Field(default_factory=list)
+
+    def as_invoice(self) -> Invoice:
+        return Invoice(**self.model_dump(include=set(Invoice.model_fields)))
+
+
+class NotBillable(ValueError):
+    """The invoice asked for cannot be issued (no agreement, a month outside it, no rate, no
+    headcount snapshot): one sentence naming what is missing."""
+
+
+class InvoiceState(Record):
+    """The invoice's workflow state, as its `state` query reports it."""
+
+    key: str
+    mo: str
+    kind: InvoiceKind
+    status: InvoiceStatus | None = None  # None until issued
+    invoice: Invoice | None = None
+    payments: list[Payment] = Field(default_factory=list)
+    reminders: list[date] = Field(default_factory=list)
+    recorded_in_erp: bool = False
+    mailed: bool = False
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((payment.amount for payment in self.payments), Decimal("0.00"))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return Decimal("0.00") if self.invoice is None else self.invoice.due - self.paid
+
+
+class InvoiceNote(Contract):
+    """What the workflow tells the desk's records at each change (newer versions win)."""
+
+    key: str
+    version: int
+    status: InvoiceStatus
+    payments: list[Payment]
+    reminders: list[date]
+    recorded_in_erp: bool
+    mailed: bool
+
+    @classmethod
+    def of(cls, state: InvoiceState, version: int) -> InvoiceNote:
+        assert state.status is not None, "an invoice is noted once issued"
+        return cls(
+            key=state.key,
+            version=version,
+            status=state.status,
+            payments=list(state.payments),
+            reminders=list(state.reminders),
+            recorded_in_erp=state.recorded_in_erp,
+            mailed=state.mailed,
+        )
+
+
+class InvoiceView(Contract):
+    """An invoice as the doors show it: the issued invoice, where it stands, its payments."""
+
+    invoice: Invoice
+    mo_name: str
+    status: InvoiceStatus
+    paid: Decimal
+    outstanding: Decimal
+    payments: list[Payment]
+    reminders: list[date]
+    # A credit note: the invoices it was applied to, and what is left of it.
+    applied_to: list[str] = Field(default_factory=list)
+    credit_left: Decimal = Decimal("0.00")
+
+
+class YearLine(Contract):
+    """One MO's fiscal year in the report: invoiced, paid, outstanding, the adjustment."""
+
+    mo: str
+    year: str  # `2026-2027`
+    invoiced: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    adjustment: Decimal  # + an adjustment invoice, - a credit note, 0 none yet

@@ -17,6 +17,7 @@ class EscalationKind(StrEnum):
     removal_failed = "removal_failed"  # accesses still in SAGIR after a departure's removal
     given_up = "given_up"  # a request closed for want of a dossier or an answer
     mail_failed = "mail_failed"  # a notice the mail server refused, or never took
+    invoice_overdue = "invoice_overdue"  # an invoice unpaid at its due date, then every 15 days
 
 
 def kind_of_key(idempotency_key: str) -> EscalationKind:

@@ -25,6 +25,7 @@ class Process(StrEnum):
     password = "motdepasse"
     training = "formation"
     communique = "communique"
+    invoice = "facture"  # and the year-end adjustment (`ajustement-`)
 
 
 class Listing(Contract):

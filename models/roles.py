@@ -27,9 +27,16 @@ class Role(StrEnum):
     # user of the MO is neither HR's work nor an authorisation, and the MO chooses who does it).
     dggir_author = "dggir_author"
     mo_author = "mo_author"
+    # Billing: the CA's finance clerk (agreements, rates, invoices, payments) spans every MO;
+    # an MO's finance officer receives and reads its own MO's invoices (neither HR's work nor
+    # an authorisation: its own role, which the MO gives whom it chooses).
+    ca_billing = "ca_billing"
+    mo_finance = "mo_finance"
 
 
-MO_ROLES = frozenset({Role.mo_hr, Role.personne_autorisee, Role.mo_user, Role.mo_author})
+MO_ROLES = frozenset(
+    {Role.mo_hr, Role.personne_autorisee, Role.mo_user, Role.mo_author, Role.mo_finance}
+)
 CA_ROLES = frozenset({Role.ca_agent, Role.ca_supervisor})
 
 
@@ -72,6 +79,8 @@ class Action(StrEnum):
     communique_ask = "communique.ask"  # a question about a communiqué one received
     communique_answer = "communique.answer"  # an MO's authors answer about the MO's
     communique_questions = "communique.questions"  # read the questions of a communiqué
+    billing_manage = "billing.manage"  # agreements, rates, issue, payments, the schedules
+    billing_read = "billing.read"  # invoices, PDFs, statements, headcounts, the report
 
 
 _CA = CA_ROLES
@@ -116,6 +125,11 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.communique_ask: frozenset(MO_ROLES | _CA),
     Action.communique_answer: frozenset({Role.mo_author}),
     Action.communique_questions: frozenset({Role.dggir_author, Role.mo_author, *_READERS}),
+    Action.billing_manage: frozenset({Role.ca_billing}),
+    # The supervisors follow the overdue invoices escalated to them.
+    Action.billing_read: frozenset(
+        {Role.ca_billing, Role.mo_finance, Role.ca_supervisor, Role.auditor}
+    ),
 }
 
 # An auditor changes nothing: every action it may take is a reading.
@@ -135,6 +149,7 @@ READ_ACTIONS = frozenset(
         Action.escalation_read,
         Action.communique_read,
         Action.communique_questions,
+        Action.billing_read,
     }
 )
 

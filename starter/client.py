@@ -17,9 +17,11 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
 )
 from temporalio.common import SearchAttributeIndexedValueType
@@ -27,12 +29,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
+from models.billing import InvoiceKind
 from starter.desks.errors import Unavailable
 from starter.keys import Key
 from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from workflows import mail_intake, mail_relay, search_attributes
+from workflows import billing, mail_intake, mail_relay, search_attributes
 from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
+from workflows.billing import BillingRunWorkflow, HeadcountWorkflow
 from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
 
@@ -123,6 +127,7 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         ),
     )
     await _create_once(client, SCHEDULE_ID, schedule)
+    await ensure_billing_schedules(client, settings)
     if settings.smtp_url is None:
         return
     relay = Schedule(
@@ -139,6 +144,70 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         ),
     )
     await _create_once(client, mail_relay.SCHEDULE_ID, relay)
+
+
+# A billing run missed while the engine was down is made up when it comes back, within a week.
+BILLING_CATCHUP = timedelta(days=7)
+
+
+def billing_schedules(settings: Settings) -> dict[str, Schedule]:
+    """Billing's Schedules, in Montréal time: each MO's invoice of the month on the 1st at
+    06:00; each MO's year-end adjustment on April 2 at 06:00 (once March 31's headcount is
+    taken); every MO's headcount each evening at 23:30. A run fired twice, backfilled or
+    triggered by hand issues nothing twice: each invoice is its own workflow, under its key."""
+
+    def at(
+        hour: int, minute: int, day: int | None = None, month: int | None = None
+    ) -> ScheduleSpec:
+        every = ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)])
+        calendar = dataclasses.replace(
+            every,
+            day_of_month=[ScheduleRange(day)] if day else every.day_of_month,
+            month=[ScheduleRange(month)] if month else every.month,
+        )
+        return ScheduleSpec(calendars=[calendar], time_zone_name=billing.TIME_ZONE)
+
+    # Overlaps allowed: a backfill of several months starts each month's run.
+    policy = SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL, catchup_window=BILLING_CATCHUP)
+    queue = settings.task_queue
+    return {
+        billing.MONTHLY_SCHEDULE: Schedule(
+            action=ScheduleActionStartWorkflow(
+                BillingRunWorkflow.run,
+                InvoiceKind.monthly,
+                id="facturation-mensuelle",
+                task_queue=queue,
+            ),
+            spec=at(6, 0, day=1),
+            policy=policy,
+        ),
+        billing.ADJUSTMENT_SCHEDULE: Schedule(
+            action=ScheduleActionStartWorkflow(
+                BillingRunWorkflow.run,
+                InvoiceKind.adjustment,
+                id="facturation-ajustement",
+                task_queue=queue,
+            ),
+            spec=at(6, 0, day=2, month=4),
+            policy=policy,
+        ),
+        billing.HEADCOUNT_SCHEDULE: Schedule(
+            action=ScheduleActionStartWorkflow(
+                HeadcountWorkflow.run, id="effectifs", task_queue=queue
+            ),
+            spec=at(23, 30),
+            policy=SchedulePolicy(
+                overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=12)
+            ),
+        ),
+    }
+
+
+async def ensure_billing_schedules(client: Client, settings: Settings) -> None:
+    """Create billing's Schedules that do not exist yet (every worker calls this at start-up;
+    one paused by the CA stays paused)."""
+    for schedule_id, schedule in billing_schedules(settings).items():
+        await _create_once(client, schedule_id, schedule)
 
 
 async def ensure_intake_schedule(client: Client, settings: Settings) -> None:

@@ -7,6 +7,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from workflows.arrivals import ArrivalWorkflow
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
+from workflows.billing import BillingRunWorkflow, HeadcountWorkflow, InvoiceWorkflow
 from workflows.communiques import CommuniqueWorkflow
 from workflows.departures import DepartureWorkflow
 from workflows.mail_intake import MailIntakeWorkflow
@@ -24,6 +25,9 @@ WORKFLOWS: list[type] = [
     PasswordResetWorkflow,
     TrainingRegistrationWorkflow,
     CommuniqueWorkflow,
+    InvoiceWorkflow,
+    BillingRunWorkflow,
+    HeadcountWorkflow,
     AuditCheckpointWorkflow,
     MailRelayWorkflow,
     MailIntakeWorkflow,
@@ -40,6 +44,8 @@ BY_PREFIX: dict[str, type] = {
     "motdepasse-": PasswordResetWorkflow,
     "formation-": TrainingRegistrationWorkflow,
     "communique-": CommuniqueWorkflow,
+    "facture-": InvoiceWorkflow,
+    "ajustement-": InvoiceWorkflow,
 }
 
 

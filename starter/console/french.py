@@ -24,6 +24,15 @@ FALLBACK = "La demande a été refusée : "
 # What a message calls a field (a contract's, a form's, a query's), as the console labels it.
 FIELDS = {
     "csrf": "Formulaire",
+    # billing
+    "billing_contact": "contact de facturation",
+    "estimated_headcount": "effectif estimé",
+    "first_day": "premier jour",
+    "paid_on": "date du paiement",
+    "per_employee_per_year": "tarif par employé par année",
+    "rate": "tarif",
+    "reference": "référence",
+    "year": "exercice",
     "acknowledged": "escalades prises en compte",
     "agent": "agent",
     "amount_limit": "plafond",
@@ -202,10 +211,12 @@ STEPS = {
 ROLES = {
     "auditor": "auditeur",
     "ca_agent": "agent du CA",
+    "ca_billing": "facturation du CA",
     "ca_supervisor": "superviseur du CA",
     "dggir_author": "rédaction DGGIR",
     "dggir_pilot": "pilote de la DGGIR",
     "mo_author": "rédaction du MO",
+    "mo_finance": "finances du MO",
     "mo_hr": "RH du MO",
     "mo_user": "utilisateur du MO",
     "personne_autorisee": "personne autorisée",
@@ -218,6 +229,8 @@ ACTIONS = {
     "arrival.start": "demander une arrivée",
     "arrival.take": "prendre en charge une arrivée",
     "audit.read": "consulter la piste d'audit",
+    "billing.manage": "gérer la facturation",
+    "billing.read": "consulter la facturation",
     "communique.answer": "répondre aux questions sur les communiqués de son organisme",
     "communique.ask": "poser une question sur un communiqué",
     "communique.questions": "consulter les questions sur les communiqués",
@@ -578,6 +591,39 @@ Q = r"""(?P<q>'.*?'|".*?"|\S+)"""
 # Whole sentences: no field in front, or one whose wording depends on it.
 SENTENCES = _patterns(
     [
+        # Billing: starter/desks/billing.py, adapters/sql_invoices.py, workflows/billing.py
+        (ID + r" has no shared-services agreement", "{id} n'a pas d'entente de services partagés"),
+        (ID + r" is not an invoice", "{id} n'est pas une facture"),
+        (
+            ID + r": this invoice was issued already \((?P<number>\S+)\); one invoice per MO "
+            r"and month",
+            "{id} : cette facture a déjà été émise ({number}) ; une seule facture par MO et "
+            "par mois",
+        ),
+        (
+            ID + r" is (?P<status>\S+): there is nothing left to pay",
+            "{id} est {status} : il ne reste rien à payer",
+        ),
+        (
+            "this door has no connection to the engine's schedules",
+            "Cette porte n'a pas accès aux planifications du moteur",
+        ),
+        ("the billing schedules are the CA's", "Les planifications de facturation sont au CA"),
+        (
+            r"the billing schedule does not exist yet; start the worker once .*",
+            "La planification de facturation n'existe pas encore ; démarrez une fois le "
+            "worker (`sagir-desk dev` ou `sagir-desk worker`), qui la crée",
+        ),
+        (
+            ID + r" is being issued; try again in a moment",
+            "{id} est en cours d'émission ; réessayez dans un instant",
+        ),
+        (
+            ID + r" is a credit note: it is settled, not paid",
+            "{id} est une note de crédit : elle s'applique aux factures suivantes, elle ne se "
+            "paie pas",
+        ),
+        (ID + r" is paid already", "{id} est déjà payée"),
         # Communiqués: models/communiques.py, starter/desks/communiques.py, their workflow
         (ID + r" is not in the desk's records", "{id} n'est pas dans les dossiers du centre"),
         (ID + r" is not a communiqué id", "{id} n'est pas un numéro de communiqué"),
@@ -923,7 +969,50 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
-        # billing: models/billing.py
+        # billing: models/billing.py, starter/desks/billing.py, adapters/sql_invoices.py
+        (
+            Q + r" is not a fiscal year like 2026 \(April 2026 to March 2027\)",
+            "{q} n'est pas un exercice comme 2026 (d'avril 2026 à mars 2027)",
+        ),
+        (
+            "give dollars per employee per year, above 0, to the cent",
+            "indiquez des dollars par employé par année, plus de 0, au cent près",
+        ),
+        (
+            r"the grid has a rate from (?P<day>\S+) already; a rate once in the grid is never "
+            r"changed \(invoices were priced with it\): add one from a later date",
+            "la grille a déjà un tarif en vigueur le {day} ; un tarif de la grille ne change "
+            "jamais (des factures l'ont appliqué) : ajoutez-en un à une date ultérieure",
+        ),
+        (
+            r"the period (?P<first>\S+) to (?P<last>\S+) has not ended; its adjustment follows "
+            r"its end",
+            "la période du {first} au {last} n'est pas terminée ; son ajustement suit sa fin",
+        ),
+        (
+            r"(?P<mo>\S+) has no shared-services agreement; record one first",
+            "{mo} n'a pas d'entente de services partagés ; inscrivez-la d'abord",
+        ),
+        (
+            r"(?P<mo>\S+) has no shared-services agreement",
+            "{mo} n'a pas d'entente de services partagés",
+        ),
+        (
+            r"(?P<mo>\S+)'s agreement begins on (?P<day>\S+); there is nothing to bill before it",
+            "l'entente de {mo} commence le {day} ; il n'y a rien à facturer avant",
+        ),
+        (
+            "the rate grid is empty; add the rate in force first",
+            "la grille des tarifs est vide ; ajoutez d'abord le tarif en vigueur",
+        ),
+        (
+            r"(?P<month>\S+) has not begun; nothing to backfill yet",
+            "le mois {month} n'a pas commencé ; rien à rattraper encore",
+        ),
+        (
+            r"(?P<amount>\S+) \$ is more than the (?P<owed>\S+) \$ outstanding on (?P<id>\S+)",
+            "{amount} $ dépasse les {owed} $ dus sur {id}",
+        ),
         (
             r"no rate is in force on (?P<day>\S+); add one to the rate grid",
             "aucun tarif n'est en vigueur le {day} ; ajoutez-en un à la grille des tarifs",

@@ -11,10 +11,12 @@ from temporalio.client import Client
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork
 from adapters.file_checkpoints import FileCheckpoints
+from adapters.invoice_pdf import invoice_pdf
 from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
+from adapters.sql_billing import SqlBilling
 from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_console_sessions import SqlConsoleSessions
 from adapters.sql_contacts import SqlContacts
@@ -22,6 +24,7 @@ from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_escalations import SqlEscalations
 from adapters.sql_inbound import SqlInbound
+from adapters.sql_invoices import SqlInvoices
 from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_reports import SqlReports
 from adapters.sql_request_records import SqlRequestRecords
@@ -34,6 +37,7 @@ from models.inbound import AttachmentPolicy
 from models.roles import Caller
 from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.auditor import AuditorDesk, GuardedAuditor
+from starter.desks.billing import BillingDesk, GuardedBilling, TemporalSchedules
 from starter.desks.communiques import CommuniqueDesk, GuardedCommuniques
 from starter.desks.departures import DepartureDesk, GuardedDepartures
 from starter.desks.engine import TemporalEngine
@@ -67,6 +71,7 @@ class GuardedDesks:
     escalations: GuardedEscalations
     intake: GuardedIntake
     communiques: GuardedCommuniques
+    billing: GuardedBilling
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Desks:
     escalations: EscalationDesk
     intake: IntakeDesk
     communiques: CommuniqueDesk
+    billing: BillingDesk
     sessions: SessionDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
@@ -104,6 +110,7 @@ class Desks:
             escalations=GuardedEscalations(self.escalations, caller),
             intake=GuardedIntake(self.intake, caller, tickets),
             communiques=GuardedCommuniques(self.communiques, caller),
+            billing=GuardedBilling(self.billing, caller),
         )
 
     def authenticate(self, authorization: str | None) -> GuardedDesks:
@@ -148,6 +155,13 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         escalations=EscalationDesk(SqlEscalations(uow), directory),
         intake=intake_desk(settings, uow, tickets, communiques),
         communiques=communiques,
+        billing=BillingDesk(
+            engine,
+            SqlBilling(uow, settings.mail_keys),
+            SqlInvoices(uow, settings.mail_keys, invoice_pdf, settings.mail_domain),
+            directory,
+            None if client is None else TemporalSchedules(client),
+        ),
         sessions=SessionDesk(
             SqlConsoleSessions(uow),
             tokens_kept,

@@ -14,6 +14,7 @@ from adapters.demo_data import load_demo_data
 from adapters.sealed_mail import MailKeys
 from adapters.sql_billing import SqlBilling, month_end_counts
 from adapters.sql_directory import SqlDirectory
+from adapters.sql_receivables import SqlReceivables
 from adapters.sql_sagir_erp import SqlSagirErp
 from models.billing import (
     CURRENT_RATE,
@@ -76,13 +77,14 @@ def test_a_rate_once_in_the_grid_is_never_changed(uow: UnitOfWork) -> None:
 
 def test_a_headcount_snapshot_is_taken_once_per_mo_and_day(uow: UnitOfWork) -> None:
     records = billing(uow)
-    first = records.take_snapshot("MTQ", date(2026, 11, 30), AT)
+    sagir = SqlReceivables(uow)
+    first = records.take_snapshot("MTQ", date(2026, 11, 30), sagir.active_employees("MTQ"), AT)
     erp = SqlSagirErp(uow)
     hired = erp.person("MTQ", "52310")
     assert hired is not None
     erp.add_person(hired.model_copy(update={"employee_number": "52399"}))  # hired since
-    again = records.take_snapshot("MTQ", date(2026, 11, 30), AT)
-    later = records.take_snapshot("MTQ", date(2026, 12, 31), AT)
+    again = records.take_snapshot("MTQ", date(2026, 11, 30), sagir.active_employees("MTQ"), AT)
+    later = records.take_snapshot("MTQ", date(2026, 12, 31), sagir.active_employees("MTQ"), AT)
 
     assert first == again == Snapshot(mo="MTQ", day=date(2026, 11, 30), count=first.count)
     assert later.count == first.count + 1
