@@ -11,10 +11,12 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 from adapters.database import PersonRow, UnitOfWork, UserAccountRow
+from adapters.sql_billing import SqlBilling
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
+from models.billing import CURRENT_RATE, Agreement, Rate
 from models.directory import Agent, AgentRole, Mo, Person
 from models.sagir import AccountStatus, Authority, AuthorityKind, Module, Responsibility
 from models.training import Course, Session
@@ -226,6 +228,7 @@ def load_demo_data(
     erp: SqlSagirErp,
     sga: SqlSga | None = None,
     domains: SqlMailDomains | None = None,
+    billing: SqlBilling | None = None,
 ) -> bool:
     """Load the demo set when the database has no MO yet; returns whether it loaded."""
     if directory.mos():
@@ -242,10 +245,31 @@ def load_demo_data(
         load_sga_reference(sga)
     if domains is not None:
         load_mail_domains(domains)
+    if billing is not None:
+        load_billing(billing)
     return True
 
 
 DECLARED = datetime(2026, 1, 5, 13, 30, tzinfo=UTC)
+# Billing: the rate in force, and an agreement for the MTQ, so `sagir-desk dev` has an MO to
+# bill (the other MOs' agreements are the clerk's to record).
+RATE = Rate(per_employee_per_year=CURRENT_RATE, valid_from=date(2020, 4, 1))
+AGREEMENTS = [
+    Agreement(
+        mo="MTQ",
+        first_day=date(2026, 4, 1),
+        estimated_headcount=1000,
+        billing_contact="finances@mtq.gouv.qc.ca",
+    )
+]
+
+
+def load_billing(billing: SqlBilling) -> None:
+    billing.add_rate(RATE, "demo", DECLARED)
+    for agreement in AGREEMENTS:
+        billing.keep_agreement(agreement, "demo", DECLARED)
+
+
 # The MOs' mail domains: their people's mail opens tickets of their MO.
 MAIL_DOMAINS = {
     "mtq.gouv.qc.ca": "MTQ",

@@ -584,7 +584,12 @@ class BillingRecords(Protocol):
     def issue(self, asked: IssueInvoice, issued_on: date, at: datetime) -> IssuedInvoice:
         """`NotBillable` when it cannot be issued (no agreement, no rate, no snapshot)."""
 
+    def price(self, asked: IssueInvoice, issued_on: date) -> Invoice:
+        """The invoice unnumbered, writing nothing; `NotBillable` as `issue`."""
+
     def note(self, note: InvoiceNote) -> None: ...
+
+    def last_billed_month(self) -> date | None: ...
 
     def mail_invoice(self, key: str, at: datetime) -> bool: ...
 

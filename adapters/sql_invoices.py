@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,16 +40,17 @@ from models.billing import (
     IssueInvoice,
     NotBillable,
     Payment,
+    Period,
     Snapshot,
     YearLine,
     actual_headcount,
-    adjustment,
     cents,
     due_date,
     fiscal_year_of,
     invoice_number,
     money_fr,
     monthly_amounts,
+    period_amount,
     rate_on,
 )
 from models.communiques import CommuniqueContent, NewFile
@@ -79,7 +80,7 @@ class SqlInvoices:
         existing = self._issued(asked.key)
         if existing is not None:
             return existing
-        priced = self._priced(asked, issued_on)
+        priced = self.price(asked, issued_on)
         try:
             with self._uow.begin() as session:
                 if session.get(InvoiceRow, asked.key) is not None:
@@ -88,8 +89,9 @@ class SqlInvoices:
                     issued_on.year, next_number_in(session, f"facture-{issued_on.year}")
                 )
                 invoice = priced.model_copy(update={"number": number})
+                applications: list[CreditApplicationRow] = []
                 if invoice.kind is not InvoiceKind.credit_note:
-                    invoice = _apply_credits(session, invoice)
+                    invoice, applications = _apply_credits(session, invoice)
                 mo_name = _mo_name(session, invoice.mo)
                 status = (
                     InvoiceStatus.credit_open
@@ -119,6 +121,8 @@ class SqlInvoices:
                         issued_at=at,
                     )
                 )
+                session.flush()  # the invoice first: its credits' rows point to it
+                session.add_all(applications)
         except IntegrityError:
             # Another attempt under the same key committed first: that invoice stands.
             existing = self._issued(asked.key)
@@ -129,7 +133,9 @@ class SqlInvoices:
         assert issued is not None
         return issued
 
-    def _priced(self, asked: IssueInvoice, issued_on: date) -> Invoice:
+    def price(self, asked: IssueInvoice, issued_on: date) -> Invoice:
+        """What the invoice would be if issued on `issued_on` (unnumbered); `NotBillable`
+        when it cannot be issued. Writes nothing."""
         agreement = self._billing.agreement(asked.mo)
         if agreement is None:
             raise NotBillable(f"mo: {asked.mo} has no shared-services agreement; record one first")
@@ -151,10 +157,14 @@ class SqlInvoices:
             else:
                 counts = month_end_counts(self._billing.snapshots(asked.mo, period), period)
                 headcount = actual_headcount(counts)
-                amount = adjustment(estimate, counts, period, grid)
+                # What the actual average costs, less what the period's monthly invoices
+                # billed (an estimate changed mid-year, a month paused and never made up).
+                amount = period_amount(headcount, period, grid) - self._billed(asked.mo, period)
                 rate = rate_on(period.first_day.replace(day=1), grid)
         except ValueError as error:
-            raise NotBillable(str(error)) from None
+            field, _, rule = str(error).rpartition(": ")
+            named = "headcount" if field == "month_end_counts" else "rate"
+            raise NotBillable(f"{named}: {rule}") from None
         kind = asked.kind
         if kind is InvoiceKind.adjustment and amount < 0:
             kind, amount = InvoiceKind.credit_note, -amount
@@ -173,6 +183,29 @@ class SqlInvoices:
             amount=cents(amount),
         )
 
+    def _billed(self, mo: str, period: Period) -> Decimal:
+        """What the MO's monthly invoices of the period billed."""
+        with self._uow.begin() as session:
+            total = session.scalar(
+                select(func.sum(InvoiceRow.amount)).where(
+                    InvoiceRow.mo_code == mo,
+                    InvoiceRow.kind == InvoiceKind.monthly.value,
+                    InvoiceRow.first_day >= period.first_day,
+                    InvoiceRow.first_day <= period.last_day,
+                )
+            )
+            return Decimal(total or 0)
+
+    def last_billed_month(self) -> date | None:
+        """The latest month a monthly invoice was issued for (any MO): a new rate may not
+        reach back to it."""
+        with self._uow.begin() as session:
+            return session.scalar(
+                select(func.max(InvoiceRow.first_day)).where(
+                    InvoiceRow.kind == InvoiceKind.monthly.value
+                )
+            )
+
     def _issued(self, key: str) -> IssuedInvoice | None:
         with self._uow.begin() as session:
             row = session.get(InvoiceRow, key)
@@ -184,6 +217,7 @@ class SqlInvoices:
                 status=InvoiceStatus(row.status),
                 payments=_payments(session, key),
                 reminders=_days(row.reminders),
+                note_version=row.note_version,
             )
 
     # --- what the workflow notes --------------------------------------------------------------
@@ -381,9 +415,11 @@ class SqlInvoices:
             }
 
     def billable(self, kind: InvoiceKind, on: date, by: str) -> list[IssueInvoice]:
-        """What a run owes on `on`: each MO's invoice for the month holding `on` (monthly), or
-        for the period that ended before it (adjustment); MOs paused left out."""
-        paused = self.paused()
+        """What a run owes on `on`: each MO's invoice for the month holding `on` (monthly; MOs
+        paused left out), or for the period that ended before it (adjustment)."""
+        # A pause holds the monthly invoices only: the year-end adjustment bills what was
+        # consumed, paused months included.
+        paused = self.paused() if kind is InvoiceKind.monthly else {}
         owed = []
         for agreement in self._billing.agreements():
             if agreement.mo in paused:
@@ -433,11 +469,15 @@ def _last_of(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _apply_credits(session: Session, invoice: Invoice) -> Invoice:
+def _apply_credits(
+    session: Session, invoice: Invoice
+) -> tuple[Invoice, list[CreditApplicationRow]]:
     """Settle the MO's open credit notes, oldest first, against this invoice (up to its
-    amount); what is left of a credit goes to the next invoice."""
+    amount); what is left of a credit goes to the next invoice. The rows to add once the
+    invoice's own row is in."""
     owed = invoice.amount
     credited, numbers = ZERO, []
+    applications = []
     credits = session.scalars(
         select(InvoiceRow)
         .where(
@@ -446,6 +486,9 @@ def _apply_credits(session: Session, invoice: Invoice) -> Invoice:
             InvoiceRow.status == InvoiceStatus.credit_open.value,
         )
         .order_by(InvoiceRow.issued_on, InvoiceRow.number)
+        # Two invoices of the MO issued at once wait for each other here, so a credit is never
+        # applied twice (the second reads what the first applied).
+        .with_for_update()
     ).all()
     for credit in credits:
         if owed <= 0:
@@ -454,7 +497,7 @@ def _apply_credits(session: Session, invoice: Invoice) -> Invoice:
         taken = min(left, owed)
         if taken <= 0:
             continue
-        session.add(
+        applications.append(
             CreditApplicationRow(credit_key=credit.key, invoice_key=invoice.key, amount=taken)
         )
         owed -= taken
@@ -462,7 +505,7 @@ def _apply_credits(session: Session, invoice: Invoice) -> Invoice:
         numbers.append(credit.number)
         if taken == left:
             credit.status = InvoiceStatus.credit_settled.value
-    return invoice.model_copy(update={"credited": credited, "credits": numbers})
+    return invoice.model_copy(update={"credited": credited, "credits": numbers}), applications
 
 
 def _applied(session: Session, credit_key: str) -> Decimal:
@@ -533,10 +576,14 @@ def _view(session: Session, row: InvoiceRow) -> InvoiceView:
             .order_by(InvoiceRow.number)
         ).all()
         credit_left = invoice.amount - _applied(session, row.key)
+    status = InvoiceStatus(row.status)
+    if invoice.kind is InvoiceKind.credit_note:
+        # Its workflow notes it open; the invoices it is applied to settle it.
+        status = InvoiceStatus.credit_open if credit_left > 0 else InvoiceStatus.credit_settled
     return InvoiceView(
         invoice=invoice,
         mo_name=_mo_name(session, row.mo_code),
-        status=InvoiceStatus(row.status),
+        status=status,
         paid=paid,
         outstanding=max(invoice.due - paid, ZERO),
         payments=payments,

@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from adapters.database import CommuniqueRow, OutboxRow, RequestRow, TicketRow, UnitOfWork
+from adapters.database import (
+    CommuniqueRow,
+    InvoiceRow,
+    OutboxRow,
+    RequestRow,
+    TicketRow,
+    UnitOfWork,
+)
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, remove_secret_body
 from adapters.sealed_mail import MailKeys, MailSeal
 from models.communiques import DGGIR, CommuniqueContent
@@ -182,6 +189,9 @@ class SqlOutbox:
             communique = session.get(CommuniqueRow, workflow_id)
             if communique is not None:
                 return communique.mo_code or DGGIR
+            invoice = session.get(InvoiceRow, workflow_id)
+            if invoice is not None:
+                return invoice.mo_code
             return None
 
     def entries(

@@ -344,6 +344,7 @@ class IssuedInvoice(Invoice):
     status: InvoiceStatus
     payments: list[Payment] = Field(default_factory=list)
     reminders: list[date] = Field(default_factory=list)
+    note_version: int = 0  # the records' last note: a workflow started again goes on from it
 
     def as_invoice(self) -> Invoice:
         return Invoice(**self.model_dump(include=set(Invoice.model_fields)))

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import execute
     from workflows.audit_feed import AuditFeed
+    from workflows.search_attributes import invoice_attributes
 
 # The Schedules that start the runs (starter/client.py creates them), in Montréal time.
 MONTHLY_SCHEDULE = "sagir-billing-monthly"
@@ -92,9 +93,10 @@ class InvoiceWorkflow:
         self._state.payments = list(issued.payments)
         self._state.reminders = list(issued.reminders)
         self._state.status = issued.status
+        self._version = issued.note_version
         self._state.log("issued", asked.by, now, f"{invoice.number} {invoice.amount} $")
-        self._state.recorded_in_erp = True
         await execute(BillingActivities.record_receivable, invoice)
+        self._state.recorded_in_erp = True
         self._state.log("receivable", SYSTEM, workflow.now())
         await execute(BillingActivities.mail_invoice, MailInvoice(key=asked.key, at=now))
         self._state.mailed = True
@@ -161,6 +163,10 @@ class InvoiceWorkflow:
             raise ValueError(_too_much(payment, self._state))
 
     async def _note(self) -> None:
+        """The desk's records (a newer note always wins) and the search attributes."""
+        workflow.upsert_search_attributes(
+            [pair.key.value_set(pair.value) for pair in invoice_attributes(self._state)]
+        )
         self._version += 1
         await execute(BillingActivities.note_invoice, InvoiceNote.of(self._state, self._version))
 
@@ -168,7 +174,8 @@ class InvoiceWorkflow:
 def _too_much(payment: RecordPayment, state: InvoiceState) -> str:
     number = state.invoice.number if state.invoice else state.key
     return (
-        f"amount: {payment.amount} $ is more than the {state.outstanding} $ outstanding on {number}"
+        f"amount: {payment.amount:,.2f} $ is more than the {state.outstanding:,.2f} $ "
+        f"outstanding on {number}"
     )
 
 
@@ -194,7 +201,8 @@ class BillingRunWorkflow:
                     asked,
                     id=asked.key,
                     parent_close_policy=ParentClosePolicy.ABANDON,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    # An invoice whose issue failed (no rate yet, say) is tried again.
+                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
                 )
             except WorkflowAlreadyStartedError:
                 continue

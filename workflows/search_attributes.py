@@ -7,6 +7,7 @@ from typing import Any
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 from models.arrivals import ArrivalState
+from models.billing import InvoiceState
 from models.communiques import DGGIR, CommuniqueState
 from models.departures import DepartureState
 from models.parameterisation import ParamState, request_prefix
@@ -94,4 +95,13 @@ def communique_attributes(state: CommuniqueState) -> list[SearchAttributePair[An
         SearchAttributePair(MO, state.mo or DGGIR),
         SearchAttributePair(PROCESS, Process.communique.value),
         SearchAttributePair(STATUS, state.status.value),
+    ]
+
+
+def invoice_attributes(state: InvoiceState) -> list[SearchAttributePair[Any]]:
+    """An invoice (or adjustment, or credit note): its MO, the process and its status."""
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, Process.invoice.value),
+        SearchAttributePair(STATUS, state.status.value if state.status else "issuing"),
     ]

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from starter.api import (
     arrivals,
     auditor,
+    billing,
     communiques,
     departures,
     escalations,
@@ -52,7 +53,7 @@ def create_app(
         version="0.2.0",
         description="The Centre d'assistance SAGIR: tickets, arrivals, departures, "
         "parameterisation and access requests, password help, training, the registre "
-        "d'autorité, communiqués. Authenticate with `Authorization: Bearer <token>` "
+        "d'autorité, communiqués, billing. Authenticate with `Authorization: Bearer <token>` "
         "(`sagir-desk token create`).",
     )
     app.state.desks = desks
@@ -76,6 +77,7 @@ def create_app(
         registre,
         training,
         communiques,
+        billing,
         reports,
         auditor,
         escalations,

@@ -246,6 +246,9 @@ DEMO_PEOPLE = [
     ("rédaction DGGIR", "dggir_author", None, "dggir-redaction"),
     ("rédaction MTQ", "mo_author", "MTQ", "52330"),
     ("vérificateur", "auditor", None, "verif-1"),
+    # Billing (issue 15): the CA's billing clerk, and the MTQ's finance officer.
+    ("facturation CA", "ca_billing", None, "facturation-roy"),
+    ("finances MTQ", "mo_finance", "MTQ", "finances-mtq"),
 ]
 
 

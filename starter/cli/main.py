@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "arrival": ("starter.cli.arrivals", "Arrivals of new employees (started by the MO's HR)."),
     "audit": ("starter.cli.auditor", "The audit trail: who did what, when, and how it ended."),
+    "billing": (
+        "starter.cli.billing",
+        "Billing of the MOs: agreements, rates, headcounts, invoices, payments and schedules.",
+    ),
     "communique": (
         "starter.cli.communiques",
         "Communiqués of the DGGIR and the MOs, forwarded unchanged to the groups they target.",

@@ -132,6 +132,7 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     from adapters.database import UnitOfWork, make_engine
     from adapters.demo_data import load_demo_data
     from adapters.schema import migrate
+    from adapters.sql_billing import SqlBilling
     from adapters.sql_directory import SqlDirectory
     from adapters.sql_mail_domains import SqlMailDomains
     from adapters.sql_sagir_erp import SqlSagirErp
@@ -140,7 +141,11 @@ def migrated_database(config: Settings, demo: bool = False) -> tuple[UnitOfWork,
     uow = UnitOfWork(make_engine(config.database_url))
     migrate(uow.engine)
     loaded = demo and load_demo_data(
-        SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow)
+        SqlDirectory(uow),
+        SqlSagirErp(uow),
+        SqlSga(uow),
+        SqlMailDomains(uow),
+        SqlBilling(uow, config.mail_keys),
     )
     return uow, loaded
 
@@ -312,7 +317,9 @@ def _record(desks: Desks, guarded: GuardedDesks, outcome: str, detail: str, resu
         ),
         None,
     )
-    record = record or str(getattr(result, "id", "") or context.command_path)
+    record = record or str(
+        getattr(result, "id", "") or getattr(result, "key", "") or context.command_path
+    )
     caller = guarded.caller
     desks.trail.append(
         AuditEvent(

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starter.console import (
     arrivals,
     auditor,
+    billing,
     communiques,
     departures,
     home,
@@ -51,6 +52,7 @@ def add_console(app: FastAPI) -> None:
         passwords,
         training,
         communiques,
+        billing,
         supervision,
         auditor,
         reports,

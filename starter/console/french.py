@@ -27,7 +27,9 @@ FIELDS = {
     # billing
     "billing_contact": "contact de facturation",
     "estimated_headcount": "effectif estimé",
+    "amount": "montant",
     "first_day": "premier jour",
+    "headcount": "effectif",
     "paid_on": "date du paiement",
     "per_employee_per_year": "tarif par employé par année",
     "rate": "tarif",
@@ -167,6 +169,11 @@ STATUSES = {
     "forwarded": ("transmis", "transmise"),
     "in_charge": ("pris en charge", "prise en charge"),
     "in_progress": ("en cours",) * 2,
+    "issued": ("émis", "émise"),
+    "overdue": ("en retard",) * 2,
+    "paid": ("payé", "payée"),
+    "credit_open": ("ouvert", "ouverte"),
+    "credit_settled": ("appliqué", "appliquée"),
     "not_served": ("non servi", "non servie"),
     "prepared": ("préparé", "préparée"),
     "preparing": ("en préparation",) * 2,
@@ -187,7 +194,7 @@ STATUSES = {
 }
 # A ticket (billet) and a departure (départ) are masculine; every other request is a demande,
 # an inscription or a réinitialisation.
-_FEMININE_ID = re.compile(r"(arrivee|param|acces|motdepasse|formation)-")
+_FEMININE_ID = re.compile(r"(arrivee|param|acces|motdepasse|formation|facture|ajustement|F)-")
 
 # The steps a refusal names: a ticket's (models/ticket_lifecycle.py) and a request's.
 STEPS = {
@@ -593,7 +600,8 @@ SENTENCES = _patterns(
     [
         # Billing: starter/desks/billing.py, adapters/sql_invoices.py, workflows/billing.py
         (ID + r" has no shared-services agreement", "{id} n'a pas d'entente de services partagés"),
-        (ID + r" is not an invoice", "{id} n'est pas une facture"),
+        (r"(?P<mo>\S+)'s agreement does not exist", "L'entente de {mo} n'existe pas"),
+        (r"(?P<mo>\S+)'s headcount does not exist", "L'effectif de {mo} n'existe pas"),
         (
             ID + r": this invoice was issued already \((?P<number>\S+)\); one invoice per MO "
             r"and month",
@@ -970,6 +978,36 @@ SENTENCES = _patterns(
 RULES = _patterns(
     [
         # billing: models/billing.py, starter/desks/billing.py, adapters/sql_invoices.py
+        (r"(?P<day>\S+) has not come yet", "le {day} n'est pas encore arrivé"),
+        (
+            r"(?P<day>\S+) is not a month's first day; a rate prices whole months",
+            "le {day} n'est pas le premier jour d'un mois ; un tarif s'applique à des mois entiers",
+        ),
+        (
+            r"invoices of (?P<month>\S+) were issued at the rate then in force; a new rate "
+            r"applies from a later month, never to an issued invoice",
+            "les factures de {month} ont été émises au tarif alors en vigueur ; un nouveau "
+            "tarif s'applique à partir d'un mois ultérieur, jamais à une facture émise",
+        ),
+        (
+            r"(?P<mo>\S+)'s agreement begins on (?P<day>\S+), after the fiscal year "
+            r"(?P<year>\S+)",
+            "l'entente de {mo} commence le {day}, après l'exercice {year}",
+        ),
+        (
+            r"(?P<month>\S+) has not begun; it is billed from its first day",
+            "le mois {month} n'a pas commencé ; il est facturé à partir de son premier jour",
+        ),
+        (
+            r"(?P<ref>\S+) was recorded already for (?P<amount>\S+) \$ paid on (?P<day>\S+); "
+            r"give another payment its own reference",
+            "{ref} a déjà été inscrite pour un paiement de {amount} $ le {day} ; donnez sa "
+            "propre référence à un autre paiement",
+        ),
+        (
+            r"(?P<day>\S+) is before (?P<id>\S+) was issued \((?P<issued>\S+)\)",
+            "le {day} précède l'émission de {id} (le {issued})",
+        ),
         (
             Q + r" is not a fiscal year like 2026 \(April 2026 to March 2027\)",
             "{q} n'est pas un exercice comme 2026 (d'avril 2026 à mars 2027)",
@@ -1010,8 +1048,9 @@ RULES = _patterns(
             "le mois {month} n'a pas commencé ; rien à rattraper encore",
         ),
         (
-            r"(?P<amount>\S+) \$ is more than the (?P<owed>\S+) \$ outstanding on (?P<id>\S+)",
-            "{amount} $ dépasse les {owed} $ dus sur {id}",
+            r"(?P<amount>\S+) \$ is more than the (?P<amount2>\S+) \$ outstanding on "
+            r"(?P<id>\S+)",
+            "{amount} $ dépasse les {amount2} $ dus sur {id}",
         ),
         (
             r"no rate is in force on (?P<day>\S+); add one to the rate grid",

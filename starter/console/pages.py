@@ -31,6 +31,8 @@ ROLE_NAMES = {
     Role.auditor: "Vérificateur",
     Role.dggir_author: "Rédaction DGGIR",
     Role.mo_author: "Rédaction du MO",
+    Role.ca_billing: "Facturation du Centre d'assistance",
+    Role.mo_finance: "Finances de l'organisme",
 }
 
 STATUS_NAMES = {
@@ -158,6 +160,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Formation", "/console/formation"),
         ("Rapports", "/console/rapports"),
         ("Communiqués", "/console/communiques"),
+        ("Facturation", "/console/facturation"),
     ],
     Role.mo_user: [
         ("Mes demandes", "/console/billets"),
@@ -190,6 +193,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Escalades", "/console/escalades"),
         ("Tous les billets", "/console/billets"),
         ("Communiqués", "/console/communiques"),
+        ("Facturation", "/console/facturation"),
     ],
     Role.dggir_author: [
         ("Communiqués", "/console/communiques"),
@@ -198,6 +202,19 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
     Role.mo_author: [
         ("Communiqués", "/console/communiques"),
         ("Rédiger un communiqué", "/console/communiques/nouveau"),
+    ],
+    # Billing (issue 15): the CA's clerk, and an MO's finance officer (its own MO's invoices).
+    Role.ca_billing: [
+        ("Facturation", "/console/facturation"),
+        ("Factures", "/console/factures"),
+        ("Relevés", "/console/releve"),
+        ("Rapport annuel", "/console/facturation/rapport"),
+        ("Communiqués", "/console/communiques"),
+    ],
+    Role.mo_finance: [
+        ("Factures", "/console/factures"),
+        ("Relevé", "/console/releve"),
+        ("Communiqués", "/console/communiques"),
     ],
 }
 

@@ -41,6 +41,7 @@ KIND_NAMES = {
     EscalationKind.removal_failed: "Accès restants après un départ",
     EscalationKind.given_up: "Demande abandonnée",
     EscalationKind.mail_failed: "Avis refusé par le serveur de courriel",
+    EscalationKind.invoice_overdue: "Facture impayée à son échéance",
 }
 STATES = {"ouvertes": False, "prises": True}  # the page's word → the desk's `acknowledged`
 FILTERS = ("organisme", "type", "du", "au", "etat")

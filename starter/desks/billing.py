@@ -31,6 +31,7 @@ from models.billing import (
     InvoiceView,
     IssueInvoice,
     NotBillable,
+    Period,
     Rate,
     RecordPayment,
     Snapshot,
@@ -148,6 +149,9 @@ class TemporalSchedules:
 
 
 SCHEDULES = (billing.MONTHLY_SCHEDULE, billing.ADJUSTMENT_SCHEDULE, billing.HEADCOUNT_SCHEDULE)
+# What `pause` holds: the invoices. The headcount is never paused, since a day's count cannot
+# be taken afterwards (the average would silently miss months).
+PAUSABLE = (billing.MONTHLY_SCHEDULE, billing.ADJUSTMENT_SCHEDULE)
 
 
 @dataclass
@@ -171,7 +175,7 @@ class BillingDesk:
     def agreement(self, mo: str) -> Agreement:
         found = self.agreements.agreement(mo)
         if found is None:
-            raise NotFound(f"{mo} has no shared-services agreement")
+            raise NotFound(f"{mo}'s agreement does not exist")
         return found
 
     def all_agreements(self) -> builtins.list[Agreement]:
@@ -180,6 +184,17 @@ class BillingDesk:
     def add_rate(self, per_employee_per_year: Decimal, valid_from: date, by: str) -> Rate:
         if per_employee_per_year <= 0 or per_employee_per_year.as_tuple().exponent < -2:  # type: ignore[operator]
             raise InvalidInput("rate: give dollars per employee per year, above 0, to the cent")
+        if valid_from.day != 1:
+            raise InvalidInput(
+                f"valid_from: {valid_from.isoformat()} is not a month's first day; a rate "
+                "prices whole months"
+            )
+        billed = self.records.last_billed_month()
+        if billed is not None and valid_from <= billed:
+            raise Refused(
+                f"valid_from: invoices of {billed:%Y-%m} were issued at the rate then in force; "
+                "a new rate applies from a later month, never to an issued invoice"
+            )
         rate = Rate(per_employee_per_year=per_employee_per_year, valid_from=valid_from)
         if not self.agreements.add_rate(rate, by, self.clock()):
             raise Refused(
@@ -194,7 +209,7 @@ class BillingDesk:
 
     def headcount(self, mo: str, year_of: date | None = None) -> Headcount:
         agreement = self.agreement(mo)
-        period = agreement.period_of(max(year_of or self.today(), agreement.first_day))
+        period = self._period(agreement, year_of or max(self.today(), agreement.first_day))
         snapshots = self.agreements.snapshots(mo, period)
         ends = month_end_counts(snapshots, period)
         return Headcount(
@@ -207,18 +222,33 @@ class BillingDesk:
             average=actual_headcount(ends).quantize(Decimal("0.01")) if ends else None,
         )
 
+    @staticmethod
+    def _period(agreement: Agreement, year_of: date) -> Period:
+        """The agreement's period in the fiscal year holding `year_of`."""
+        first, last = fiscal_year_of(year_of)
+        if last < agreement.first_day:
+            raise InvalidInput(
+                f"year: {agreement.mo}'s agreement begins on {agreement.first_day.isoformat()}, "
+                f"after the fiscal year {first.year}-{last.year}"
+            )
+        return agreement.period_of(max(year_of, agreement.first_day))
+
     # --- invoices -------------------------------------------------------------------------
 
     async def issue(self, mo: str, month: date, by: str) -> InvoiceState:
         """Issue the MO's invoice of `month` now (a missed month, or by hand): once per MO and
         month, whoever asks; the state once numbered."""
+        if month.replace(day=1) > self.today():
+            raise InvalidInput(
+                f"month: {month:%Y-%m} has not begun; it is billed from its first day"
+            )
         asked = IssueInvoice.monthly(mo, month, by)
         return await self._issue(asked)
 
     async def issue_adjustment(self, mo: str, year_of: date, by: str) -> InvoiceState:
         """Issue the MO's year-end adjustment for the period holding `year_of` (ended)."""
         agreement = self.agreement(mo)
-        period = agreement.period_of(max(year_of, agreement.first_day))
+        period = self._period(agreement, year_of)
         if period.last_day >= self.today():
             raise Refused(
                 f"year: the period {period.first_day.isoformat()} to "
@@ -230,7 +260,9 @@ class BillingDesk:
         require_mo(self.directory, asked.mo)
         self._check_billable(asked)
         try:
-            await self.engine.start(InvoiceWorkflow.run, asked, asked.key, [], again=False)
+            await self.engine.start(
+                InvoiceWorkflow.run, asked, asked.key, [], again=False, after_failure=True
+            )
         except AlreadyRunning:
             existing = self.records.view(asked.key)
             number = existing.invoice.number if existing else asked.key
@@ -247,21 +279,17 @@ class BillingDesk:
             waited += timedelta(seconds=0.2)
 
     def _check_billable(self, asked: IssueInvoice) -> None:
-        agreement = self.agreements.agreement(asked.mo)
-        if agreement is None:
-            raise InvalidInput(f"mo: {asked.mo} has no shared-services agreement; record one first")
-        if asked.last_day < agreement.first_day:
-            raise InvalidInput(
-                f"month: {asked.mo}'s agreement begins on {agreement.first_day.isoformat()}; "
-                "there is nothing to bill before it"
-            )
-        if not self.agreements.grid():
-            raise InvalidInput("rate: the rate grid is empty; add the rate in force first")
+        """Refuse at the door what the workflow could not issue (no agreement, a month before
+        it, no rate in force, no headcount snapshot): nothing is started."""
+        try:
+            self.records.price(asked, self.today())
+        except NotBillable as refused:
+            raise InvalidInput(str(refused)) from None
 
     def invoice(self, key_or_number: str) -> InvoiceView:
         found = self.records.view(key_or_number.strip())
         if found is None:
-            raise NotFound(f"{key_or_number} is not an invoice")
+            raise NotFound(f"{key_or_number} does not exist")
         return found
 
     def invoices(
@@ -272,7 +300,7 @@ class BillingDesk:
     def pdf(self, key_or_number: str) -> tuple[str, bytes]:
         found = self.records.pdf(key_or_number.strip())
         if found is None:
-            raise NotFound(f"{key_or_number} is not an invoice")
+            raise NotFound(f"{key_or_number} does not exist")
         return found
 
     async def pay(self, key_or_number: str, payment: RecordPayment) -> InvoiceState:
@@ -280,7 +308,27 @@ class BillingDesk:
         recorded once."""
         view = self.invoice(key_or_number)
         key = view.invoice.key
-        update_id = f"{key}/paiement/{payment.reference}" if payment.reference else None
+        if payment.paid_on > self.today():
+            raise InvalidInput(f"paid_on: {payment.paid_on.isoformat()} has not come yet")
+        if payment.paid_on < view.invoice.issued_on:
+            raise InvalidInput(
+                f"paid_on: {payment.paid_on.isoformat()} is before {view.invoice.number} was "
+                f"issued ({view.invoice.issued_on.isoformat()})"
+            )
+        for recorded in view.payments:
+            if payment.reference and recorded.reference == payment.reference:
+                if (recorded.amount, recorded.paid_on) != (payment.amount, payment.paid_on):
+                    raise Refused(
+                        f"reference: {payment.reference} was recorded already for "
+                        f"{recorded.amount:,.2f} $ paid on {recorded.paid_on.isoformat()}; "
+                        "give another payment its own reference"
+                    )
+        # The same payment sent twice (a retried request) is one step, taken once.
+        update_id = (
+            f"{key}/paiement/{payment.reference}/{payment.amount}/{payment.paid_on.isoformat()}"
+            if payment.reference
+            else None
+        )
         try:
             state: InvoiceState = await self.engine.step(
                 InvoiceWorkflow.pay, payment, key, update_id=update_id
@@ -313,9 +361,9 @@ class BillingDesk:
             if not self.records.pause(mo, by, self.clock()):
                 raise InvalidInput(f"mo: {mo} has no shared-services agreement")
             return f"billing of {mo} paused: its monthly invoices are not issued until resumed"
-        for one in SCHEDULES:
+        for one in PAUSABLE:
             await self._schedules().pause(one, f"paused by {by}")
-        return "billing schedules paused"
+        return "billing schedules paused (the daily headcount goes on)"
 
     async def resume(self, mo: str | None, by: str) -> str:
         if mo is not None:
@@ -325,7 +373,7 @@ class BillingDesk:
                 f"billing of {mo} resumed; issue the months missed with "
                 f"`sagir-desk billing schedule backfill --mo {mo} --month YYYY-MM`"
             )
-        for one in SCHEDULES:
+        for one in PAUSABLE:
             await self._schedules().resume(one, f"resumed by {by}")
         return "billing schedules resumed"
 

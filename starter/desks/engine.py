@@ -35,9 +35,11 @@ class Engine(Protocol):
         workflow_id: str,
         attributes: list[SearchAttributePair[Any]],
         again: bool = True,
+        after_failure: bool = False,
     ) -> None:
         """Start a workflow; `AlreadyRunning` if one with this id runs. `again`: whether the id
-        may be started anew once its workflow has finished."""
+        may be started anew once its workflow has finished; `after_failure`: only once it has
+        failed (the id names a thing done once, an invoice, whose failed attempt did nothing)."""
 
     async def state(self, workflow: type, workflow_id: str) -> Any:
         """The workflow's state (its `state` query; its result once it has completed: the same
@@ -80,18 +82,22 @@ class TemporalEngine:
         workflow_id: str,
         attributes: list[SearchAttributePair[Any]],
         again: bool = True,
+        after_failure: bool = False,
     ) -> None:
+        reuse = (
+            WorkflowIDReusePolicy.ALLOW_DUPLICATE
+            if again
+            else WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+            if after_failure
+            else WorkflowIDReusePolicy.REJECT_DUPLICATE
+        )
         try:
             await self.client.start_workflow(
                 run,
                 argument,
                 id=workflow_id,
                 task_queue=self.task_queue,
-                id_reuse_policy=(
-                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
-                    if again
-                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
-                ),
+                id_reuse_policy=reuse,
                 search_attributes=TypedSearchAttributes(attributes),
             )
         except WorkflowAlreadyStartedError:

@@ -24,6 +24,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import (
     ApiTokenRow,
+    BillingAgreementRow,
+    BillingRateRow,
     CounterRow,
     RegistreChangeRow,
     RegistrePersonRow,
@@ -45,6 +47,8 @@ SYNCHRONOUS = (
     RegistrePersonRow,
     RegistreChangeRow,
     ApiTokenRow,
+    BillingAgreementRow,
+    BillingRateRow,
 )
 
 
@@ -119,6 +123,8 @@ path_values = st.text(min_size=1, max_size=30) | st.sampled_from(
         "communique-2026-000001",
         "0" * 32,
         "paie-2027",
+        "F-2026-000001",
+        "facture-MTQ-2026-11",
     ]
 )
 VALID = {
@@ -127,6 +133,12 @@ VALID = {
     "/departures": departure_body,
     "/requests": request_body,
     "/communiques": communique_body,
+    "/billing/invoices": lambda caller, mo: {"mo": mo, "month": "2026-11"},
+    "/billing/rates": lambda caller, mo: {
+        "per_employee_per_year": "195.00",
+        "valid_from": "2027-04-01",
+    },
+    "/billing/schedules/backfill": lambda caller, mo: {"month": "2026-10", "mo": mo},
 }
 
 
@@ -140,7 +152,9 @@ def request_for(draw: st.DrawFn, ops: list[tuple[str, str]]) -> tuple[Any, str, 
     )
     path = re.sub(r"\{[^}]+\}", lambda _: quote(draw(path_values), safe="") or "x", template)
     if draw(st.booleans()):
-        name = draw(st.sampled_from(["mo", "status", "kind", "month", "breached", "format"]))
+        name = draw(
+            st.sampled_from(["mo", "status", "kind", "month", "breached", "format", "year", "open"])
+        )
         path += f"?{name}={quote(draw(st.text(max_size=20)), safe='')}"
     body: Any = None
     if method in ("POST", "PATCH"):

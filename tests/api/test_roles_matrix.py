@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
 from models.roles import MO_ROLES, Action, Caller, Role
+from models.service_calendar import MONTREAL
+from starter.client import ensure_billing_schedules
 from tests.api.api_harness import CALLERS, Api, running_api
 
 OWN, OTHER = "MTQ", "MSSS"
@@ -28,6 +30,8 @@ EVERY_ROLE = {
     **CALLERS,
     Role.dggir_author: Caller(role=Role.dggir_author, subject="dggir-redaction"),
     Role.mo_author: Caller(role=Role.mo_author, mo=OWN, subject="52330"),
+    Role.ca_billing: Caller(role=Role.ca_billing, subject="facturation-roy"),
+    Role.mo_finance: Caller(role=Role.mo_finance, mo=OWN, subject="finances-mtq"),
 }
 COMMUNIQUE_AUTHOR = {OWN: "52330", OTHER: "10240"}
 UNKNOWN_QUESTION = "0" * 32
@@ -96,6 +100,24 @@ def communique_body(caller: Caller, mo: str) -> dict[str, Any]:
     if caller.role is Role.dggir_author:
         return {**body, "mos": [mo]}
     return {**body, "side": "mo", "mo": mo}
+
+
+def agreement_body(caller: Caller, mo: str) -> dict[str, Any]:
+    return {
+        "first_day": "2026-04-01",
+        "estimated_headcount": 1000,
+        "billing_contact": f"finances@{mo.lower()}.example",
+    }
+
+
+def invoice_path(tail: str = "") -> Callable[[dict[str, Any], str], str]:
+    return lambda ids, mo: f"/billing/invoices/{ids['invoice'][mo]}{tail}"
+
+
+def payment_body(caller: Caller, mo: str) -> dict[str, Any]:
+    """A dollar paid today, once per role (the reference makes each its own payment)."""
+    today = datetime.now(MONTREAL).date().isoformat()
+    return {"amount": "1.00", "paid_on": today, "reference": f"matrice-{caller.role.value}"}
 
 
 def communique_path(tail: str = "") -> Callable[[dict[str, Any], str], str]:
@@ -253,6 +275,59 @@ CASES = [
         lambda caller, mo: {"text": "Il reste ouvert."},
         "ack",
     ),
+    Case(Action.billing_read, "GET", lambda ids, mo: f"/billing/agreements/{mo}", kind="mo_path"),
+    Case(Action.billing_read, "GET", lambda ids, mo: "/billing/agreements", kind="global"),
+    Case(Action.billing_read, "GET", lambda ids, mo: "/billing/rates", kind="global"),
+    Case(Action.billing_read, "GET", lambda ids, mo: f"/billing/headcounts/{mo}", kind="mo_path"),
+    Case(Action.billing_read, "GET", lambda ids, mo: f"/billing/invoices?mo={mo}", kind="own_mo"),
+    Case(Action.billing_read, "GET", invoice_path()),
+    Case(Action.billing_read, "GET", invoice_path("/pdf")),
+    Case(Action.billing_read, "GET", lambda ids, mo: f"/billing/report?mo={mo}", kind="own_mo"),
+    Case(Action.billing_read, "GET", lambda ids, mo: "/billing/report.csv", kind="global"),
+    Case(Action.billing_read, "GET", lambda ids, mo: "/billing/schedules", kind="ca_side"),
+    Case(
+        Action.billing_manage,
+        "PUT",
+        lambda ids, mo: f"/billing/agreements/{mo}",
+        agreement_body,
+        "mo_path",
+    ),
+    Case(
+        Action.billing_manage,
+        "POST",
+        lambda ids, mo: "/billing/rates",
+        lambda caller, mo: {"per_employee_per_year": "195.00", "valid_from": "2020-04-01"},
+        "spanning",
+    ),
+    Case(
+        Action.billing_manage,
+        "POST",
+        lambda ids, mo: "/billing/invoices",
+        lambda caller, mo: {"mo": mo, "month": "2026-11"},
+        "spanning",
+    ),
+    Case(Action.billing_manage, "POST", invoice_path("/payments"), payment_body),
+    Case(
+        Action.billing_manage,
+        "POST",
+        lambda ids, mo: "/billing/schedules/pause",
+        lambda caller, mo: {"mo": mo},
+        "spanning",
+    ),
+    Case(
+        Action.billing_manage,
+        "POST",
+        lambda ids, mo: "/billing/schedules/resume",
+        lambda caller, mo: {"mo": mo},
+        "spanning",
+    ),
+    Case(
+        Action.billing_manage,
+        "POST",
+        lambda ids, mo: "/billing/schedules/backfill",
+        lambda caller, mo: {"month": "2026-11", "mo": mo},
+        "spanning",
+    ),
 ]
 
 
@@ -262,11 +337,17 @@ def expected(caller: Caller, case: Case, mo: str) -> set[int]:
     if case.kind == "ack":
         return {404}  # let through, to find no such escalation (or question)
     if case.kind == "communique":
-        # An MO's communiqué, not yet released: its MO's author, the CA and the auditors; not
-        # the DGGIR's people, nor the MO's other people (they read it once it is sent).
-        dggir = caller.role in (Role.dggir_author, Role.dggir_pilot)
+        # An MO's communiqué, not yet released: its MO's author, the CA's desk and the
+        # auditors; not the DGGIR's people, nor the CA's billing clerk, nor the MO's other
+        # people (they read it once it is sent).
+        dggir = caller.role in (Role.dggir_author, Role.dggir_pilot, Role.ca_billing)
         unreleased = caller.role in MO_ROLES and caller.role is not Role.mo_author
         return {404} if dggir or unreleased or not caller.sees(mo) else OK
+    if case.kind == "own_mo":
+        # An MO's finance officer names its own MO only (another's is refused, not emptied).
+        return {200} if caller.sees(mo) else {403}
+    if case.kind == "ca_side":
+        return {200} if caller.spans_mos else {404}  # billing's Schedules are the CA's
     if case.kind == "create" and not caller.sees(mo):
         return {403}  # acting for another MO
     if case.kind in ("record", "mo_path") and not caller.sees(mo):
@@ -334,6 +415,7 @@ async def records(api: Api) -> dict[str, Any]:
             },
         )
         assert enrolled.status_code == 201, enrolled.text
+    ids["invoice"] = await billed(api)
     reset = await api.call(
         agent,
         "POST",
@@ -343,6 +425,24 @@ async def records(api: Api) -> dict[str, Any]:
     assert reset.status_code == 201, reset.text
     ids["reset"] = reset.json()["id"]
     return ids
+
+
+async def billed(api: Api) -> dict[str, str]:
+    """Billing's Schedules, the rate grid, each MO's agreement and its November invoice, made
+    by the CA's billing clerk: each MO's invoice number."""
+    await ensure_billing_schedules(api.harness.env.client, api.settings)
+    clerk = EVERY_ROLE[Role.ca_billing]
+    rate = {"per_employee_per_year": "195.00", "valid_from": "2020-04-01"}
+    added = await api.call(clerk, "POST", "/billing/rates", rate)
+    assert added.status_code == 201, added.text
+    numbers = {}
+    for mo in (OWN, OTHER):
+        kept = await api.call(clerk, "PUT", f"/billing/agreements/{mo}", agreement_body(clerk, mo))
+        assert kept.status_code == 200, kept.text
+        issued = await api.call(clerk, "POST", "/billing/invoices", {"mo": mo, "month": "2026-11"})
+        assert issued.status_code == 201, issued.text
+        numbers[mo] = issued.json()["invoice"]["number"]
+    return numbers
 
 
 async def test_every_role_against_every_action_on_its_own_mo_and_another(api: Api) -> None:

@@ -508,6 +508,97 @@ async def record_communiques() -> None:
         print(f"recorded {len(history.events)} events of {name}")
 
 
+async def record_billing() -> None:
+    """Billing's workflows on a real local SMTP server: an invoice reminded at its due date
+    (with its escalation) then paid, which ends it; the monthly run fired twice (the second
+    finds each MO's invoice started); the day's headcount run; a credit note (an actual average
+    below the estimate), issued, recorded and mailed."""
+    from datetime import date
+    from decimal import Decimal
+
+    from adapters.sql_mail_domains import SqlMailDomains
+    from models.billing import (
+        InvoiceKind,
+        InvoiceState,
+        InvoiceStatus,
+        IssueInvoice,
+        RecordPayment,
+    )
+    from tests.mail_server import TestSmtp
+    from tests.workflows.billing_harness import (
+        CLERK,
+        FISCAL_2026,
+        MO,
+        OTHER_MO,
+        billing_desk,
+        montreal,
+    )
+    from workflows.billing import InvoiceWorkflow
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    histories = {}
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
+        smtp = TestSmtp(Path(folder) / "mail")
+        smtp.start()
+        queue = f"record-{uuid.uuid4()}"
+        try:
+            async with env, billing_desk(env, uow, queue, smtp, Path(folder)) as harness:
+                harness.agree(mo=MO, estimated=1000)
+                harness.agree(mo=OTHER_MO, estimated=1000, contact="finances@msss.example")
+
+                reminded = await harness.desk.issue(MO, date(2026, 11, 1), CLERK)
+                await harness.settled(reminded.key, lambda s: s.mailed)
+                due = harness.desk.invoice(reminded.key).invoice.due_on
+                await harness.move_to(montreal(due, 17, 1))
+                await harness.settled(reminded.key, lambda s: len(s.reminders) == 1)
+                await harness.desk.pay(
+                    reminded.key,
+                    RecordPayment(
+                        amount=Decimal("16250.00"),
+                        paid_on=await harness.today(),
+                        reference="CH-4512",
+                        by=CLERK,
+                    ),
+                )
+                handle = env.client.get_workflow_handle(reminded.key, result_type=InvoiceState)
+                assert (await harness.ended(handle)).status is InvoiceStatus.paid
+                histories["invoice_paid_after_reminder"] = await handle.fetch_history()
+
+                fired = montreal(date(2026, 10, 1), 6, 0)
+                for name in ("billing_run", "billing_run_again"):
+                    await harness.run(InvoiceKind.monthly, fired, f"recorded-{name}")
+                    handle = env.client.get_workflow_handle(f"recorded-{name}")
+                    histories[name] = await handle.fetch_history()
+
+                await harness.headcount_run(montreal(date(2026, 10, 31), 23, 30), "recorded-hc")
+                handle = env.client.get_workflow_handle("recorded-hc")
+                histories["headcount_run"] = await handle.fetch_history()
+
+                # Last: a credit note is applied to its MO's next invoice, and none follows here.
+                harness.month_end_snapshots(958, FISCAL_2026, OTHER_MO)
+                asked = IssueInvoice.year_end(OTHER_MO, FISCAL_2026, CLERK)
+                handle = await env.client.start_workflow(
+                    InvoiceWorkflow.run, asked, id=asked.key, task_queue=queue
+                )
+                credit = await harness.ended(handle)
+                assert credit.invoice is not None
+                assert credit.invoice.kind is InvoiceKind.credit_note
+                histories["invoice_credit_note"] = await handle.fetch_history()
+        finally:
+            smtp.stop()
+    HISTORIES.mkdir(exist_ok=True)
+    for name, history in histories.items():
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+        print(f"recorded {len(history.events)} events of {name}")
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "ticket-notices": record_ticket_with_notices,
@@ -517,11 +608,12 @@ RECORDERS = {
     "mail": record_mail_relay,
     "intake": record_mail_intake_round,
     "communiques": record_communiques,
+    "billing": record_billing,
 }
 
 if __name__ == "__main__":
     # python -m tests.replay.record_histories [ticket] [ticket-notices] [employee] [request]
-    # [audit] [mail] [intake] [communiques]
+    # [audit] [mail] [intake] [communiques] [billing]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

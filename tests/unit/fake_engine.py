@@ -127,6 +127,7 @@ class FakeEngine:
         workflow_id: str,
         attributes: builtins.list[SearchAttributePair[Any]],
         again: bool = True,
+        after_failure: bool = False,
     ) -> None:
         self.calls.append(f"start {workflow_id}")
         if workflow_id in self._running or (workflow_id in self._finished and not again):
