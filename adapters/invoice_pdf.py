@@ -9,6 +9,7 @@ so the text a reader or a test extracts is the text shown.
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, datetime, time
 
 from fpdf import FPDF
@@ -70,6 +71,11 @@ def invoice_pdf(invoice: Invoice, mo_name: str, issuer: str = "Centre d'assistan
         actual = number_fr(invoice.headcount, 2)
         calculation = f"Effectif moyen réel : {actual} ; effectif estimé : {estimated}"
     lines.append(("", 11, calculation))
+    if invoice.kind is InvoiceKind.monthly:
+        days = calendar.monthrange(invoice.first_day.year, invoice.first_day.month)[1]
+        covered = (invoice.last_day - invoice.first_day).days + 1
+        if covered < days:  # a first month begun mid-month: prorated by its days
+            lines.append(("", 11, f"Mois partiel : {covered} jours sur {days}"))
     if credit_note:
         lines.append(("B", 12, f"Montant crédité : {money_fr(invoice.amount)}"))
     else:

@@ -108,6 +108,14 @@ class IssueBody(Contract):
     month: Month
 
 
+class AdjustmentBody(Contract):
+    """The MO's year-end adjustment for an ended fiscal year (`2026`: April 2026 to March
+    2027): an invoice, or a credit note when the actual average was below the estimate."""
+
+    mo: MoCode
+    year: str = Field(pattern=FISCAL_YEAR, examples=["2026"])
+
+
 class PauseBody(Contract):
     """One MO's monthly invoices; none: every billing schedule."""
 
@@ -221,6 +229,15 @@ async def issue(body: IssueBody, request: Request, guard: GuardDep) -> InvoiceAn
     in SAGIR's accounts receivable and mailed; 409 when that month's was issued already."""
     state = await guard.billing.issue(body.mo, body.month)
     request.state.record = state.key  # the trail names the invoice's workflow
+    return _answer(state)
+
+
+@router.post("/adjustments", status_code=201, dependencies=[allow(Action.billing_manage)])
+async def adjust(body: AdjustmentBody, request: Request, guard: GuardDep) -> InvoiceAnswer:
+    """Issue the MO's year-end adjustment once its fiscal year has ended (the Schedule does it
+    on April 2): once per MO and year; 409 when issued already or the year has not ended."""
+    state = await guard.billing.issue_adjustment(body.mo, period_of_year(body.year))
+    request.state.record = state.key
     return _answer(state)
 
 

@@ -64,6 +64,23 @@ def test_the_invoice_pdf_text_holds_the_number_the_mo_the_amounts_and_the_due_da
     assert "Taux en vigueur : 195,00 $ par employé par année." in text
 
 
+def test_a_first_month_begun_mid_month_shows_its_days_on_the_invoice() -> None:
+    # An agreement from October 15: 17 days of October's 31, 1,000 x 195.00 $ / 12 x 17 / 31.
+    first = MONTHLY.model_copy(
+        update={
+            "first_day": date(2026, 10, 15),
+            "last_day": date(2026, 10, 31),
+            "amount": Decimal("8911.29"),
+        }
+    )
+
+    text = text_of(invoice_pdf(first, "Ministère des Transports"))
+
+    assert "Mois partiel : 17 jours sur 31" in text
+    assert "Montant dû : 8 911,29 $" in text
+    assert "Mois partiel" not in text_of(invoice_pdf(MONTHLY, "Ministère des Transports"))
+
+
 def test_a_credit_applied_to_an_invoice_is_taken_off_what_is_due() -> None:
     credited = MONTHLY.model_copy(
         update={"credited": Decimal("8190.00"), "credits": ["F-2027-000004"]}

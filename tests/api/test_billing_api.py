@@ -7,9 +7,11 @@ and the auditors read everything and change nothing; a bad field is one sentence
 from __future__ import annotations
 
 import asyncio
+import calendar
 import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,8 @@ from pypdf import PdfReader
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
+from adapters.sql_billing import SqlBilling
+from models.billing import Period
 from models.roles import Caller, Role
 from starter.client import ensure_billing_schedules
 from tests.api.api_harness import CALLERS, Api, running_api
@@ -439,3 +443,45 @@ async def test_a_backfilled_month_is_issued_once_for_each_mo(api: Api) -> None:
         422,
         f"month: {coming} has not begun",
     )
+
+
+async def test_the_clerk_issues_a_year_end_adjustment_once_its_year_has_ended(
+    api: Api, demo_uow: UnitOfWork
+) -> None:
+    await agreed(api, "MTQ")
+    ok(
+        await api.call(
+            CLERK,
+            "PUT",
+            "/billing/agreements/MSSS",
+            {
+                "first_day": "2025-04-01",
+                "estimated_headcount": 1000,
+                "billing_contact": "finances@msss.example",
+            },
+        )
+    )
+    year = Period(date(2025, 4, 1), date(2026, 3, 31))
+    records = SqlBilling(demo_uow, api.settings.mail_keys)
+    for month in year.months():  # 1,042 at every month's end; no month was invoiced
+        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        records.take_snapshot("MSSS", last, 1042, datetime.now(UTC))
+
+    issued_now = ok(
+        await api.call(CLERK, "POST", "/billing/adjustments", {"mo": "MSSS", "year": "2025"}),
+        201,
+    )
+    again = await api.call(CLERK, "POST", "/billing/adjustments", {"mo": "MSSS", "year": "2025"})
+    not_ended = await api.call(CLERK, "POST", "/billing/adjustments", {"mo": "MTQ", "year": "2026"})
+    before = await api.call(CLERK, "POST", "/billing/adjustments", {"mo": "MTQ", "year": "2025"})
+    refused = await api.call(
+        MTQ_FINANCE, "POST", "/billing/adjustments", {"mo": "MTQ", "year": "2025"}
+    )
+
+    # 1,042 for the year, nothing billed yet: 1,042 x 195.00 $ = 203,190.00 $.
+    assert issued_now["key"] == "ajustement-MSSS-2025-04-2026-03"
+    assert Decimal(issued_now["invoice"]["amount"]) == Decimal("203190.00")
+    one_sentence(again, 409, "ajustement-MSSS-2025-04-2026-03: this invoice was issued already")
+    one_sentence(not_ended, 409, "year: the period 2026-04-01 to 2027-03-31 has not ended")
+    one_sentence(before, 422, "year: MTQ's agreement begins on 2026-04-01")
+    assert refused.status_code == 403

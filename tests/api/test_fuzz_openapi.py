@@ -134,6 +134,7 @@ VALID = {
     "/requests": request_body,
     "/communiques": communique_body,
     "/billing/invoices": lambda caller, mo: {"mo": mo, "month": "2026-11"},
+    "/billing/adjustments": lambda caller, mo: {"mo": mo, "year": "2026"},
     "/billing/rates": lambda caller, mo: {
         "per_employee_per_year": "195.00",
         "valid_from": "2027-04-01",
