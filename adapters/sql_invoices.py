@@ -368,13 +368,20 @@ class SqlInvoices:
         for view in self.views(mo, year_of):
             line = lines.setdefault(
                 view.invoice.mo,
-                {"invoiced": ZERO, "paid": ZERO, "outstanding": ZERO, "adjustment": ZERO},
+                {
+                    "invoiced": ZERO,
+                    "credited": ZERO,
+                    "paid": ZERO,
+                    "outstanding": ZERO,
+                    "adjustment": ZERO,
+                },
             )
             invoice = view.invoice
             if invoice.kind is InvoiceKind.credit_note:
                 line["adjustment"] -= invoice.amount
                 continue
             line["invoiced"] += invoice.amount
+            line["credited"] += invoice.credited
             line["paid"] += view.paid
             line["outstanding"] += view.outstanding
             if invoice.kind is InvoiceKind.adjustment:

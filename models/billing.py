@@ -424,5 +424,6 @@ class YearLine(Contract):
     year: str  # `2026-2027`
     invoiced: Decimal
     paid: Decimal
-    outstanding: Decimal
+    outstanding: Decimal  # invoiced - credited - paid
     adjustment: Decimal  # + an adjustment invoice, - a credit note, 0 none yet
+    credited: Decimal = Decimal("0.00")  # credit notes settled against the year's invoices

@@ -330,7 +330,7 @@ def billing_report(year: str | None, mo: str | None, as_csv: bool, as_json: bool
         return
     click.echo(
         f"{'MO':<8} {'year':<9} {'invoiced':>16} {'paid':>16} {'outstanding':>16} "
-        f"{'adjustment':>16}"
+        f"{'adjustment':>16} {'credited':>16}"
     )
     for line in lines:
         click.echo(_year_line(line))
@@ -374,6 +374,7 @@ def billing_statement(mo: str, year: str | None, as_json: bool) -> None:
             ("paid", money_fr(totals.paid if totals else zero)),
             ("outstanding", money_fr(totals.outstanding if totals else zero)),
             ("adjustment", money_fr(totals.adjustment if totals else zero)),
+            ("credited", money_fr(totals.credited if totals else zero)),
         ]
     )
 
@@ -631,5 +632,6 @@ def _print_state(state: InvoiceState, as_json: bool) -> None:
 def _year_line(line: YearLine) -> str:
     return (
         f"{line.mo:<8} {line.year:<9} {money_fr(line.invoiced):>16} {money_fr(line.paid):>16} "
-        f"{money_fr(line.outstanding):>16} {money_fr(line.adjustment):>16}"
+        f"{money_fr(line.outstanding):>16} {money_fr(line.adjustment):>16} "
+        f"{money_fr(line.credited):>16}"
     )

@@ -675,7 +675,7 @@ async def report(request: Request, guard: ConsoleGuard, exercice: str | None = N
         error = in_french(str(refused))
     totals = {
         name: sum((getattr(line, name) for line in lines), Decimal("0.00"))
-        for name in ("invoiced", "paid", "outstanding", "adjustment")
+        for name in ("invoiced", "credited", "paid", "outstanding", "adjustment")
     }
     first = fiscal_year_of(chosen)[0].year
     return render(

@@ -395,10 +395,18 @@ def report_csv(lines: builtins.list[YearLine]) -> str:
     """The year's report for the CA's finance team: one row per MO, amounts with a dot."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["mo", "annee", "facture", "paye", "du", "ajustement"])
+    writer.writerow(["mo", "annee", "facture", "paye", "du", "ajustement", "credite"])
     for line in lines:
         writer.writerow(
-            [line.mo, line.year, line.invoiced, line.paid, line.outstanding, line.adjustment]
+            [
+                line.mo,
+                line.year,
+                line.invoiced,
+                line.paid,
+                line.outstanding,
+                line.adjustment,
+                line.credited,
+            ]
         )
     return out.getvalue()
 

@@ -363,10 +363,10 @@ async def test_the_report_csv_has_a_header_row_and_one_row_per_mo(api: Api) -> N
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
-    assert rows[0] == ["mo", "annee", "facture", "paye", "du", "ajustement"]
+    assert rows[0] == ["mo", "annee", "facture", "paye", "du", "ajustement", "credite"]
     assert sorted(rows[1:]) == [
-        ["MSSS", "2026-2027", MONTH_OF_1000, "0.00", MONTH_OF_1000, "0.00"],
-        ["MTQ", "2026-2027", MONTH_OF_1000, "250.00", "16000.00", "0.00"],
+        ["MSSS", "2026-2027", MONTH_OF_1000, "0.00", MONTH_OF_1000, "0.00", "0.00"],
+        ["MTQ", "2026-2027", MONTH_OF_1000, "250.00", "16000.00", "0.00", "0.00"],
     ]
     lines = ok(await api.call(AUDITOR, "GET", "/billing/report?year=2026&mo=MTQ"))
     assert [(line["mo"], Decimal(line["outstanding"])) for line in lines] == [

@@ -290,8 +290,8 @@ async def test_the_invoice_pdf_opens_in_the_browser_and_the_report_downloads_as_
     assert csv.headers["content-type"].startswith("text/csv")
     assert f"facturation-{shown}.csv" in csv.headers["content-disposition"]
     assert csv.text.splitlines() == [
-        "mo,annee,facture,paye,du,ajustement",
-        f"MTQ,{shown},16250.00,0.00,16250.00,0.00",
+        "mo,annee,facture,paye,du,ajustement,credite",
+        f"MTQ,{shown},16250.00,0.00,16250.00,0.00,0.00",
     ]
 
 

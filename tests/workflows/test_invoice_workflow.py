@@ -381,6 +381,7 @@ async def test_an_actual_average_below_the_estimate_gives_a_credit_note_settled_
         await harness.settled(april.key, lambda s: s.mailed)
         next_invoice = harness.desk.invoice(april.key)
         settled = harness.desk.invoice(credit.key)
+        (report,) = harness.desk.report(date(2027, 4, 1), MO)
         with pytest.raises(Refused):  # a credit note is settled, never paid
             await harness.desk.pay(credit.key, payment("1.00", await harness.today()))
         await harness.deliver()
@@ -396,6 +397,13 @@ async def test_an_actual_average_below_the_estimate_gives_a_credit_note_settled_
     assert invoice.amount == MONTH_OF_1000
     assert (invoice.credited, invoice.credits) == (Decimal("8190.00"), [note.number])
     assert invoice.due == Decimal("8060.00") == next_invoice.outstanding
+    # The year's report: invoiced less credited less paid is what is owed.
+    assert (report.invoiced, report.credited, report.paid, report.outstanding) == (
+        MONTH_OF_1000,
+        Decimal("8190.00"),
+        Decimal("0.00"),
+        Decimal("8060.00"),
+    )
     assert settled.status is InvoiceStatus.credit_settled
     assert (settled.applied_to, settled.credit_left) == ([invoice.number], Decimal("0.00"))
     assert [(doc, op, amount) for doc, op, amount, _ in harness.sagir.documents(MO)] == [
