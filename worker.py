@@ -106,7 +106,7 @@ def activities_on(
         FileAttachments(attachments_dir or Path("attachments"), mail_keys),
         mail.domain,
     )
-    invoices = SqlInvoices(uow, mail_keys, invoice_pdf, mail.domain)
+    invoices = SqlInvoices(uow, mail_keys, invoice_pdf, mail.domain, wordings)
     return activities_for(
         TicketActivities(records, directory, contacts, mailer, wordings),
         CalendarActivities(calendar),

@@ -24,7 +24,9 @@ from adapters.database import (
     OutboxRow,
     UnitOfWork,
 )
+from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, queue_in
+from adapters.ports import Wordings
 from adapters.sealed_mail import MailKeys, MailSeal
 from adapters.sql_billing import SqlBilling, month_end_counts
 from adapters.sql_counters import next_number_in
@@ -55,6 +57,7 @@ from models.billing import (
 )
 from models.communiques import CommuniqueContent, NewFile
 from models.mail import Language, Mail
+from models.notices import RenderedNotice, Template, Wording
 
 Render = Callable[[Invoice, str], bytes]
 ZERO = Decimal("0.00")
@@ -62,9 +65,16 @@ ZERO = Decimal("0.00")
 
 class SqlInvoices:
     def __init__(
-        self, uow: UnitOfWork, keys: MailKeys, render: Render, domain: str = DEFAULT_MAIL_DOMAIN
+        self,
+        uow: UnitOfWork,
+        keys: MailKeys,
+        render: Render,
+        domain: str = DEFAULT_MAIL_DOMAIN,
+        wordings: Wordings | None = None,
     ) -> None:
         self._uow = uow
+        # The mails' wording: notice templates the supervisors may change.
+        self._wordings = wordings or NoticeTemplates()
         self._billing = SqlBilling(uow, keys)
         self._seal = MailSeal(keys)
         self._render = render
@@ -267,7 +277,7 @@ class SqlInvoices:
             mail = Mail(
                 idempotency_key=f"{key}/envoi",
                 to=contact.billing_contact,
-                subject=f"{_title(InvoiceKind(row.kind))} {row.number} - Centre d'assistance SAGIR",
+                subject=self._issued_notice(row).subject,
                 body="",
             )
             if not queue_in(session, self._seal, mail, at, self._domain):
@@ -281,46 +291,56 @@ class SqlInvoices:
             row = self._row(session, key)
             contact = self._contact(row.mo_code)
             owed = Decimal(row.amount) - Decimal(row.credited) - Decimal(row.paid)
+            values = {
+                "number": row.number,
+                "issued_on": row.issued_on.isoformat(),
+                "due_on": row.due_on.isoformat(),
+                "outstanding": money_fr(owed),
+                "reminder": str(seq),
+            }
+            notice = self._wordings.render(
+                Wording(template=Template.invoice_reminder, values=values), Language.fr
+            )
             mail = Mail(
                 idempotency_key=f"{key}/rappel/{seq}",
                 to=contact.billing_contact,
-                subject=f"Rappel : facture {row.number} impayée - Centre d'assistance SAGIR",
-                body=(
-                    f"Bonjour,\n\nLa facture {row.number} du {row.issued_on.isoformat()}, "
-                    f"échue le {row.due_on.isoformat()}, n'est pas entièrement payée : "
-                    f"{money_fr(owed)} restent dus.\n\nMerci d'en faire le paiement ou de nous "
-                    "écrire si vous l'avez déjà fait.\n\nCentre d'assistance SAGIR\n"
-                ),
+                subject=notice.subject,
+                body=notice.body,
             )
             return queue_in(session, self._seal, mail, at, self._domain)
 
     def content(self, key: str) -> CommuniqueContent:
-        """What an invoice's mail carries: a short text and the PDF as issued (the relay reads
-        it at delivery, as it reads a communiqué's content)."""
+        """What an invoice's mail carries: its notice's text and the PDF as issued (the relay
+        reads it at delivery, as it reads a communiqué's content)."""
         with self._uow.begin() as session:
             row = self._row(session, key)
-            kind = InvoiceKind(row.kind)
-            text = (
-                f"Bonjour,\n\nVeuillez trouver ci-jointe la {_title(kind).lower()} {row.number} "
-                f"du Centre d'assistance SAGIR pour {row.mo_code}, période du "
-                f"{row.first_day.isoformat()} au {row.last_day.isoformat()}.\n"
-            )
-            if kind is not InvoiceKind.credit_note:
-                owed = money_fr(Decimal(row.amount) - Decimal(row.credited))
-                text += f"Montant dû : {owed}, payable au plus tard le {row.due_on.isoformat()}.\n"
-            else:
-                text += "Ce crédit sera appliqué à vos prochaines factures.\n"
-            text += "\nCentre d'assistance SAGIR\n"
             return CommuniqueContent(
                 id=key,
                 title=row.number,
-                body=text,
+                body=self._issued_notice(row).body,
                 language=Language.fr,
                 digest="",
                 files=[
                     NewFile(name=f"{row.number}.pdf", content_type="application/pdf", data=row.pdf)
                 ],
             )
+
+    def _issued_notice(self, row: InvoiceRow) -> RenderedNotice:
+        kind = InvoiceKind(row.kind)
+        values = {
+            "number": row.number,
+            "document": f"la {_title(kind).lower()}",
+            "mo": row.mo_code,
+            "first_day": row.first_day.isoformat(),
+            "last_day": row.last_day.isoformat(),
+            "due": money_fr(Decimal(row.amount) - Decimal(row.credited)),
+            "due_on": row.due_on.isoformat(),
+            "credit_note": "oui" if kind is InvoiceKind.credit_note else "",
+        }
+        # The billing contact's language is not kept: the service's.
+        return self._wordings.render(
+            Wording(template=Template.invoice_issued, values=values), Language.fr
+        )
 
     # --- reading ------------------------------------------------------------------------------
 

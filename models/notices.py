@@ -38,6 +38,10 @@ class Template(StrEnum):
     # Communiqués: a question to an MO's author, and the author's answer to the asker
     communique_question = "communique_question"
     communique_answer = "communique_answer"
+    # Billing: an invoice or credit note to the MO's billing contact (its PDF attached), and
+    # the reminder of an unpaid one
+    invoice_issued = "invoice_issued"
+    invoice_reminder = "invoice_reminder"
 
 
 class Wording(Contract):
@@ -141,6 +145,23 @@ SAMPLES: dict[Template, dict[str, str]] = {
         "title": "Fermeture du bureau de Rimouski",
         "question_id": "fe801359a8404ba6bb267cb72031fa72",
         "question": "Le bureau de Matane est-il fermé aussi ?",
+    },
+    Template.invoice_issued: {
+        "number": "F-2026-000123",
+        "document": "la facture",
+        "mo": "MTQ",
+        "first_day": "2026-11-01",
+        "last_day": "2026-11-30",
+        "due": "16 250,00 $",
+        "due_on": "2026-12-26",
+        "credit_note": "",
+    },
+    Template.invoice_reminder: {
+        "number": "F-2026-000123",
+        "issued_on": "2026-11-26",
+        "due_on": "2026-12-26",
+        "outstanding": "16 250,00 $",
+        "reminder": "1",
     },
     Template.communique_answer: {
         "tag": "[C-2026-000012]",

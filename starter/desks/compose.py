@@ -158,7 +158,13 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         billing=BillingDesk(
             engine,
             SqlBilling(uow, settings.mail_keys),
-            SqlInvoices(uow, settings.mail_keys, invoice_pdf, settings.mail_domain),
+            SqlInvoices(
+                uow,
+                settings.mail_keys,
+                invoice_pdf,
+                settings.mail_domain,
+                NoticeTemplates(settings.notice_templates),
+            ),
             directory,
             None if client is None else TemporalSchedules(client),
         ),
