@@ -2,7 +2,8 @@
 OpenAPI tester) runs every check it has against the real `sagir-desk dev`, for an agent and for
 an MO's HR, and finds nothing. One check is off, `positive_data_acceptance`: a request that fits
 the schema may still break a business rule (an MO that is not a client, a step the state does not
-allow) and is rightly refused with a 4xx."""
+allow) and is rightly refused with a 4xx. The billing routes, which answer both roles 403, are
+left to the in-process fuzz (tests/api/test_fuzz_openapi.py), which runs them for every role."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def test_schemathesis_finds_the_api_as_its_openapi_document_says(dev: Dev, who: 
             "8",
             "--seed",
             "2026",
+            # Billing answers these two roles 403 at every route; its routes are fuzzed for
+            # every role, the billing clerk's included, by tests/api/test_fuzz_openapi.py.
+            "--exclude-path-regex",
+            "^/billing",
             "--no-color",
         ],
         capture_output=True,
