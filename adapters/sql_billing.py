@@ -17,9 +17,7 @@ from adapters.database import (
     UnitOfWork,
 )
 from adapters.sealed_mail import MailKeys, Sealer
-from models.billing import Agreement, Period, Rate, Snapshot, month_end_counts
-
-__all__ = ["SqlBilling", "month_end_counts"]
+from models.billing import Agreement, Period, Rate, Snapshot
 
 WHERE = "billing_agreements"
 

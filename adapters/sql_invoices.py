@@ -28,7 +28,7 @@ from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import DEFAULT_MAIL_DOMAIN, queue_in
 from adapters.ports import Wordings
 from adapters.sealed_mail import MailKeys, MailSeal
-from adapters.sql_billing import SqlBilling, month_end_counts
+from adapters.sql_billing import SqlBilling
 from adapters.sql_counters import next_number_in
 from models.billing import (
     OWED,
@@ -51,6 +51,7 @@ from models.billing import (
     fiscal_year_of,
     invoice_number,
     money_fr,
+    month_end_counts,
     monthly_amounts,
     period_amount,
     rate_on,

@@ -23,6 +23,7 @@ from adapters.sql_mail_domains import SqlMailDomains
 from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_sga import SqlSga
 from starter.client import register_search_attributes
+from tests.mail_server import TestSmtp
 from tests.payload_keys import TEST_CONVERTER
 
 POSTGRES_URL = os.environ.get("SAGIR_TEST_DATABASE_URL")
@@ -110,3 +111,12 @@ def demo_uow(tmp_path: Path) -> UnitOfWork:
     uow = _sqlite_uow(tmp_path)
     load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
     return uow
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
+    """A real SMTP server on a free port, keeping what it receives under tmp_path/mail."""
+    server = TestSmtp(tmp_path / "mail")
+    server.start()
+    yield server
+    server.stop()

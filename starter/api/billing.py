@@ -117,7 +117,7 @@ class AdjustmentBody(Contract):
 
 
 class PauseBody(Contract):
-    """One MO's monthly invoices; none: every billing schedule."""
+    """One MO's monthly invoices; none: the invoices' schedules (never the daily headcount)."""
 
     mo: MoCode | None = None
 
@@ -306,13 +306,14 @@ async def schedules(guard: GuardDep) -> BillingSchedules:
 
 @router.post("/schedules/pause", dependencies=[allow(Action.billing_manage)])
 async def pause(guard: GuardDep, body: PauseBody | None = None) -> StepDone:
-    """Pause one MO's monthly invoices, or (no MO) every billing schedule."""
+    """Pause one MO's monthly invoices, or (no MO) the invoices' schedules; the daily
+    headcount goes on (a day's count cannot be taken afterwards)."""
     return StepDone(message=await guard.billing.pause(body.mo if body else None))
 
 
 @router.post("/schedules/resume", dependencies=[allow(Action.billing_manage)])
 async def resume(guard: GuardDep, body: PauseBody | None = None) -> StepDone:
-    """Resume one MO's monthly invoices, or (no MO) every billing schedule; the months missed
+    """Resume one MO's monthly invoices, or (no MO) the invoices' schedules; the months missed
     meanwhile are backfilled."""
     return StepDone(message=await guard.billing.resume(body.mo if body else None))
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from models.billing import Agreement, InvoiceKind, RecordPayment, money_fr
+from models.billing import Agreement, InvoiceKind, RecordPayment, cents, money_fr
 from models.timestamps import local_text
 from starter.cli import session
 from starter.cli.output import (
@@ -428,11 +428,12 @@ def schedule_status(as_json: bool) -> None:
     "--mo",
     default=None,
     callback=_checked_mo,
-    help="Only this MO's monthly invoices (default: every schedule).",
+    help="Only this MO's monthly invoices (default: the invoices' schedules).",
 )
 def schedule_pause(mo: str | None) -> None:
-    """Pause every billing schedule, or one MO's monthly invoices; nothing is issued until
-    resumed (a paused schedule stays paused through restarts)."""
+    """Pause the invoices' schedules (monthly and year-end; the daily headcount goes on), or
+    one MO's monthly invoices; nothing is issued until resumed (a paused schedule stays paused
+    through restarts)."""
     click.echo(_on_schedules(mo, lambda desk: desk.pause(mo)))
 
 
@@ -441,10 +442,10 @@ def schedule_pause(mo: str | None) -> None:
     "--mo",
     default=None,
     callback=_checked_mo,
-    help="Only this MO's monthly invoices (default: every schedule).",
+    help="Only this MO's monthly invoices (default: the invoices' schedules).",
 )
 def schedule_resume(mo: str | None) -> None:
-    """Resume every billing schedule, or one MO's monthly invoices; the months missed meanwhile
+    """Resume the invoices' schedules, or one MO's monthly invoices; the months missed meanwhile
     are issued with `backfill`."""
     click.echo(_on_schedules(mo, lambda desk: desk.resume(mo)))
 
@@ -487,7 +488,7 @@ def _money(field: str, text: str, example: str) -> Decimal:
         amount = Decimal(text.strip().replace(" ", "").replace(",", "."))
     except InvalidOperation:
         amount = Decimal(0)
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    if not amount.is_finite() or amount <= 0 or amount != cents(amount):
         raise InvalidInput(
             f"{field}: {text!r} is not an amount above 0 to the cent, like {example}"
         )

@@ -89,7 +89,7 @@ DONE: dict[str, Callable[[str, str], str]] = {
     ),
     "planifications-suspendues": lambda _, __: (
         "Les planifications de facturation sont suspendues : aucune facture n'est émise "
-        "jusqu'à leur reprise."
+        "jusqu'à leur reprise (le relevé quotidien des effectifs continue)."
     ),
     "planifications-reprises": lambda _, __: "Les planifications de facturation reprennent.",
     "rattrape": lambda mo, month: (
@@ -382,28 +382,31 @@ async def backfill(request: Request, form: Form, guard: ConsoleGuard) -> Respons
 
 @router.post("/facturation/suspendre", dependencies=[may(Action.billing_manage)])
 async def pause(request: Request, form: Form, guard: ConsoleGuard) -> Response:
-    """One MO's monthly invoices paused; no MO named: every billing Schedule."""
-
-    async def take() -> str:
-        mo = _mo(form.get("mo", ""), optional=True)
-        await guard.billing.pause(mo)
-        if mo is None:
-            return _where(HOME, fait="planifications-suspendues")
-        return _where(HOME, fait="suspendu", mo=mo)
-
-    return await _step("suspendre", take, _home_again(request, guard, {}))
+    """One MO's monthly invoices paused; no MO named: the invoices' Schedules (the daily
+    headcount goes on)."""
+    return await _pause_or_resume(request, form, guard, "suspendre")
 
 
 @router.post("/facturation/reprendre", dependencies=[may(Action.billing_manage)])
 async def resume(request: Request, form: Form, guard: ConsoleGuard) -> Response:
+    return await _pause_or_resume(request, form, guard, "reprendre")
+
+
+async def _pause_or_resume(
+    request: Request, form: Form, guard: ConsoleGuard, step: str
+) -> Response:
+    pausing = step == "suspendre"
+
     async def take() -> str:
         mo = _mo(form.get("mo", ""), optional=True)
-        await guard.billing.resume(mo)
+        await (guard.billing.pause(mo) if pausing else guard.billing.resume(mo))
         if mo is None:
-            return _where(HOME, fait="planifications-reprises")
-        return _where(HOME, fait="repris", mo=mo)
+            return _where(
+                HOME, fait="planifications-suspendues" if pausing else "planifications-reprises"
+            )
+        return _where(HOME, fait="suspendu" if pausing else "repris", mo=mo)
 
-    return await _step("reprendre", take, _home_again(request, guard, {}))
+    return await _step(step, take, _home_again(request, guard, {}))
 
 
 # --- the agreement's form ---------------------------------------------------------------------

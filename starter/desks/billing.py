@@ -26,7 +26,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from adapters.ports import Agreements, BillingRecords, Directory
 from models.billing import (
     Agreement,
-    InvoiceKind,
     InvoiceState,
     InvoiceView,
     IssueInvoice,
@@ -37,6 +36,7 @@ from models.billing import (
     Snapshot,
     YearLine,
     actual_headcount,
+    cents,
     fiscal_year_of,
     month_end_counts,
 )
@@ -182,7 +182,7 @@ class BillingDesk:
         return self.agreements.agreements()
 
     def add_rate(self, per_employee_per_year: Decimal, valid_from: date, by: str) -> Rate:
-        if per_employee_per_year <= 0 or per_employee_per_year.as_tuple().exponent < -2:  # type: ignore[operator]
+        if per_employee_per_year <= 0 or per_employee_per_year != cents(per_employee_per_year):
             raise InvalidInput("rate: give dollars per employee per year, above 0, to the cent")
         if valid_from.day != 1:
             raise InvalidInput(
@@ -520,17 +520,3 @@ class GuardedBilling:
     async def backfill(self, month: date, mo: str | None) -> str:
         self._manage()
         return await self.desk.backfill(month, mo, self.caller.subject)
-
-
-__all__ = [
-    "BillingDesk",
-    "GuardedBilling",
-    "Headcount",
-    "InvoiceKind",
-    "NotBillable",
-    "ScheduleStatus",
-    "TemporalSchedules",
-    "parse_month",
-    "period_of_year",
-    "report_csv",
-]

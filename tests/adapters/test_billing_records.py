@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.database import BillingAgreementRow, UnitOfWork
 from adapters.demo_data import load_demo_data
 from adapters.sealed_mail import MailKeys
-from adapters.sql_billing import SqlBilling, month_end_counts
+from adapters.sql_billing import SqlBilling
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_receivables import SqlReceivables
 from adapters.sql_sagir_erp import SqlSagirErp
@@ -23,6 +23,7 @@ from models.billing import (
     Rate,
     Snapshot,
     actual_headcount,
+    month_end_counts,
     monthly_amounts,
 )
 from tests.payload_keys import TEST_KEYS

@@ -73,14 +73,6 @@ class KilledAfterAcceptance:
 
 
 @pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def desk_db(uow: UnitOfWork) -> UnitOfWork:
     """The database with the demo's agents: a supervisor receives the escalations."""
     load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +48,6 @@ async def api(
 ) -> AsyncIterator[Api]:
     async with running_api(local_env, demo_uow, task_queue) as running:
         yield running
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 def dggir_body(**changes: Any) -> dict[str, Any]:

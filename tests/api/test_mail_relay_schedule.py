@@ -5,7 +5,6 @@ the Schedule starts delivers the outbox."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,14 +23,6 @@ from tests.payload_keys import TEST_AUDIT_KEYS
 from tests.workflows.desks_harness import CALENDAR, TEST_MAIL_KEYS
 from worker import activities_on, build_worker
 from workflows import mail_relay
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 def settings_with(

@@ -10,9 +10,12 @@ import asyncio
 import sys
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork, make_engine
@@ -43,6 +46,7 @@ from models.tickets import (
 from models.training import Basis, Enrol, Session, TrainingStatus
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
+from tests.mail_server import TestSmtp
 from tests.payload_keys import TEST_AUDIT_KEYS, TEST_CONVERTER
 from tests.workflows.desks_harness import (
     CALENDAR,
@@ -457,55 +461,71 @@ async def record_mail_intake_round() -> None:
     print(f"recorded {len(history.events)} events of the intake's round")
 
 
-async def record_communiques() -> None:
-    """A DGGIR communiqué sent in full (checked, released, its recipients resolved and their
-    mail queued, delivered by the relay on a real local SMTP server, its question period run
-    out), and one cancelled while it waited for its release time."""
+@asynccontextmanager
+async def mail_world() -> AsyncIterator[
+    tuple[WorkflowEnvironment, UnitOfWork, str, TestSmtp, Path]
+]:
+    """The time-skipping server, a demo database in a temporary folder, a task queue and a
+    real local SMTP server: what the recorders whose workflows send mail run in."""
     from adapters.sql_mail_domains import SqlMailDomains
-    from models.communiques import CommuniqueState, CommuniqueStatus
-    from tests.mail_server import TestSmtp
-    from tests.workflows.communiques_harness import communique_desk, dggir_submission
-    from tests.workflows.test_communique_workflow import sent_in_full
 
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=TEST_CONVERTER,
     )
     await register_search_attributes(env.client)
-    histories = {}
     with tempfile.TemporaryDirectory() as folder:
         uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
         migrate(uow.engine)
         load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
         smtp = TestSmtp(Path(folder) / "mail")
         smtp.start()
-        queue = f"record-{uuid.uuid4()}"
         try:
-            async with env, communique_desk(env, uow, queue, smtp, Path(folder)) as harness:
-                desk = harness.desk
-                sent = await desk.submit(dggir_submission(mos=["MTQ"]))
-                await desk.check(sent.id, "agent-tremblay")
-                await desk.release(sent.id, "agent-tremblay")
-                await sent_in_full(harness, sent.id)
-                await env.sleep(timedelta(days=31))  # the question period runs out
-                handle = env.client.get_workflow_handle(sent.id, result_type=CommuniqueState)
-                assert (await handle.result()).status is CommuniqueStatus.closed
-                histories["communique_sent"] = await handle.fetch_history()
-
-                later = await env.get_current_time() + timedelta(days=3)
-                cancelled = await desk.submit(dggir_submission(release_at=later))
-                await desk.check(cancelled.id, "agent-gagnon")
-                await desk.release(cancelled.id, "agent-gagnon")
-                await desk.cancel(cancelled.id, "agent-gagnon")
-                handle = env.client.get_workflow_handle(cancelled.id, result_type=CommuniqueState)
-                assert (await handle.result()).status is CommuniqueStatus.cancelled
-                histories["communique_cancelled"] = await handle.fetch_history()
+            async with env:
+                yield env, uow, f"record-{uuid.uuid4()}", smtp, Path(folder)
         finally:
             smtp.stop()
+
+
+def write(histories: dict[str, WorkflowHistory]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     for name, history in histories.items():
         (HISTORIES / f"{name}.json").write_text(history.to_json())
         print(f"recorded {len(history.events)} events of {name}")
+
+
+async def record_communiques() -> None:
+    """A DGGIR communiqué sent in full (checked, released, its recipients resolved and their
+    mail queued, delivered by the relay on a real local SMTP server, its question period run
+    out), and one cancelled while it waited for its release time."""
+    from models.communiques import CommuniqueState, CommuniqueStatus
+    from tests.workflows.communiques_harness import communique_desk, dggir_submission
+    from tests.workflows.test_communique_workflow import sent_in_full
+
+    histories = {}
+    async with (
+        mail_world() as (env, uow, queue, smtp, folder),
+        communique_desk(env, uow, queue, smtp, folder) as harness,
+    ):
+        desk = harness.desk
+        sent = await desk.submit(dggir_submission(mos=["MTQ"]))
+        await desk.check(sent.id, "agent-tremblay")
+        await desk.release(sent.id, "agent-tremblay")
+        await sent_in_full(harness, sent.id)
+        await env.sleep(timedelta(days=31))  # the question period runs out
+        handle = env.client.get_workflow_handle(sent.id, result_type=CommuniqueState)
+        assert (await handle.result()).status is CommuniqueStatus.closed
+        histories["communique_sent"] = await handle.fetch_history()
+
+        later = await env.get_current_time() + timedelta(days=3)
+        cancelled = await desk.submit(dggir_submission(release_at=later))
+        await desk.check(cancelled.id, "agent-gagnon")
+        await desk.release(cancelled.id, "agent-gagnon")
+        await desk.cancel(cancelled.id, "agent-gagnon")
+        handle = env.client.get_workflow_handle(cancelled.id, result_type=CommuniqueState)
+        assert (await handle.result()).status is CommuniqueStatus.cancelled
+        histories["communique_cancelled"] = await handle.fetch_history()
+    write(histories)
 
 
 async def record_billing() -> None:
@@ -516,7 +536,6 @@ async def record_billing() -> None:
     from datetime import date
     from decimal import Decimal
 
-    from adapters.sql_mail_domains import SqlMailDomains
     from models.billing import (
         InvoiceKind,
         InvoiceState,
@@ -524,7 +543,6 @@ async def record_billing() -> None:
         IssueInvoice,
         RecordPayment,
     )
-    from tests.mail_server import TestSmtp
     from tests.workflows.billing_harness import (
         CLERK,
         FISCAL_2026,
@@ -535,68 +553,54 @@ async def record_billing() -> None:
     )
     from workflows.billing import InvoiceWorkflow
 
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=TEST_CONVERTER,
-    )
-    await register_search_attributes(env.client)
     histories = {}
-    with tempfile.TemporaryDirectory() as folder:
-        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
-        migrate(uow.engine)
-        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow), SqlMailDomains(uow))
-        smtp = TestSmtp(Path(folder) / "mail")
-        smtp.start()
-        queue = f"record-{uuid.uuid4()}"
-        try:
-            async with env, billing_desk(env, uow, queue, smtp, Path(folder)) as harness:
-                harness.agree(mo=MO, estimated=1000)
-                harness.agree(mo=OTHER_MO, estimated=1000, contact="finances@msss.example")
+    async with (
+        mail_world() as (env, uow, queue, smtp, folder),
+        billing_desk(env, uow, queue, smtp, folder) as harness,
+    ):
+        harness.agree(mo=MO, estimated=1000)
+        harness.agree(mo=OTHER_MO, estimated=1000, contact="finances@msss.example")
 
-                reminded = await harness.desk.issue(MO, date(2026, 11, 1), CLERK)
-                await harness.settled(reminded.key, lambda s: s.mailed)
-                due = harness.desk.invoice(reminded.key).invoice.due_on
-                await harness.move_to(montreal(due, 17, 1))
-                await harness.settled(reminded.key, lambda s: len(s.reminders) == 1)
-                await harness.desk.pay(
-                    reminded.key,
-                    RecordPayment(
-                        amount=Decimal("16250.00"),
-                        paid_on=await harness.today(),
-                        reference="CH-4512",
-                        by=CLERK,
-                    ),
-                )
-                handle = env.client.get_workflow_handle(reminded.key, result_type=InvoiceState)
-                assert (await harness.ended(handle)).status is InvoiceStatus.paid
-                histories["invoice_paid_after_reminder"] = await handle.fetch_history()
+        reminded = await harness.desk.issue(MO, date(2026, 11, 1), CLERK)
+        await harness.settled(reminded.key, lambda s: s.mailed)
+        due = harness.desk.invoice(reminded.key).invoice.due_on
+        await harness.move_to(montreal(due, 17, 1))
+        await harness.settled(reminded.key, lambda s: len(s.reminders) == 1)
+        await harness.desk.pay(
+            reminded.key,
+            RecordPayment(
+                amount=Decimal("16250.00"),
+                paid_on=await harness.today(),
+                reference="CH-4512",
+                by=CLERK,
+            ),
+        )
+        handle = env.client.get_workflow_handle(reminded.key, result_type=InvoiceState)
+        assert (await harness.ended(handle)).status is InvoiceStatus.paid
+        histories["invoice_paid_after_reminder"] = await handle.fetch_history()
 
-                fired = montreal(date(2026, 10, 1), 6, 0)
-                for name in ("billing_run", "billing_run_again"):
-                    await harness.run(InvoiceKind.monthly, fired, f"recorded-{name}")
-                    handle = env.client.get_workflow_handle(f"recorded-{name}")
-                    histories[name] = await handle.fetch_history()
+        fired = montreal(date(2026, 10, 1), 6, 0)
+        for name in ("billing_run", "billing_run_again"):
+            await harness.run(InvoiceKind.monthly, fired, f"recorded-{name}")
+            handle = env.client.get_workflow_handle(f"recorded-{name}")
+            histories[name] = await handle.fetch_history()
 
-                await harness.headcount_run(montreal(date(2026, 10, 31), 23, 30), "recorded-hc")
-                handle = env.client.get_workflow_handle("recorded-hc")
-                histories["headcount_run"] = await handle.fetch_history()
+        await harness.headcount_run(montreal(date(2026, 10, 31), 23, 30), "recorded-hc")
+        handle = env.client.get_workflow_handle("recorded-hc")
+        histories["headcount_run"] = await handle.fetch_history()
 
-                # Last: a credit note is applied to its MO's next invoice, and none follows here.
-                harness.month_end_snapshots(958, FISCAL_2026, OTHER_MO)
-                asked = IssueInvoice.year_end(OTHER_MO, FISCAL_2026, CLERK)
-                handle = await env.client.start_workflow(
-                    InvoiceWorkflow.run, asked, id=asked.key, task_queue=queue
-                )
-                credit = await harness.ended(handle)
-                assert credit.invoice is not None
-                assert credit.invoice.kind is InvoiceKind.credit_note
-                histories["invoice_credit_note"] = await handle.fetch_history()
-        finally:
-            smtp.stop()
-    HISTORIES.mkdir(exist_ok=True)
-    for name, history in histories.items():
-        (HISTORIES / f"{name}.json").write_text(history.to_json())
-        print(f"recorded {len(history.events)} events of {name}")
+        # Last: a credit note is applied to its MO's next invoice, and none follows here.
+        harness.invoiced_months(FISCAL_2026, OTHER_MO)
+        harness.month_end_snapshots(958, FISCAL_2026, OTHER_MO)
+        asked = IssueInvoice.year_end(OTHER_MO, FISCAL_2026, CLERK)
+        handle = await env.client.start_workflow(
+            InvoiceWorkflow.run, asked, id=asked.key, task_queue=queue
+        )
+        credit = await harness.ended(handle)
+        assert credit.invoice is not None
+        assert credit.invoice.kind is InvoiceKind.credit_note
+        histories["invoice_credit_note"] = await handle.fetch_history()
+    write(histories)
 
 
 RECORDERS = {

@@ -55,6 +55,7 @@ MO = "MTQ"
 OTHER_MO = "MSSS"
 NO_AGREEMENT_MO = "MELCCFP"  # a demo MO that never gets an agreement
 CONTACT = "finances@mtq.example"
+MONTH_OF_1000 = Decimal("16250.00")  # 1,000 x 195.00 $ / 12
 CLERK = "facturation-roy"
 RATE_SINCE = date(2020, 4, 1)
 FISCAL_2026 = Period(date(2026, 4, 1), date(2027, 3, 31))
@@ -297,6 +298,7 @@ __all__ = [
     "CONTACT",
     "FISCAL_2026",
     "MO",
+    "MONTH_OF_1000",
     "NO_AGREEMENT_MO",
     "OTHER_MO",
     "BillingHarness",

@@ -6,12 +6,10 @@ is started here as its Schedule starts it, with its TemporalScheduledStartTime."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -23,6 +21,7 @@ from tests.workflows.billing_harness import (
     CLERK,
     CONTACT,
     MO,
+    MONTH_OF_1000,
     OTHER_MO,
     BillingHarness,
     billing_desk,
@@ -33,16 +32,7 @@ from tests.workflows.communiques_harness import user
 # A month before the tests' clock: the run bills its scheduled time's month, never now's.
 OCTOBER = date(2026, 10, 1)
 FIRED = montreal(OCTOBER, 6, 0)  # the monthly Schedule: the 1st, 06:00 in Montréal
-MONTH_OF_1000 = Decimal("16250.00")  # 1,000 x 195.00 $ / 12
 MONTH_OF_2400 = Decimal("39000.00")  # 2,400 x 195.00 $ / 12
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 def two_mos(harness: BillingHarness) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -67,14 +67,6 @@ async def intake(
         time_skipping_env, demo_uow, task_queue, tmp_path / "attachments"
     ) as running:
         yield running
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def on_a_monday_at_10(intake: Intake) -> None:

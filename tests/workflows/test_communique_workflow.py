@@ -4,7 +4,6 @@ never recalled after, their recipients resolved at the release and recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,14 +37,6 @@ from tests.workflows.desks_harness import TEST_MAIL_KEYS
 
 AGENT = "agent-tremblay"
 MTQ_USERS = 3  # the demo's SAGIR users of the MTQ
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 def received_digests(smtp: TestSmtp) -> list[str]:

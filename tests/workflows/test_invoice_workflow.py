@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +43,7 @@ from tests.workflows.billing_harness import (
     CLERK,
     CONTACT,
     MO,
+    MONTH_OF_1000,
     NO_AGREEMENT_MO,
     OTHER_MO,
     BillingHarness,
@@ -58,15 +58,6 @@ KEY = invoice_key(MO, NOVEMBER)  # facture-MTQ-2026-11
 DECEMBER_2026 = datetime(2026, 12, 1, 9, 0, tzinfo=MONTREAL)
 MARCH_2027 = datetime(2027, 3, 1, 9, 0, tzinfo=MONTREAL)
 APRIL_2027 = datetime(2027, 4, 1, 9, 0, tzinfo=MONTREAL)
-MONTH_OF_1000 = Decimal("16250.00")  # 1,000 x 195.00 $ / 12
-
-
-@pytest.fixture
-def smtp(tmp_path: Path) -> Iterator[TestSmtp]:
-    server = TestSmtp(tmp_path / "mail")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
