@@ -44,7 +44,6 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lists import free_port  # noqa: E402  (beside this script)
 
 from adapters.database import (  # noqa: E402
     OutboxRow,
@@ -70,6 +69,7 @@ from models.mail import Delivery, Mail  # noqa: E402
 from starter.client import connect  # noqa: E402
 from starter.desks.communiques import CommuniqueDesk  # noqa: E402
 from starter.desks.compose import build_desks  # noqa: E402
+from starter.ports import engine_port_args, free_ports  # noqa: E402
 from starter.settings import Settings  # noqa: E402
 from workflows import mail_relay  # noqa: E402
 
@@ -295,7 +295,7 @@ def main() -> None:
     started = time.monotonic()
     temporal = Path(sys.executable).parent / "temporal"
     handler = CountingHandler()
-    smtp_port, engine_port = free_port(), free_port()
+    smtp_port, engine_port, http_port, metrics_port = free_ports(4)
     sink = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     with tempfile.TemporaryDirectory() as home, ExitStack() as running:
         url = args.database or f"sqlite:///{home}/sagir.db"
@@ -314,6 +314,7 @@ def main() -> None:
         running.callback(sink.stop)
         engine_command = [str(temporal), "server", "start-dev", "--headless"]
         engine_command += ["--port", str(engine_port), "--log-level", "error"]
+        engine_command += engine_port_args(http_port, metrics_port)
         running.enter_context(process(engine_command, env, Path(home) / "engine.log"))
         worker_log = Path(home) / "worker.log"
         running.enter_context(process([sys.executable, "-m", "worker"], env, worker_log))

@@ -37,13 +37,14 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lists import free_port, seed  # noqa: E402  (beside this script)
+from lists import seed  # noqa: E402  (beside this script)
 
 from adapters.database import CounterRow, UnitOfWork, make_engine  # noqa: E402
 from adapters.schema import migrate  # noqa: E402
 from adapters.sql_tokens import SqlTokens  # noqa: E402
 from models.roles import Action, Caller, Role  # noqa: E402
 from starter.console.pages import MENUS  # noqa: E402
+from starter.ports import engine_port_args, free_ports  # noqa: E402
 
 TARGET = 0.300  # seconds, at p95
 WARM_UP_ROUNDS = 3
@@ -263,7 +264,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home, ExitStack() as running:
         url = args.database or f"sqlite:///{home}/sagir.db"
         tokens = prepare(url, args.tickets)
-        port, engine_port = free_port(), free_port()
+        port, engine_port, http_port, metrics_port = free_ports(4)
         env = {
             **os.environ,
             "SAGIR_HOME": home,
@@ -275,6 +276,7 @@ def main() -> int:
         temporal = bin_folder / "temporal"
         engine_command = [str(temporal), "server", "start-dev", "--headless"]
         engine_command += ["--port", str(engine_port), "--log-level", "error"]
+        engine_command += engine_port_args(http_port, metrics_port)
         running.enter_context(process(engine_command, env, Path(home) / "engine.log"))
         worker_log = Path(home) / "worker.log"
         running.enter_context(process([sys.executable, "-m", "worker"], env, worker_log))

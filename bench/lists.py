@@ -13,7 +13,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from adapters.sql_tokens import SqlTokens  # noqa: E402
 from models.roles import Caller, Role  # noqa: E402
 from models.sla import Channel  # noqa: E402
 from models.tickets import TicketRecord, TicketStatus  # noqa: E402
+from starter.ports import engine_port_args, free_ports  # noqa: E402
 
 
 def seed(uow: UnitOfWork, count: int) -> str:
@@ -96,12 +96,6 @@ def _seconds(text: str) -> float:
     raise ValueError(text)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=5000)
@@ -116,7 +110,7 @@ def main() -> None:
         migrate(uow.engine)
         token = seed(uow, args.tickets)
         uow.engine.dispose()
-        port, engine_port = free_port(), free_port()
+        port, engine_port, http_port, metrics_port = free_ports(4)
         engine = subprocess.Popen(
             [
                 str(bin_folder / "temporal"),
@@ -125,6 +119,7 @@ def main() -> None:
                 "--headless",
                 "--port",
                 str(engine_port),
+                *engine_port_args(http_port, metrics_port),
                 "--log-level",
                 "error",
             ],

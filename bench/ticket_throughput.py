@@ -48,6 +48,7 @@ from starter.client import data_converter, register_search_attributes  # noqa: E
 from starter.desks.engine import TemporalEngine  # noqa: E402
 from starter.desks.tickets import TicketDesk  # noqa: E402
 from starter.keys import new_key  # noqa: E402
+from starter.ports import engine_port_args, free_ports  # noqa: E402
 from starter.settings import Settings  # noqa: E402
 from worker import activities_on, build_worker  # noqa: E402
 from workflows.registry import WORKFLOWS  # noqa: E402
@@ -146,10 +147,12 @@ async def main() -> None:
 
     temporal = Path(sys.executable).parent / "temporal"
     payload_key = new_key()  # one run's key: nothing it seals outlives the run
+    port, http_port, metrics_port = free_ports(3)
     env = await WorkflowEnvironment.start_local(
+        port=port,
         dev_server_existing_path=str(temporal),
         data_converter=data_converter([payload_key]),
-        dev_server_extra_args=["--log-level", "error"],
+        dev_server_extra_args=["--log-level", "error", *engine_port_args(http_port, metrics_port)],
     )
     async with env:
         await register_search_attributes(env.client)

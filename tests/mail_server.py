@@ -3,7 +3,6 @@ accepts in the dev sink's folder, answers a refusal on cue, or is down (stopped)
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +10,9 @@ from aiosmtpd.controller import Controller
 
 from adapters.mail_sink import SinkHandler, sink_messages
 from adapters.smtp_mail_server import SmtpMailServer, SmtpServer
+from starter.ports import free_port
 
 SENDER = "Centre d'assistance SAGIR <assistance@sagir-desk.local>"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ScriptedHandler(SinkHandler):

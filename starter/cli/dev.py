@@ -35,6 +35,7 @@ from starter.cli.session import (
 from starter.client import reach_engine, register_search_attributes
 from starter.desks.errors import Unavailable
 from starter.intake import serve_on_database
+from starter.ports import engine_port_args, free_ports
 from starter.settings import Settings
 
 ENGINE_START_TIMEOUT = 60.0
@@ -62,7 +63,8 @@ async def _dev(settings: Settings) -> None:
     host, port = "127.0.0.1", settings.temporal_port
     ui_port = settings.temporal_ui_port
     sink_port = None if settings.smtp_url else settings.dev_smtp_port
-    for taken in (port, ui_port, settings.api_port, settings.intake_port, sink_port):
+    desk_ports = (port, ui_port, settings.api_port, settings.intake_port, sink_port)
+    for taken in desk_ports:
         if taken is not None and _port_in_use(host, taken):
             raise SystemExit(
                 f"sagir-desk: port {taken} is already in use; stop what runs there or set "
@@ -88,6 +90,7 @@ async def _dev(settings: Settings) -> None:
             str(port),
             "--ui-port",
             str(ui_port),
+            *engine_port_args(*free_ports(2, avoid=desk_ports)),
             "--namespace",
             settings.temporal_namespace,
             "--log-level",

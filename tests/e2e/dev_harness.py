@@ -6,33 +6,28 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from starter.ports import free_ports
+
 BIN = Path(sys.executable).parent / "sagir-desk"
 DEV_START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def dev_environment(home: Path) -> dict[str, str]:
     """The environment of a dev server of its own: free ports, its own SAGIR_HOME, nothing of
     the caller's SAGIR_ or TEMPORAL_ settings."""
-    port, ui_port, api_port, intake_port = free_port(), free_port(), free_port(), free_port()
+    port, ui_port, api_port, intake_port, sink_port = free_ports(5)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))}
     env.update(
         SAGIR_HOME=str(home),
         TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
         SAGIR_UI_PORT=str(ui_port),
         SAGIR_API_PORT=str(api_port),
-        SAGIR_DEV_SMTP_PORT=str(free_port()),  # the local mail sink
+        SAGIR_DEV_SMTP_PORT=str(sink_port),  # the local mail sink
         SAGIR_MAIL_RELAY_SECONDS="2",  # the relay's rounds, quick enough to wait for
         SAGIR_INTAKE_PORT=str(intake_port),
     )

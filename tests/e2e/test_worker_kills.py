@@ -51,6 +51,7 @@ from starter.client import data_converter, ensure_schedules, register_search_att
 from starter.desks.communiques import CommuniqueDesk
 from starter.desks.compose import build_desks
 from starter.desks.errors import Unavailable
+from starter.ports import engine_port_args, free_port, free_ports
 from starter.settings import Settings
 from tests.conftest import installed_binary
 from tests.e2e.dev_harness import (
@@ -59,7 +60,6 @@ from tests.e2e.dev_harness import (
     DevExited,
     cli,
     dev_environment,
-    free_port,
     token_of,
 )
 from tests.payload_keys import TEST_AUDIT_KEYS_TEXT, TEST_KEYS_TEXT
@@ -726,10 +726,11 @@ async def test_a_worker_killed_while_a_communique_is_queued_delivers_every_recip
 ) -> None:
     smtp, smtp_port = counting_smtp
     home = tmp_path / "home"
+    engine_port, http_port, metrics_port = free_ports(3, avoid=[smtp_port])
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))},
         "SAGIR_HOME": str(home),
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{engine_port}",
         "SAGIR_TASK_QUEUE": f"fanout-{uuid.uuid4()}",
         "SAGIR_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "SAGIR_MAIL_RELAY_SECONDS": "1",
@@ -747,7 +748,7 @@ async def test_a_worker_killed_while_a_communique_is_queued_delivers_every_recip
         port=settings.temporal_port,
         data_converter=data_converter(settings.payload_keys),
         dev_server_existing_path=installed_binary("temporal"),
-        dev_server_extra_args=["--log-level", "error"],
+        dev_server_extra_args=["--log-level", "error", *engine_port_args(http_port, metrics_port)],
     ) as engine:
         try:
             await register_search_attributes(engine.client)

@@ -3,7 +3,6 @@ runs here: the file's checkpoints are read, and the engine's are said to be out 
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from adapters.sql_tokens import SqlTokens
 from models.audit import AuditEvent, Outcome
 from models.roles import Caller, Role
 from starter.cli.main import main
+from starter.ports import free_port
 from tests.payload_keys import TEST_AUDIT_KEYS, TEST_AUDIT_KEYS_TEXT
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -27,12 +27,6 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
         main(args)
     out, _ = capsys.readouterr()
     return int(exited.value.code or 0), out
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_audit_verify_says_intact_then_names_the_altered_entry_with_exit_code_3(

@@ -3,7 +3,6 @@ month outside the service's years is refused in one line (exit code 2), not a tr
 
 from __future__ import annotations
 
-import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,15 +14,10 @@ from adapters.schema import migrate
 from adapters.sql_tokens import SqlTokens
 from models.roles import Caller, Role
 from starter.cli.main import main
+from starter.ports import free_port
 from tests.payload_keys import TEST_AUDIT_KEYS_TEXT
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ what it sent and what the server answered."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,15 +20,10 @@ from adapters.sql_sagir_erp import SqlSagirErp
 from adapters.sql_tokens import SqlTokens
 from models.roles import Caller, Role
 from starter.cli.main import main
+from starter.ports import free_port
 from tests.payload_keys import TEST_AUDIT_KEYS_TEXT
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
