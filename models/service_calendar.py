@@ -10,10 +10,13 @@ open periods. That keeps daylight-saving changes from ever stretching or shrinki
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -103,28 +106,26 @@ class ServiceCalendar:
 
     def periods_from(self, instant: datetime) -> Iterator[OpenPeriod]:
         """Open periods that end after `instant`, in order; the first may have begun already."""
-        day = instant.astimezone(MONTREAL).date()
-        closed_run = 0
+        _require_aware(instant)
+        timeline = _timeline(self)
+        at = _micros(instant)
         while True:
-            periods = self.periods_on(day)
-            closed_run = 0 if periods else closed_run + 1
-            if closed_run > MAX_CLOSED_DAYS:
-                raise ValueError(f"the service calendar has no open day after {day}")
-            for period in periods:
-                if period.end > instant:
-                    yield period
-            day += timedelta(days=1)
+            span, index = timeline.locate(at)
+            yield OpenPeriod(_instant(span.starts[index]), _instant(span.ends[index]))
+            at = span.ends[index]
 
     def is_open_at(self, instant: datetime) -> bool:
         _require_aware(instant)
-        period = next(self.periods_from(instant))
-        return period.start <= instant
+        at = _micros(instant)
+        span, index = _timeline(self).locate(at)
+        return span.starts[index] <= at
 
     def next_open_instant(self, instant: datetime) -> datetime:
         """The first open instant at or after `instant`."""
         _require_aware(instant)
-        period = next(self.periods_from(instant))
-        return max(period.start, instant.astimezone(UTC))
+        at = _micros(instant)
+        span, index = _timeline(self).locate(at)
+        return _instant(max(span.starts[index], at))
 
     def add_open_time(self, instant: datetime, amount: timedelta) -> datetime:
         """The instant at which `amount` of open time has passed since `instant`.
@@ -133,28 +134,17 @@ class ServiceCalendar:
         of a period, that end is the answer (15 minutes from 11:45 is 12:00, not 13:00).
         """
         _require_aware(instant)
-        remaining = amount
-        at = instant.astimezone(UTC)
-        for period in self.periods_from(at):
-            start = max(period.start, at)
-            available = period.end - start
-            if remaining <= available:
-                return start + remaining
-            remaining -= available
-        raise AssertionError("unreachable: periods_from never ends")
+        return _instant(_timeline(self).add(_micros(instant), amount // ONE_MICROSECOND))
 
     def open_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much open time passes from `start` to `end` (zero when `end` is not later)."""
         _require_aware(start)
         _require_aware(end)
-        total = timedelta(0)
         if end <= start:
-            return total
-        for period in self.periods_from(start):
-            if period.start >= end:
-                break
-            total += min(period.end, end) - max(period.start, start)
-        return total
+            return timedelta(0)
+        timeline = _timeline(self)
+        open_micros = timeline.position(_micros(end)) - timeline.position(_micros(start))
+        return timedelta(microseconds=open_micros)
 
     def open_days_after(self, day: date, count: int) -> date:
         """The `count`-th open day after `day` (not counting `day` itself)."""
@@ -191,3 +181,147 @@ def _period(day: date, start: time, end: time) -> OpenPeriod:
 def _require_aware(instant: datetime) -> None:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instant must carry a UTC offset")
+
+
+# --- the open periods as a table, searched by bisection -------------------------------------
+#
+# Each year's open periods are laid out once (with its holidays and the configured closures) as
+# sorted integer microseconds since the epoch, beside each period's position: the open time from
+# the start of ANCHOR to the period's start (negative before it). The open time between two
+# instants is then a difference of positions, and the instant some open time later one
+# bisection. Positions never move when more years are laid out, so answers never depend on what
+# was asked before. Exact to the microsecond, as the datetime arithmetic it replaces.
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+ANCHOR = date(2026, 1, 1)
+
+
+def _micros(instant: datetime) -> int:
+    return (instant - EPOCH) // ONE_MICROSECOND
+
+
+def _instant(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The open periods of the years `first` to `last` (ANCHOR's year always among them), in
+    order, with the position of each period's start."""
+
+    first: int
+    last: int
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    positions: tuple[int, ...]
+    # The instants from which the years around are laid out too (a quick test, no datetime).
+    safe_from: int
+    safe_until: int
+
+
+class _Timeline:
+    """One calendar's open periods, laid out a year at a time as they are asked for. Readers
+    take the current span; a wider one replaces it whole (activities read it from threads)."""
+
+    def __init__(self, calendar: ServiceCalendar) -> None:
+        self._calendar = calendar
+        self._lock = threading.Lock()
+        self._span = self._laid_out(ANCHOR.year, ANCHOR.year)
+
+    def locate(self, at: int) -> tuple[_Span, int]:
+        """A span, and the index in it of the first period that ends after `at`."""
+        span = self._span
+        if not span.safe_from <= at < span.safe_until:
+            # A local day may begin in the UTC year before: the years around are laid out.
+            year = _instant(at).year
+            span = self._widened(year - 1, year + 1)
+        index = bisect_right(span.ends, at)
+        while index >= len(span.starts):
+            span = self._later(span, at)
+            index = bisect_right(span.ends, at)
+        return span, index
+
+    def position(self, at: int) -> int:
+        """The open time from the start of ANCHOR to `at` (negative before it)."""
+        span, index = self.locate(at)
+        return span.positions[index] + max(0, at - span.starts[index])
+
+    def add(self, at: int, amount: int) -> int:
+        """The instant at which `amount` microseconds of open time have passed since `at`."""
+        span, index = self.locate(at)
+        target = span.positions[index] + max(0, at - span.starts[index]) + amount
+        while True:
+            found = _first_reaching(span, target, index)
+            if found < len(span.starts):
+                return span.starts[found] + (target - span.positions[found])
+            span = self._later(span, span.ends[-1] if span.ends else at)
+            index = bisect_right(span.ends, at)
+
+    def next_open(self, at: int) -> int:
+        """The first open instant at or after `at`."""
+        span, index = self.locate(at)
+        start = span.starts[index]
+        return start if start > at else at
+
+    def _later(self, span: _Span, after: int) -> _Span:
+        """One more year laid out; a calendar with no open day for more than a year after
+        `after` is a misconfiguration, said as an error rather than a hang."""
+        if span.last - _instant(after).year > MAX_CLOSED_DAYS // 365 + 1:
+            day = _instant(after).astimezone(MONTREAL).date()
+            raise ValueError(f"the service calendar has no open day after {day}")
+        return self._widened(span.first, span.last + 1)
+
+    def _widened(self, first: int, last: int) -> _Span:
+        with self._lock:
+            span = self._span
+            if span.first <= first and last <= span.last:
+                return span
+            self._span = self._laid_out(min(first, span.first), max(last, span.last))
+            return self._span
+
+    def _laid_out(self, first: int, last: int) -> _Span:
+        first, last = min(first, ANCHOR.year), max(last, ANCHOR.year)
+        starts: list[int] = []
+        ends: list[int] = []
+        day = date(first, 1, 1)
+        while day.year <= last:
+            for period in self._calendar.periods_on(day):
+                starts.append(_micros(period.start))
+                ends.append(_micros(period.end))
+            day += timedelta(days=1)
+        durations = (end - start for start, end in zip(starts, ends, strict=True))
+        before = list(accumulate(durations, initial=0))
+        anchor = _micros(datetime.combine(ANCHOR, time(0), MONTREAL))
+        origin = before[bisect_right(starts, anchor - 1)]  # open time before ANCHOR's start
+        positions = tuple(position - origin for position in before[:-1])
+        safe_from = _micros(datetime(first + 1, 1, 1, tzinfo=UTC))
+        safe_until = _micros(datetime(last, 1, 1, tzinfo=UTC))
+        return _Span(first, last, tuple(starts), tuple(ends), positions, safe_from, safe_until)
+
+
+def _first_reaching(span: _Span, target: int, low: int) -> int:
+    """The first index from `low` whose period's end brings the open time to `target`."""
+    high = len(span.starts)
+    while low < high:
+        middle = (low + high) // 2
+        if span.positions[middle] + span.ends[middle] - span.starts[middle] < target:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+_TIMELINES: dict[frozenset[date], _Timeline] = {}
+_TIMELINES_LOCK = threading.Lock()
+
+
+def _timeline(calendar: ServiceCalendar) -> _Timeline:
+    """The one timeline of each set of configured closures, laid out once per process."""
+    timeline = _TIMELINES.get(calendar.extra_closures)
+    if timeline is None:
+        with _TIMELINES_LOCK:
+            timeline = _TIMELINES.get(calendar.extra_closures)
+            if timeline is None:
+                timeline = _TIMELINES[calendar.extra_closures] = _Timeline(calendar)
+    return timeline

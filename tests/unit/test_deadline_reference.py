@@ -8,7 +8,11 @@ drawn on purpose.
 
 from __future__ import annotations
 
+import random
+from array import array
+from bisect import bisect_left
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -102,3 +106,64 @@ RECEIPTS = st.one_of(
 def test_deadline_matches_minute_by_minute_reference(channel: Channel, received: datetime) -> None:
     expected = reference_deadline(channel, received)
     assert take_in_charge_deadline(channel, received, CALENDAR) == expected
+
+
+# --- the same reference on 100,000 receipts ---------------------------------------------------
+# The rules as written, laid out once as one flag per UTC minute of 2026-2028 with a running count
+# of open minutes: a phone deadline is the end of the 15th open minute from receipt, a written
+# one the first open minute at or after the first open minute plus 24 hours. Receipts are whole
+# minutes, so every answer is one too.
+
+REFERENCE_DAYS = [date(2026, 1, 1) + timedelta(days=n) for n in range(3 * 365 + 1)]
+ORIGIN = datetime(2026, 1, 1, tzinfo=TZ).astimezone(UTC)
+
+
+def _minute_index(local: datetime) -> int:
+    return int((local.astimezone(UTC) - ORIGIN) / MINUTE)
+
+
+def open_minutes_counted() -> array[int]:
+    """counted[k]: how many open minutes come before minute k from ORIGIN."""
+    flags = bytearray(_minute_index(datetime(2029, 1, 1, tzinfo=TZ)))
+    for day in REFERENCE_DAYS:
+        if day.weekday() >= 5 or day in CLOSED:
+            continue
+        afternoon = (14, 0) if day.weekday() == 1 else (13, 0)
+        for (h1, m1), (h2, m2) in (((8, 30), (12, 0)), (afternoon, (16, 30))):
+            first = _minute_index(datetime(day.year, day.month, day.day, h1, m1, tzinfo=TZ))
+            last = _minute_index(datetime(day.year, day.month, day.day, h2, m2, tzinfo=TZ))
+            flags[first:last] = b"\x01" * (last - first)
+    return array("i", accumulate(flags, initial=0))
+
+
+def counted_deadline(counted: array[int], channel: Channel, minute: int) -> datetime:
+    if channel is Channel.phone:
+        end = bisect_left(counted, counted[minute] + 15)
+    else:
+        first_open = bisect_left(counted, counted[minute] + 1) - 1
+        end = bisect_left(counted, counted[first_open + 24 * 60] + 1) - 1
+    return ORIGIN + end * MINUTE
+
+
+def test_deadlines_match_the_reference_on_100000_receipts() -> None:
+    counted = open_minutes_counted()
+    draw = random.Random(20261127)
+    last = _minute_index(datetime(2027, 12, 20, tzinfo=TZ))
+    channels = list(Channel)
+    for _ in range(100_000):
+        minute = draw.randrange(last)
+        channel = draw.choice(channels)
+        received = ORIGIN + minute * MINUTE
+        expected = counted_deadline(counted, channel, minute)
+        assert take_in_charge_deadline(channel, received, CALENDAR) == expected, (channel, received)
+
+
+def test_the_counted_reference_agrees_with_the_minute_walk() -> None:
+    """The table above is the minute walk's rules, counted: the same answers on a sample."""
+    counted = open_minutes_counted()
+    draw = random.Random(7)
+    for _ in range(300):
+        minute = draw.randrange(_minute_index(datetime(2027, 12, 20, tzinfo=TZ)))
+        channel = draw.choice(list(Channel))
+        received = ORIGIN + minute * MINUTE
+        assert counted_deadline(counted, channel, minute) == reference_deadline(channel, received)
