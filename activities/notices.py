@@ -10,7 +10,7 @@ from temporalio import activity
 
 from adapters.ports import Directory, Escalations, Mailer, SagirErp, Wordings
 from models.directory import Agent, AgentRole
-from models.escalations import kind_of_key
+from models.escalations import EscalationKind, kind_of_key
 from models.mail import Mail
 from models.notices import Template, Wording
 from models.requests import Escalation, Notice, Recipient
@@ -23,6 +23,11 @@ def supervisors_on_duty(agents: list[Agent]) -> list[Agent]:
     return [agent for agent in agents if agent.role is AgentRole.supervisor and agent.active]
 
 
+def on_duty(agents: list[Agent]) -> list[Agent]:
+    """Every active agent and supervisor: who is warned of a deadline that nears."""
+    return [agent for agent in agents if agent.active]
+
+
 def mail_supervisors(
     mailer: Mailer,
     wordings: Wordings,
@@ -31,15 +36,13 @@ def mail_supervisors(
     wording: Wording,
     at: datetime,
 ) -> int:
-    """The escalation's mail to each supervisor with an address, once per key and supervisor
-    (in French, the CA's language); how many were queued now."""
+    """The escalation's mail to each supervisor (or, for a warning, each agent on duty) with an
+    address, once per key and person (in French, the CA's language); how many were queued."""
     notice = wordings.render(wording, Language.fr)
     queued = 0
     for supervisor in supervisors:
         if supervisor.email is None:
-            log.warning(
-                "supervisor %s has no email: escalation %s not mailed", supervisor.code, key
-            )
+            log.warning("%s has no email: escalation %s not mailed to them", supervisor.code, key)
             continue
         queued += mailer.send(
             Mail(
@@ -97,27 +100,18 @@ class NoticeActivities:
 
     @activity.defn
     def escalate(self, escalation: Escalation) -> list[str]:
-        """Record the escalation for the supervisors' list and mail it to them, once."""
-        supervisors = supervisors_on_duty(self._directory.agents())
-        notified = self._escalations.record_escalation(
-            escalation, [agent.code for agent in supervisors]
-        )
+        """Record the escalation for the supervisors' list and mail it to them, once. A warning
+        that a deadline nears goes to every agent on duty as well."""
         kind = escalation.kind or kind_of_key(escalation.idempotency_key)
+        agents = self._directory.agents()
+        told = on_duty(agents) if kind is EscalationKind.warning else supervisors_on_duty(agents)
+        notified = self._escalations.record_escalation(escalation, [agent.code for agent in told])
         mail_supervisors(
             self._mailer,
             self._wordings,
-            supervisors,
+            told,
             escalation.idempotency_key,
-            Wording(
-                template=Template.escalation,
-                values={
-                    "request": escalation.workflow_id,
-                    "mo": escalation.mo,
-                    "kind": kind.value,
-                    "reason": escalation.reason,
-                    "at": escalation.at.isoformat(),
-                },
-            ),
+            _wording(escalation, kind),
             activity.info().current_attempt_scheduled_time,
         )
         log.warning(
@@ -128,3 +122,18 @@ class NoticeActivities:
             escalation.reason,
         )
         return notified
+
+
+def _wording(escalation: Escalation, kind: EscalationKind) -> Wording:
+    values = {
+        "request": escalation.workflow_id,
+        "mo": escalation.mo,
+        "at": escalation.at.isoformat(),
+    }
+    if kind is EscalationKind.warning and escalation.due is not None:
+        return Wording(
+            template=Template.escalation_warning,
+            values=values | {"due": escalation.due.isoformat()},
+        )
+    values |= {"kind": kind.value, "reason": escalation.reason}
+    return Wording(template=Template.escalation, values=values)

@@ -11,8 +11,8 @@ from temporalio import activity
 from activities.notices import mail_supervisors, supervisors_on_duty
 from adapters.ports import Contacts, Directory, Mailer, TicketRecords, Wordings
 from models.mail import Mail
-from models.notices import Template, TicketNotice, Wording
-from models.tickets import BreachEscalation, TicketRecord
+from models.notices import AgentNotice, Template, TicketNotice, Wording
+from models.tickets import BreachEscalation, Language, TicketRecord
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,27 @@ class TicketActivities:
             Mail(
                 idempotency_key=notice.idempotency_key,
                 to=contact.address,
+                subject=words.subject,
+                body=words.body,
+            ),
+            activity.info().current_attempt_scheduled_time,
+        )
+
+    @activity.defn
+    def tell_agent(self, notice: AgentNotice) -> bool:
+        """Queue a notice to a CA agent at their work address (in French, the CA's language);
+        False when the directory has no address for them or it was queued before."""
+        agent = self._directory.agent(notice.agent)
+        if agent is None or agent.email is None:
+            log.warning(
+                "%s has no email: notice %s not mailed", notice.agent, notice.idempotency_key
+            )
+            return False
+        words = self._wordings.render(notice.wording, Language.fr)
+        return self._mailer.send(
+            Mail(
+                idempotency_key=notice.idempotency_key,
+                to=agent.email,
                 subject=words.subject,
                 body=words.body,
             ),

@@ -61,6 +61,7 @@ CHANNELS = {
 }
 KINDS = {
     Language.fr: {
+        "warning": "échéance de prise en charge proche",
         "breach": "non pris en charge à temps",
         "late_notice": "avis de départ tardif",
         "removal_failed": "accès encore présents après un départ",
@@ -68,6 +69,7 @@ KINDS = {
         "mail_failed": "avis non livré",
     },
     Language.en: {
+        "warning": "take-in-charge deadline near",
         "breach": "not taken in charge in time",
         "late_notice": "late departure notice",
         "removal_failed": "access still present after a departure",

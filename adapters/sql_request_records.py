@@ -39,6 +39,7 @@ class SqlRequestRecords:
             row.mo_code = batch.mo
             row.status = listing.status
             row.breached = listing.breached
+            row.warned = listing.warned
             row.late_notice = listing.late_notice
             row.due_at = listing.due
             # Every run's first batch holds its first step (its receipt): that is its time.
@@ -53,6 +54,7 @@ class SqlRequestRecords:
             RequestRow.process,
             RequestRow.mo_code,
             RequestRow.status,
+            RequestRow.warned,
             RequestRow.breached,
             RequestRow.late_notice,
             RequestRow.due_at,
@@ -78,6 +80,7 @@ def _listed(row: Any) -> Listed:
         process=row.process,
         mo=row.mo_code,
         status=row.status,
+        warned=row.warned,
         breached=row.breached,
         late_notice=row.late_notice,
         due=row.due_at,

@@ -39,6 +39,8 @@ class SqlTicketRecords:
                 row.taken_at = ticket.taken_at
                 row.assignee = ticket.assignee
                 row.breached = ticket.breached
+                row.warned = ticket.warned
+                row.module = ticket.module
                 row.requester = ticket.requester
                 row.forwarded_to = ticket.forwarded_to
                 row.version = ticket.version
@@ -122,6 +124,8 @@ class SqlTicketRecords:
                 taken_at=row.taken_at,
                 assignee=row.assignee,
                 breached=row.breached,
+                warned=row.warned,
+                module=row.module,
                 version=row.version,
                 steps=[Step(seq=s.seq, kind=s.kind, actor=s.actor, at=s.at) for s in steps],
             )
@@ -187,6 +191,7 @@ LISTED_COLUMNS = (
     TicketRow.channel,
     TicketRow.status,
     TicketRow.urgent,
+    TicketRow.warned,
     TicketRow.breached,
     TicketRow.due_at,
     TicketRow.received_at,
@@ -202,6 +207,7 @@ def _listed(row: Any) -> Listed:
         channel=row.channel,
         status=row.status,
         urgent=row.urgent,
+        warned=row.warned,
         breached=row.breached,
         due=row.due_at,
         started_at=row.received_at,

@@ -12,6 +12,7 @@ from models.tickets import MAX_PAGE, ActorCode, Contract, MoCode, ServiceDate
 
 
 class EscalationKind(StrEnum):
+    warning = "warning"  # a request whose take-in-charge deadline nears (told once, before)
     breach = "breach"  # a request not taken in charge by its deadline
     late_notice = "late_notice"  # a departure notice given less than 48 hours before the end
     removal_failed = "removal_failed"  # accesses still in SAGIR after a departure's removal
@@ -24,6 +25,7 @@ def kind_of_key(idempotency_key: str) -> EscalationKind:
     """The kind of an escalation recorded without one (before kinds existed), from its key."""
     step = idempotency_key.rsplit("/", 1)[-1]
     return {
+        "warning": EscalationKind.warning,
         "late": EscalationKind.late_notice,
         "removal": EscalationKind.removal_failed,
         "given-up": EscalationKind.given_up,

@@ -18,6 +18,10 @@ from models.service_calendar import MONTREAL, Closure, OpenPeriod, ServiceCalend
 
 PHONE_DELAY = timedelta(minutes=15)
 WRITTEN_DELAY = timedelta(hours=24)
+# The warning before a breach (issue 16): at this share of a request's open time, or for a phone
+# request this many open minutes before its deadline.
+WARNING_SHARE = 0.75
+PHONE_WARNING_BEFORE = timedelta(minutes=5)
 
 
 class Channel(StrEnum):
@@ -52,8 +56,58 @@ def check_urgency(channel: Channel, urgent: bool) -> None:
 def take_in_charge_deadline(
     channel: Channel, received: datetime, calendar: ServiceCalendar
 ) -> datetime:
-    """When a request received by `channel` at `received` must be taken in charge."""
-    return explain_deadline(channel, received, calendar).due
+    """When a request received by `channel` at `received` must be taken in charge (the
+    reasoning, which `explain_deadline` gives, is not built here: deadlines are computed in
+    bulk, and nobody reads it)."""
+    if received.tzinfo is None or received.utcoffset() is None:
+        raise ValueError("received must carry a UTC offset")
+    if channel is Channel.phone:
+        due = calendar.add_open_time(received, PHONE_DELAY)
+    else:
+        start = calendar.next_open_instant(received)
+        due = calendar.next_open_instant(start.astimezone(UTC) + WRITTEN_DELAY)
+    return due.astimezone(MONTREAL)
+
+
+@dataclass(frozen=True)
+class WarningPolicy:
+    """When the CA is warned that a request nears its take-in-charge deadline."""
+
+    share: float = WARNING_SHARE
+    phone_before: timedelta = PHONE_WARNING_BEFORE
+
+    def __post_init__(self) -> None:
+        if not 0 < self.share < 1:
+            raise ValueError(f"warning share {self.share} must be between 0 and 1, exclusive")
+        if not timedelta(0) < self.phone_before < PHONE_DELAY:
+            raise ValueError(
+                f"the phone warning must come between 0 and {PHONE_DELAY} before the deadline"
+            )
+
+
+DEFAULT_WARNING = WarningPolicy()
+
+
+def warning_instant(
+    channel: Channel,
+    received: datetime,
+    due: datetime,
+    calendar: ServiceCalendar,
+    policy: WarningPolicy = DEFAULT_WARNING,
+) -> datetime | None:
+    """When the CA is warned that a request received at `received`, due at `due`, is not taken
+    in charge yet: once `policy.share` of its open time has run, or for a phone request
+    `policy.phone_before` of open time before its deadline. Measured in open time, so it falls
+    while the service is open (at the reopening, when the count runs out at a closing). None
+    when no open time would be left to warn in."""
+    if channel is Channel.phone:
+        at = calendar.add_open_time(received, PHONE_DELAY - policy.phone_before)
+    else:
+        open_time = calendar.open_time_between(received, due)
+        at = calendar.add_open_time(received, open_time * policy.share)
+    # Run out at a closing (noon, say): the CA hears it when the service opens again.
+    at = calendar.next_open_instant(at)
+    return at.astimezone(MONTREAL) if at < due else None
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,66 @@ def client_message(state: TicketState, step: ClientMessage, now: datetime) -> Ti
     return _record(state, StepKind.message, step.by, now, step.text)
 
 
+def warn(state: TicketState, now: datetime) -> TicketState:
+    """Mark a ticket whose take-in-charge deadline nears; the CA has been told."""
+    return _record(
+        state,
+        StepKind.warned,
+        SYSTEM,
+        now,
+        f"not taken in charge yet; due {state.due.isoformat()}; the CA on duty was told",
+        warned_at=now,
+    )
+
+
+def warning_is_due(state: TicketState, warn_at: datetime | None, now: datetime) -> bool:
+    """A warning is given once, before the deadline, to a ticket nobody has taken yet."""
+    return (
+        warn_at is not None
+        and state.warned_at is None
+        and state.taken_at is None
+        and not state.breached
+        and warn_at <= now < state.due
+    )
+
+
+def remind_client(state: TicketState, now: datetime, day: int, days: int) -> TicketState:
+    """The client is reminded of the CA's question, at an open day's opening."""
+    _require(state, "remind the client", TicketStatus.waiting_client)
+    return _record(
+        state, StepKind.reminder, SYSTEM, now, f"client reminded (open day {day} of {days})"
+    )
+
+
+def close_without_answer(state: TicketState, now: datetime, days: int) -> TicketState:
+    """No answer to the CA's question after `days` open days: the ticket is closed for good
+    (the client opens a new request when ready)."""
+    _require(state, "close without an answer", TicketStatus.waiting_client)
+    return _record(
+        state,
+        StepKind.closed_no_answer,
+        SYSTEM,
+        now,
+        f"no answer from the client after {days} open days",
+        status=TicketStatus.closed,
+        closed_at=now,
+        question=None,
+        reopen_until=None,
+    )
+
+
+def follow_up(state: TicketState, now: datetime, days: int) -> TicketState:
+    """A ticket forwarded `days` open days ago (or since the last reminder) is still there."""
+    _require(state, "follow up", TicketStatus.forwarded)
+    return _record(
+        state,
+        StepKind.follow_up,
+        SYSTEM,
+        now,
+        f"{state.forwarded_to} reminded after {days} open days; {state.assignee} to follow up",
+    )
+
+
 def breach(state: TicketState, now: datetime) -> TicketState:
     """Mark a ticket not taken in charge by its deadline; it can still be taken."""
     return _record(
@@ -285,6 +345,9 @@ def _past(action: str) -> str:
         "return to the client": "returned to the client",
         "close": "closed",
         "reopen": "reopened",
+        "remind the client": "reminded",
+        "close without an answer": "closed without an answer",
+        "follow up": "followed up",
     }[action]
 
 

@@ -101,6 +101,7 @@ OPEN_STATUSES = frozenset(set(TicketStatus) - {TicketStatus.closed})
 
 class StepKind(StrEnum):
     received = "received"
+    warned = "warned"  # the CA was told the take-in-charge deadline nears
     breached = "breached"
     take = "take"
     forward = "forward"
@@ -113,6 +114,9 @@ class StepKind(StrEnum):
     close = "close"
     reopen = "reopen"
     message = "message"  # the client wrote; the status does not change
+    reminder = "reminder"  # the client reminded of the CA's question (an open day's opening)
+    closed_no_answer = "closed_no_answer"  # no answer to the question after the open days set
+    follow_up = "follow_up"  # the pilot or intervenant reminded; the agent told to follow up
 
 
 class ForwardTarget(StrEnum):
@@ -135,6 +139,10 @@ class OpenTicket(Contract):
     module: ShortText
     received_at: Instant
     due: Instant
+    # Follow-ups (patch `ticket-follow-ups`): open days a question waits for the client before
+    # the ticket is closed, and open days between reminders of a ticket forwarded.
+    answer_wait_open_days: int = Field(default=5, ge=1, le=60)
+    forward_reminder_open_days: int = Field(default=2, ge=1, le=30)
 
 
 class TakeTicket(Contract):
@@ -243,6 +251,7 @@ class TicketState(Contract):
     received_at: datetime
     due: datetime
     status: TicketStatus
+    warned_at: datetime | None = None
     breached: bool = False
     escalated_at: datetime | None = None
     assignee: str | None = None
@@ -278,6 +287,8 @@ class TicketRecord(Contract):
     breached: bool
     version: int
     steps: list[Step]
+    warned: bool = False
+    module: str = ""  # empty in the payloads of tickets projected before it was kept
     # Who may see it beside the CA: the MO user who asked, the pilot it was forwarded to.
     requester: str | None = None
     forwarded_to: str | None = None
@@ -297,6 +308,8 @@ class TicketRecord(Contract):
             breached=state.breached,
             version=state.version,
             steps=state.steps,
+            warned=state.warned_at is not None,
+            module=state.module,
             requester=state.requester,
             forwarded_to=state.forwarded_to,
         )
@@ -316,6 +329,18 @@ class BreachEscalation(Contract):
 
 class ReopenUntilRequest(Contract):
     returned_at: datetime
+
+
+class WarningRequest(Contract):
+    """When to warn the CA that a request nears its take-in-charge deadline (a local activity's
+    input: the answer, kept in the history, never changes with the holiday list)."""
+
+    channel: Channel
+    received_at: datetime
+    due: datetime
+    # When the request started (a request received earlier and entered late): a warning whose
+    # instant has passed is given at the first open instant from then, never at night.
+    now: datetime | None = None
 
 
 class TicketRequest(Contract):

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.notices import Template, Wording
     from models.requests import (
+        WARNED,
         EmployeeRef,
         KeyedEmployeeStep,
         Notice,
@@ -79,7 +80,14 @@ class ArrivalWorkflow:
     async def _run(self, start: StartArrival) -> ArrivalState:
         watcher = asyncio.create_task(
             watch_take_deadline(
-                start.id, self._key, start.request.mo, start.due, self._taken_or_final, self._breach
+                start.id,
+                self._key,
+                start.request.mo,
+                start.due,
+                self._taken_or_final,
+                self._breach,
+                received=start.received_at,
+                on_warning=self._warn,
             )
         )
         await self._process()
@@ -285,6 +293,9 @@ class ArrivalWorkflow:
 
     def _taken_or_final(self) -> bool:
         return self._state.taken_by is not None or self._state.status in FINAL_ARRIVAL_STATUSES
+
+    def _warn(self, at: datetime) -> None:
+        self._state.log(WARNED, SYSTEM, at)
 
     def _breach(self, at: datetime) -> None:
         self._state.breached = True

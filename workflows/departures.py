@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         is_late,
     )
     from models.requests import (
+        WARNED,
         EmployeeRef,
         Escalation,
         KeyedEmployeeStep,
@@ -98,6 +99,8 @@ class DepartureWorkflow:
                 self._state.due,
                 self._taken,
                 self._breach,
+                received=self._state.first_notice_at,
+                on_warning=self._warn,
             )
         )
         await self._wait_for_removal_time()
@@ -268,6 +271,9 @@ class DepartureWorkflow:
 
     def _taken(self) -> bool:
         return self._state.taken_by is not None
+
+    def _warn(self, at: datetime) -> None:
+        self._state.log(WARNED, SYSTEM, at)
 
     def _breach(self, at: datetime) -> None:
         self._state.breached = True

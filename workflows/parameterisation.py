@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         check_completion,
         request_prefix,
     )
+    from models.requests import WARNED
     from models.service_calendar import MONTREAL
     from models.ticket_lifecycle import SYSTEM
     from workflows.activity_options import ACTIVITY_TIMEOUT, execute, failure_reason
@@ -75,7 +76,14 @@ class ParameterisationWorkflow:
     async def _run(self, start: StartParameterisation) -> ParamState:
         watcher = asyncio.create_task(
             watch_take_deadline(
-                start.id, start.id, start.request.mo, start.due, self._taken_or_final, self._breach
+                start.id,
+                start.id,
+                start.request.mo,
+                start.due,
+                self._taken_or_final,
+                self._breach,
+                received=start.received_at,
+                on_warning=self._warn,
             )
         )
         await self._process()
@@ -292,6 +300,9 @@ class ParameterisationWorkflow:
 
     def _taken_or_final(self) -> bool:
         return self._state.taken_by is not None or self._state.status in FINAL_PARAM_STATUSES
+
+    def _warn(self, at: datetime) -> None:
+        self._state.log(WARNED, SYSTEM, at)
 
     def _breach(self, at: datetime) -> None:
         self._state.breached = True

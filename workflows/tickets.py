@@ -10,11 +10,13 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notices import NoticeActivities
     from activities.service_calendar import CalendarActivities
     from activities.tickets import TicketActivities
     from models import ticket_lifecycle as lifecycle
-    from models.notices import Template, TicketNotice, Wording
-    from models.requests import Process
+    from models.escalations import EscalationKind
+    from models.notices import AgentNotice, Template, TicketNotice, Wording
+    from models.requests import Escalation, Process
     from models.ticket_lifecycle import StepRefused
     from models.tickets import (
         AskClient,
@@ -35,9 +37,10 @@ with workflow.unsafe.imports_passed_through():
         TicketRecord,
         TicketState,
         TicketStatus,
+        WarningRequest,
     )
     from models.tickets import Step as TicketStep
-    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, execute
     from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import ticket_attributes
 
@@ -45,6 +48,12 @@ Step = TypeVar("Step")
 
 # Tickets started before notices existed go on without them: the patch marks the ones with them.
 NOTICES_PATCH = "ticket-notices"
+# Tickets started before warnings existed are never warned: the patch marks the ones that are.
+WARNING_PATCH = "ticket-warning"
+# Tickets started before follow-ups existed are never reminded nor closed for want of an answer.
+FOLLOW_UP_PATCH = "ticket-follow-ups"
+# The statuses in which the ticket waits on someone outside the CA, and is followed up.
+FOLLOWED = (TicketStatus.waiting_client, TicketStatus.forwarded)
 # The requester is reminded this long before their reopen window ends.
 REOPEN_REMINDER_BEFORE = timedelta(days=1)
 NOTICE_OF_STEP = {
@@ -64,10 +73,19 @@ class TicketWorkflow:
     `return_to_client`, `close`, `reopen`, `client_message` (the client wrote: an answer, a
     reopening asked for, or a message). Each returns the ticket's state after the step.
     Queries: `state`. Signals: none.
-    Timers: the take-in-charge deadline (the ticket is marked breached and escalated to the CA
+    Timers: the warning before a breach (patch `ticket-warning`: at 75% of the ticket's open
+    time, or 5 open minutes before a phone ticket's deadline, a ticket nobody took is marked
+    warned and every agent on duty is told once, on the supervisors' list and by mail), the
+    take-in-charge deadline (the ticket is marked breached and escalated to the CA
     supervisors once, on their list and by mail, and can still be taken), a reminder to the
     requester a day before the reopen window ends, and the end of that window (a returned
     ticket nobody reopened is closed; the workflow ends there).
+    Follow-ups (patch `ticket-follow-ups`), durable timers at each open day's opening: a ticket
+    waiting on the client reminds them each open day, and is closed after
+    `answer_wait_open_days` open days without an answer (escalated as given up); a ticket
+    forwarded to a DGGIR pilot or an intervenant is followed up every
+    `forward_reminder_open_days` open days (a `follow_up` step the pilot sees, a mail to the
+    agent who holds it).
     Notices to the requester (patch `ticket-notices`), once per step: the acknowledgement with
     the deadline, the CA's question, the solution returned, the closure, the window's reminder.
     """
@@ -80,12 +98,31 @@ class TicketWorkflow:
         self._notices = False
         self._owed: list[TicketNotice] = []  # notices of committed steps, not yet queued
         self._reminded_for: datetime | None = None  # the window whose reminder was queued
+        self._warn_at: datetime | None = None  # when the CA is warned, if nobody takes it
+        self._ticket = ticket
+        self._follow_ups = False
+        self._follow_at: datetime | None = None  # the next open day's opening, while followed
+        self._follow_for: int | None = None  # the step that made the ticket wait (its seq)
+        self._open_days = 0  # open days begun since that step
 
     @workflow.run
     async def run(self, ticket: OpenTicket) -> TicketState:
         self._notices = workflow.patched(NOTICES_PATCH)
         if self._notices:
             self._owe(self._state, self._state.steps[-1])
+        if workflow.patched(WARNING_PATCH):
+            # In open time, which needs the holiday list: kept in the history once computed.
+            self._warn_at = await workflow.execute_local_activity_method(
+                CalendarActivities.warning_at,
+                WarningRequest(
+                    channel=ticket.channel,
+                    received_at=ticket.received_at,
+                    due=ticket.due,
+                    now=workflow.now(),
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            )
+        self._follow_ups = workflow.patched(FOLLOW_UP_PATCH)
         feed = AuditFeed(ticket.ticket_id, ticket.mo, Process.ticket, lambda: self._state.steps)
         state = await self._run(ticket)
         await feed.close()  # every step in the audit trail before the end
@@ -97,6 +134,7 @@ class TicketWorkflow:
             await self._tell()
             if self._finished():
                 break
+            await self._plan_follow_up()
             deadline = self._next_deadline()
             if deadline is None:
                 await workflow.wait_condition(self._has_news)
@@ -315,10 +353,32 @@ class TicketWorkflow:
     def _next_deadline(self) -> datetime | None:
         state = self._state
         if state.taken_at is None and not state.breached:
+            if self._warn_at is not None and state.warned_at is None:
+                return min(self._warn_at, state.due)
             return state.due
+        if state.status in FOLLOWED and self._follow_at is not None:
+            return self._follow_at
         if state.status in (TicketStatus.returned, TicketStatus.closed):
             return self._reminder_at() or state.reopen_until
         return None
+
+    async def _plan_follow_up(self) -> None:
+        """While the ticket waits on the client or on a pilot: when to look again (the next
+        open day's opening, from the calendar, kept in the history); the open days are counted
+        from the step that made it wait."""
+        state = self._state
+        if not self._follow_ups or state.status not in FOLLOWED:
+            self._follow_at = self._follow_for = None
+            return
+        entered = _waiting_since(state)
+        if entered.seq != self._follow_for:
+            self._follow_for, self._open_days, self._follow_at = entered.seq, 0, None
+        if self._follow_at is None:
+            self._follow_at = await workflow.execute_local_activity_method(
+                CalendarActivities.next_open_day_start,
+                workflow.now(),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+            )
 
     def _reminder_at(self) -> datetime | None:
         """When the requester is reminded their reopen window ends: None without notices, once
@@ -357,6 +417,20 @@ class TicketWorkflow:
                     ),
                 )
             )
+        elif lifecycle.warning_is_due(state, self._warn_at, now):
+            self._commit(lifecycle.warn(state, now))
+            await execute(
+                NoticeActivities.escalate,
+                Escalation(
+                    idempotency_key=f"{state.id}/warning",
+                    workflow_id=state.id,
+                    mo=state.mo,
+                    reason=f"not taken in charge yet; due {state.due.isoformat()}",
+                    at=now,
+                    kind=EscalationKind.warning,
+                    due=state.due,
+                ),
+            )
         elif lifecycle.breach_is_due(state, now):
             self._commit(lifecycle.breach(state, now))
             await workflow.execute_activity_method(
@@ -372,8 +446,82 @@ class TicketWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
+        elif state.status in FOLLOWED and self._follow_at is not None and now >= self._follow_at:
+            self._follow_at = None  # the next opening is planned on the next turn
+            if _waiting_since(state).seq != self._follow_for:
+                return  # a new question or forward came with the timer: counted afresh
+            self._open_days += 1
+            if state.status is TicketStatus.waiting_client:
+                await self._chase_client(state, now)
+            else:
+                await self._chase_forward(state, now)
         elif state.status is TicketStatus.returned:
             self._commit(lifecycle.close_when_window_ends(state, now))
+
+    async def _chase_client(self, state: TicketState, now: datetime) -> None:
+        """Remind the client of the question, or close the ticket once the open days ran out."""
+        days = self._ticket.answer_wait_open_days
+        values = {"ticket": state.id, "subject": state.subject, "days": str(days)}
+        if self._open_days < days:
+            state = self._commit(lifecycle.remind_client(state, now, self._open_days, days))
+            template = Template.ticket_question_reminder
+            values |= {"question": state.question or "", "day": str(self._open_days)}
+        else:
+            state = self._commit(lifecycle.close_without_answer(state, now, days))
+            template = Template.ticket_closed_no_answer
+        if self._notices:
+            self._owed.append(
+                TicketNotice(
+                    idempotency_key=f"{state.id}/notice/{state.steps[-1].seq}",
+                    ticket_id=state.id,
+                    wording=Wording(template=template, values=values),
+                )
+            )
+        if state.status is TicketStatus.closed:
+            await execute(
+                NoticeActivities.escalate,
+                Escalation(
+                    idempotency_key=f"{state.id}/given-up",
+                    workflow_id=state.id,
+                    mo=state.mo,
+                    reason=f"no answer from the client after {days} open days",
+                    at=now,
+                    kind=EscalationKind.given_up,
+                ),
+            )
+
+    async def _chase_forward(self, state: TicketState, now: datetime) -> None:
+        """Every `forward_reminder_open_days` open days at the pilot: a follow-up step the pilot
+        sees on the ticket, and a mail to the agent who holds it."""
+        if self._open_days % self._ticket.forward_reminder_open_days:
+            return
+        forwarded = _waiting_since(state)
+        state = self._commit(lifecycle.follow_up(state, now, self._open_days))
+        if state.assignee is None:
+            return
+        await execute(
+            TicketActivities.tell_agent,
+            AgentNotice(
+                idempotency_key=f"{state.id}/follow-up/{state.steps[-1].seq}",
+                agent=state.assignee,
+                wording=Wording(
+                    template=Template.ticket_follow_up,
+                    values={
+                        "ticket": state.id,
+                        "mo": state.mo,
+                        "to": state.forwarded_to or "",
+                        "forwarded_at": forwarded.at.isoformat(),
+                        "days": str(self._open_days),
+                    },
+                ),
+            ),
+        )
+
+
+def _waiting_since(state: TicketState) -> TicketStep:
+    """The step that made the ticket wait: its latest question, or its latest forward."""
+    kind = StepKind.ask if state.status is TicketStatus.waiting_client else StepKind.forward
+    return next(step for step in reversed(state.steps) if step.kind is kind)
 
 
 def _refusal_as_failure(transition: Callable[..., TicketState], *args: Any) -> TicketState:

@@ -91,7 +91,9 @@ def print_requests(found: Any, as_json: bool) -> None:
     if not found.items:
         click.echo("none")
     for item in found.items:
-        flags = ("BREACHED " if item.breached else "") + ("LATE" if item.late_notice else "")
+        flags = ("BREACHED " if item.breached else "WARNED " if item.warned else "") + (
+            "LATE" if item.late_notice else ""
+        )
         click.echo(
             f"{item.id:<26} {item.mo:<8} {item.status:<20} due {local_text(item.due)}  {flags}"
         )

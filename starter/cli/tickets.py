@@ -264,7 +264,7 @@ def _print_state(state: TicketState, as_json: bool) -> None:
         ("subject", state.subject),
         ("module", state.module),
         ("received", local_text(state.received_at)),
-        ("due", local_text(state.due) + ("  BREACHED" if state.breached else "")),
+        ("due", local_text(state.due) + _deadline_flag(state)),
         ("assignee", state.assignee or "-"),
     ]
     if state.forwarded_to:
@@ -282,8 +282,18 @@ def _print_summaries(found: Page, as_json: bool) -> None:
     if not found.items:
         click.echo("no tickets")
     for item in found.items:
-        flags = ("URGENT " if item.urgent else "") + ("BREACHED" if item.breached else "")
+        flags = ("URGENT " if item.urgent else "") + (
+            "BREACHED" if item.breached else "WARNED" if item.warned else ""
+        )
         click.echo(
             f"{item.id}  {item.mo:<8} {item.channel:<9} {item.status:<14} "
             f"due {local_text(item.due)}  {flags}"
         )
+
+
+def _deadline_flag(state: TicketState) -> str:
+    if state.breached:
+        return "  BREACHED"
+    if state.warned_at is not None and state.taken_at is None:
+        return f"  WARNED {local_text(state.warned_at)}"
+    return ""

@@ -36,6 +36,7 @@ OPEN = (
 BREACHES_SHOWN = 100  # the page says how many more there are
 
 KIND_NAMES = {
+    EscalationKind.warning: "Échéance de prise en charge proche (avertissement)",
     EscalationKind.breach: "Délai de prise en charge dépassé",
     EscalationKind.late_notice: "Avis de départ tardif",
     EscalationKind.removal_failed: "Accès restants après un départ",

@@ -72,6 +72,11 @@ class TicketDesk:
     clock: Clock = utc_now
     # How far back a receipt time may be given (a voicemail heard late, a fax found on Monday).
     max_receipt_age: timedelta = timedelta(days=30)
+    # Follow-ups: open days a question waits for the client before the ticket is closed, and
+    # open days between reminders of a forwarded ticket (SAGIR_ANSWER_WAIT_OPEN_DAYS,
+    # SAGIR_FORWARD_REMINDER_OPEN_DAYS).
+    answer_wait_open_days: int = 5
+    forward_reminder_open_days: int = 2
     # The queue, as read in the last second (many agents refresh it at once).
     recent: RecentPages = field(default_factory=lambda: RecentPages(1.0))
 
@@ -107,6 +112,8 @@ class TicketDesk:
             **request.model_dump(exclude={"received_at", "contact_email", "language"}),
             received_at=received,
             due=due,
+            answer_wait_open_days=self.answer_wait_open_days,
+            forward_reminder_open_days=self.forward_reminder_open_days,
         )
         state = lifecycle.open_ticket(ticket)
         if request.contact_email is not None:

@@ -97,3 +97,22 @@ def test_a_supervisors_acknowledgement_is_kept_once_with_who_and_when(
     ]
     assert keys(escalations, acknowledged=True) == ["T-2026-000001/breach"]
     assert escalations.acknowledge("T-2026-000404/breach", "super-cote", at) is None
+
+
+def test_a_warning_told_to_every_agent_on_duty_is_recorded_with_all_of_them(
+    uow: UnitOfWork,
+) -> None:
+    """A warning goes to every agent on duty: a large CA's codes must all fit (a short column
+    refused the insert on PostgreSQL, and the activity retried forever)."""
+    on_duty = [f"agent-{n:03d}-{'x' * 50}" for n in range(120)]
+    warning = Escalation(
+        idempotency_key="T-2026-000009/warning",
+        workflow_id="T-2026-000009",
+        mo="MTQ",
+        reason="not taken in charge yet",
+        at=LATE_EVENING,
+        kind=EscalationKind.warning,
+    )
+    assert SqlTicketRecords(uow).record_escalation(warning, on_duty) == on_duty
+    view = SqlEscalations(uow).get("T-2026-000009/warning")
+    assert view is not None and view.notified == on_duty

@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
+from adapters.sql_ticket_records import SqlTicketRecords
 from models.roles import Caller, Role
-from models.tickets import TicketStatus
+from models.sla import Channel
+from models.tickets import TicketRecord, TicketStatus
 from tests.api.api_harness import CALLERS, Api, running_api
 from tests.api.console_client import Person, signed_in
 
@@ -282,3 +285,39 @@ async def test_a_mail_address_that_is_not_one_is_refused_in_one_sentence_and_ope
     alerts = re.findall(r'role="alert"><p>([^<]+)</p>', user.page)
     assert len(alerts) == 1 and alerts[0].startswith("Courriel")
     assert listed.total == 0
+
+
+async def test_the_queue_marks_a_ticket_whose_warning_was_given(
+    api: Api, demo_uow: UnitOfWork
+) -> None:
+    """The warning before a breach: the agents see it in the queue, beside the deadline."""
+    assert api.app is not None
+    now = datetime.now(UTC)
+    records = SqlTicketRecords(demo_uow)
+    for number, warned in (("T-2026-990001", True), ("T-2026-990002", False)):
+        records.record(
+            TicketRecord(
+                id=number,
+                mo="MTQ",
+                channel=Channel.web,
+                urgent=False,
+                status=TicketStatus.received,
+                received_at=now - timedelta(hours=20),
+                due=now + timedelta(hours=4),
+                taken_at=None,
+                assignee=None,
+                breached=False,
+                warned=warned,
+                version=2 if warned else 1,
+                steps=[],
+            )
+        )
+    async with signed_in(api.app, api.token_for(AGENT)) as agent:
+        rows = (await agent.get("/console/file/lignes")).text
+    warned_row, quiet_row = (
+        re.search(rf"<tr[^>]*>\s*<th[^>]*><a[^>]*>{number}</a>.*?</tr>", rows, re.S)
+        for number in ("T-2026-990001", "T-2026-990002")
+    )
+    assert warned_row is not None and quiet_row is not None
+    assert "Avertissement envoyé" in warned_row.group(0)
+    assert "Avertissement envoyé" not in quiet_row.group(0)

@@ -15,6 +15,7 @@ from adapters.database import ErpWriteRow, UnitOfWork
 from adapters.sql_escalations import SqlEscalations
 from models.arrivals import ArrivalState, ArrivalStatus
 from models.escalations import EscalationKind, EscalationQuery, EscalationView
+from models.requests import ListQuery, Process
 from models.sagir import AccountStatus, Authority, AuthorityKind
 from models.service_calendar import MONTREAL
 from starter.desks.arrivals import ArrivalDesk
@@ -279,11 +280,37 @@ async def test_arrival_not_taken_in_charge_in_24_hours_is_breached_and_escalated
     await harness.eventually(
         _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
-    assert harness.records.escalations_of(state.id) == [
-        f"{key_prefix(state.id, state.received_at)}/breach"
-    ]
+    prefix = key_prefix(state.id, state.received_at)
+    assert harness.records.escalations_of(state.id) == [f"{prefix}/warning", f"{prefix}/breach"]
     taken = await arrivals.take(state.id, "agent-gagnon")
     assert taken.taken_by == "agent-gagnon"
+
+
+async def test_an_arrival_nobody_takes_is_warned_at_75_percent_of_its_open_time_once(
+    desk: Desk,
+) -> None:
+    harness, arrivals = desk
+    state = await start(desk)
+    await settled(desk, state.id, ArrivalStatus.received)
+    open_time = CALENDAR.open_time_between(state.received_at, state.due)
+    warn_at = CALENDAR.next_open_instant(
+        CALENDAR.add_open_time(state.received_at, open_time * 0.75)
+    )
+    await harness.move_to(warn_at - timedelta(minutes=1))
+    assert not (await arrivals.show(state.id)).warned
+    await harness.move_to(warn_at + timedelta(minutes=1))
+    warned = await harness.eventually(lambda: arrivals.show(state.id), lambda s: s.warned)
+    assert not warned.breached
+    assert [step.kind for step in warned.steps].count("warned") == 1
+    key = f"{key_prefix(state.id, state.received_at)}/warning"
+    view = SqlEscalations(harness.uow).get(key)
+    assert view is not None and view.kind is EscalationKind.warning
+    assert "agent-tremblay" in view.notified and "super-cote" in view.notified
+    listed = await harness.eventually(
+        _async(lambda: harness.requests.page(ListQuery(process=Process.arrival)).items),
+        lambda items: any(item.id == state.id and item.warned for item in items),
+    )
+    assert listed  # the list marks it
 
 
 async def test_a_second_start_of_a_running_arrival_is_refused(desk: Desk) -> None:

@@ -390,7 +390,7 @@ async def test_request_not_taken_in_charge_in_24_hours_is_breached_and_escalated
     await harness.eventually(
         _async(lambda: harness.records.escalations_of(state.id)), lambda keys: keys != []
     )
-    assert harness.records.escalations_of(state.id) == [f"{state.id}/breach"]
+    assert harness.records.escalations_of(state.id) == [f"{state.id}/warning", f"{state.id}/breach"]
 
 
 async def test_a_retried_apply_activity_changes_sagir_once(

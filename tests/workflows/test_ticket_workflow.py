@@ -102,7 +102,8 @@ async def test_breach_escalates_once_and_the_ticket_can_still_be_taken(desk: Har
     state = await desk.act("take", ticket.id, TakeTicket(agent="agent-tremblay"))
     assert state.status is TicketStatus.in_charge and state.breached
     assert [s.kind.value for s in state.steps].count("breached") == 1
-    assert desk.records.escalations_of(ticket.id) == [f"{ticket.id}/breach"]
+    # warned before, once, then escalated once
+    assert desk.records.escalations_of(ticket.id) == [f"{ticket.id}/warning", f"{ticket.id}/breach"]
 
 
 async def test_refused_step_changes_nothing(desk: Harness) -> None:
