@@ -78,29 +78,31 @@ def sla_report(
     for ticket in tickets:
         by_key[(ticket.mo, month_of(ticket.received_at))].append(ticket)
     late = Counter((notice.mo, month_of(notice.at)) for notice in late_notices)
-    lines = []
-    for mo, month in sorted(set(by_key) | set(late)):
-        facts = by_key.get((mo, month), [])
-        taken = [fact for fact in facts if fact.taken_at is not None]
-        minutes = [
-            calendar.open_time_between(fact.received_at, fact.taken_at).total_seconds() / 60
-            for fact in taken
-            if fact.taken_at is not None
-        ]
-        lines.append(
-            SlaLine(
-                mo=mo,
-                month=month,
-                received=len(facts),
-                received_by_channel=dict(sorted(Counter(f.channel for f in facts).items())),
-                taken=len(taken),
-                taken_on_time=sum(
-                    1 for f in taken if f.taken_at is not None and f.taken_at <= f.due
-                ),
-                breached=sum(1 for f in facts if f.breached),
-                median_open_minutes=statistics.median(minutes) if minutes else None,
-                p90_open_minutes=percentile(minutes, 0.9),
-                late_departure_notices=late.get((mo, month), 0),
-            )
-        )
-    return lines
+    return [
+        sla_line(mo, month, by_key.get((mo, month), []), late.get((mo, month), 0), calendar)
+        for mo, month in sorted(set(by_key) | set(late))
+    ]
+
+
+def sla_line(
+    mo: str, month: str, facts: list[TicketFact], late_notices: int, calendar: ServiceCalendar
+) -> SlaLine:
+    """One MO's month (or the whole service's, for the committee) from its requests."""
+    taken = [fact for fact in facts if fact.taken_at is not None]
+    minutes = [
+        calendar.open_time_between(fact.received_at, fact.taken_at).total_seconds() / 60
+        for fact in taken
+        if fact.taken_at is not None
+    ]
+    return SlaLine(
+        mo=mo,
+        month=month,
+        received=len(facts),
+        received_by_channel=dict(sorted(Counter(f.channel for f in facts).items())),
+        taken=len(taken),
+        taken_on_time=sum(1 for f in taken if f.taken_at is not None and f.taken_at <= f.due),
+        breached=sum(1 for f in facts if f.breached),
+        median_open_minutes=statistics.median(minutes) if minutes else None,
+        p90_open_minutes=percentile(minutes, 0.9),
+        late_departure_notices=late_notices,
+    )

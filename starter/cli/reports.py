@@ -64,3 +64,55 @@ def report_sla(
 
 def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
+
+
+@report.command("committee")
+@click.option("--month", required=True, help="YYYY-MM: the month, against the one before.")
+@click.option("--mo", default=None, help="One MO's figures; every MO and the service when absent.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def report_committee(month: str, mo: str | None, output: str) -> None:
+    """The continuous-improvement committee's report: the SLA figures, resolution time (without
+    the wait on the client), warnings, breaches by channel and module, forwards to the DGGIR,
+    reopenings, quality checks rejected and questions to clients, against the month before."""
+    from starter.desks.committee import SERVICE, as_csv, trend
+    from starter.desks.reports import check_month
+
+    check_month(month)  # before anything is opened
+    found = session.run_on_database(
+        lambda desks: desks.committee, lambda committee: committee.report(month, mo)
+    )
+    if output == "json":
+        click.echo(found.model_dump_json(indent=2))
+        return
+    if output == "csv":
+        click.echo(as_csv(found), nl=False)
+        return
+    for line, before in zip(found.lines, found.previous, strict=True):
+        click.echo(f"{line.mo or SERVICE}: {found.month} against {found.previous_month}")
+        click.echo(f"  {'figure':<38} {found.month:>9} {found.previous_month:>9} {'change':>8}")
+        for name, now, then, change in trend(line, before):
+            click.echo(
+                f"  {name:<38} {_figure(now):>9} {_figure(then):>9} {_figure(change, True):>8}"
+            )
+        for label, counts in (
+            ("received by channel", line.received_by_channel),
+            ("breaches by channel", line.breaches_by_channel),
+            ("breaches by module", line.breaches_by_module),
+        ):
+            shown = " ".join(f"{k}={v}" for k, v in counts.items()) or "-"
+            click.echo(f"  {label:<38} {shown}")
+    if not found.lines:
+        click.echo(f"nothing in {found.month} nor {found.previous_month}")
+
+
+def _figure(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:+.2f}" if signed else f"{value:.2f}"
+    return text.removesuffix(".00")
