@@ -28,6 +28,7 @@ class ArrivalActivities:
                 request.employee_number,
                 check.day,
                 self._erp.registre(request.mo),
+                self._erp.registre_absences(request.mo),
             )
             granted = responsibilities_to_grant(
                 request.responsibilities,

@@ -39,6 +39,7 @@ def sagir_view(erp: SagirErp, request: ParamRequest) -> SagirView:
         approval_limit=erp.approval_limit(mo) if request.powers is not None else None,
         beneficiary_found=beneficiary is None or erp.person(mo, beneficiary) is not None,
         beneficiary_access=None if beneficiary is None else erp.access_of(mo, beneficiary),
+        absences=erp.registre_absences(mo),
     )
 
 

@@ -144,7 +144,8 @@ ALLOWED = {
     "MELCCFP": ["RF-CONSULTATION"],
 }
 PARTITION_GROUPS = {"MTQ": ["MTQ-DGF", "MTQ-REGION-EST"], "MSSS": ["MSSS-CENTRAL"]}
-# Personnes autorisées (employee numbers 3000x) and their relèves.
+# Personnes autorisées (employee numbers 3000x) and their relèves: each personne autorisée has a
+# valid relève on every day of their validity (models/registre.py `check_releves_kept`).
 REGISTRE = [
     Authority(
         mo="MTQ",
@@ -158,7 +159,6 @@ REGISTRE = [
         kind=AuthorityKind.releve,
         releve_of="30001",
         valid_from=date(2026, 1, 1),
-        valid_until=date(2027, 12, 31),
     ),
     Authority(
         mo="MSSS",

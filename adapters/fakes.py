@@ -28,18 +28,33 @@ from models.directory import Agent, Mo, Person
 from models.mail import Contact, Mail
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
     ChangeValidity,
     Declaration,
     RegistreAction,
     RegistreChange,
     RegistreLine,
+    absence_detail,
+    absence_end_detail,
+    check_absence,
+    check_absence_end,
     check_declaration,
+    check_releves_kept,
     check_still_covered,
 )
 from models.reports import LateNotice, TicketFact, month_bounds
 from models.requests import Escalation, Listed, ListQuery, Load, Order, Page
 from models.roles import Caller
-from models.sagir import AccessSnapshot, AccountStatus, Authority, ErpRefused, Responsibility
+from models.sagir import (
+    Absence,
+    AccessSnapshot,
+    AccountStatus,
+    Authority,
+    ErpRefused,
+    Responsibility,
+)
+from models.service_calendar import MONTREAL
 from models.tickets import BreachEscalation, TicketRecord
 from models.tokens import TOKEN_PREFIX, IssuedToken, TokenInfo
 
@@ -470,6 +485,7 @@ class FakeSagirErp:
         self._passwords: dict[Who, str] = {}
         self._lines: dict[int, RegistreLine] = {}
         self._changes: list[RegistreChange] = []
+        self._absences: list[Absence] = []
         self.writes: dict[str, str] = {}  # idempotency key: operation
 
     # --- reads -------------------------------------------------------------------------------
@@ -494,6 +510,9 @@ class FakeSagirErp:
 
     def registre_changes(self, mo: str) -> list[RegistreChange]:
         return [change for change in self._changes if change.mo == mo]
+
+    def registre_absences(self, mo: str) -> list[Absence]:
+        return [absence for absence in self._absences if absence.mo == mo]
 
     def approval_limit(self, mo: str) -> Decimal | None:
         return self._limits.get(mo)
@@ -702,11 +721,26 @@ class FakeSagirErp:
     # --- the registre as the MO keeps it ------------------------------------------------------
 
     def declare_authority(self, declaration: Declaration, by: str, at: datetime) -> RegistreLine:
-        check_declaration(declaration, list(self.registre_lines(declaration.mo)))
-        line = RegistreLine(id=len(self._lines) + 1, **declaration.model_dump())
-        self._lines[line.id] = line
-        self._log_change(line, RegistreAction.declare, by, at)
-        return line
+        """As SqlSagirErp's: a new personne autorisée's first relève is written with them, and
+        a refusal writes neither."""
+        lines = self.registre_lines(declaration.mo)
+        after = list(lines)
+        for each in filter(None, [declaration, declaration.releve_declaration()]):
+            check_declaration(each, list(after))
+            after.append(
+                RegistreLine(
+                    id=len(self._lines) + len(after) - len(lines) + 1,
+                    **each.model_dump(exclude={"releve"}),
+                )
+            )
+        today = at.astimezone(MONTREAL).date()
+        check_releves_kept(
+            declaration.mo, lines, after, self.registre_absences(declaration.mo), today
+        )
+        for line in after[len(lines) :]:
+            self._lines[line.id] = line
+            self._log_change(line, RegistreAction.declare, by, at)
+        return after[len(lines)]
 
     def change_authority(
         self,
@@ -729,9 +763,70 @@ class FakeSagirErp:
         changed = line.model_copy(update={"valid_from": valid_from, "valid_until": valid_until})
         after = [changed if other.id == line.id else other for other in lines]
         check_still_covered(mo, list(lines), list(after), today)
+        check_releves_kept(mo, lines, after, self.registre_absences(mo), today)
         self._lines[line.id] = changed
         self._log_change(changed, action, change.by, at)
         return changed
+
+    def declare_absence(
+        self, mo: str, declaration: AbsenceDeclaration, today: date, at: datetime
+    ) -> Absence:
+        lines = self.registre_lines(mo)
+        line = next((line for line in lines if line.id == declaration.line_id), None)
+        if line is None:
+            raise ErpRefused(f"line: {declaration.line_id} is not a line of {mo}'s registre")
+        check_absence(declaration, line, lines, self.registre_absences(mo), today)
+        absence = Absence(
+            # Ids are never reused, a cancelled absence's included (as a database sequence).
+            id=sum(c.action is RegistreAction.absence for c in self._changes) + 1,
+            mo=mo,
+            line_id=line.id,
+            employee_number=line.employee_number,
+            absent_from=declaration.absent_from,
+            absent_until=declaration.absent_until,
+            declared_by=declaration.by,
+            declared_at=at,
+        )
+        self._absences.append(absence)
+        self._changes.append(
+            RegistreChange(
+                id=len(self._changes) + 1,
+                mo=mo,
+                line_id=line.id,
+                action=RegistreAction.absence,
+                changed_by=declaration.by,
+                changed_at=at,
+                detail=absence_detail(absence),
+            )
+        )
+        return absence
+
+    def end_absence(self, mo: str, end: AbsenceEnd, today: date, at: datetime) -> Absence:
+        absence = next((a for a in self._absences if a.id == end.absence_id and a.mo == mo), None)
+        if absence is None:
+            raise ErpRefused(f"absence_id: {end.absence_id} is not an absence in {mo}'s registre")
+        check_absence_end(end, absence, today)
+        kept = self._absences.index(absence)
+        if end.last_day is None:
+            del self._absences[kept]
+            standing = absence
+        else:
+            standing = absence.model_copy(update={"absent_until": end.last_day})
+            self._absences[kept] = standing
+        self._changes.append(
+            RegistreChange(
+                id=len(self._changes) + 1,
+                mo=mo,
+                line_id=absence.line_id,
+                action=RegistreAction.absence_cancel
+                if end.last_day is None
+                else RegistreAction.absence_end,
+                changed_by=end.by,
+                changed_at=at,
+                detail=absence_end_detail(absence, end),
+            )
+        )
+        return standing
 
     # --- set-up, as SqlSagirErp's -------------------------------------------------------------
 

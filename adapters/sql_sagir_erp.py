@@ -28,6 +28,7 @@ from adapters.database import (
     ErpWriteRow,
     PartitionGroupRow,
     PersonRow,
+    RegistreAbsenceRow,
     RegistreChangeRow,
     RegistrePersonRow,
     RegistreResponsibilityRow,
@@ -40,15 +41,23 @@ from adapters.database import (
 from models.directory import Person
 from models.parameterisation import ApprovalPowers, PowerScope, ResponsibilityTemplate
 from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
     ChangeValidity,
     Declaration,
     RegistreAction,
     RegistreChange,
     RegistreLine,
+    absence_detail,
+    absence_end_detail,
+    check_absence,
+    check_absence_end,
     check_declaration,
+    check_releves_kept,
     check_still_covered,
 )
 from models.sagir import (
+    Absence,
     AccessSnapshot,
     AccountStatus,
     Authority,
@@ -57,6 +66,7 @@ from models.sagir import (
     Module,
     Responsibility,
 )
+from models.service_calendar import MONTREAL
 from models.tickets import Language
 
 
@@ -470,23 +480,42 @@ class SqlSagirErp:
 
     # --- the registre as the MO keeps it ------------------------------------------------------
 
+    def registre_absences(self, mo: str) -> list[Absence]:
+        with self._uow.begin() as session:
+            return _absences(session, mo)
+
     def declare_authority(self, declaration: Declaration, by: str, at: datetime) -> RegistreLine:
+        """Declare a line (and a new personne autorisée's first relève, in the same
+        transaction); refused when a personne autorisée would be left without a relève."""
         with self._uow.begin() as session:
             lines = _registre_lines(session, declaration.mo, lock=True)
-            check_declaration(declaration, list(lines))
-            row = RegistrePersonRow(
-                mo_code=declaration.mo,
-                employee_number=declaration.employee_number,
-                kind=declaration.kind.value,
-                releve_of=declaration.releve_of,
-                valid_from=declaration.valid_from,
-                valid_until=declaration.valid_until,
+            after: list[RegistreLine] = list(lines)
+            declared: RegistreLine | None = None
+            for each in filter(None, [declaration, declaration.releve_declaration()]):
+                check_declaration(each, list(after))
+                row = RegistrePersonRow(
+                    mo_code=each.mo,
+                    employee_number=each.employee_number,
+                    kind=each.kind.value,
+                    releve_of=each.releve_of,
+                    valid_from=each.valid_from,
+                    valid_until=each.valid_until,
+                )
+                session.add(row)
+                session.flush()
+                line = _line(row)
+                after.append(line)
+                declared = declared or line
+                self._log_change(session, line, RegistreAction.declare, by, at)
+            assert declared is not None
+            check_releves_kept(
+                declaration.mo,
+                list(lines),
+                after,
+                _absences(session, declaration.mo),
+                at.astimezone(MONTREAL).date(),
             )
-            session.add(row)
-            session.flush()
-            line = _line(row)
-            self._log_change(session, line, RegistreAction.declare, by, at)
-            return line
+            return declared
 
     def change_authority(
         self,
@@ -497,7 +526,8 @@ class SqlSagirErp:
         action: RegistreAction = RegistreAction.change,
     ) -> RegistreLine:
         """Change a line's validity (ending it is a change of `valid_until`); refused when the
-        MO would be left with nobody to authorise sooner than before."""
+        MO would be left with nobody to authorise sooner than before, or a personne autorisée
+        (or an absence) without a relève."""
         with self._uow.begin() as session:
             lines = _registre_lines(session, mo, lock=True)
             row = session.get(RegistrePersonRow, change.line_id)
@@ -514,10 +544,76 @@ class SqlSagirErp:
                 for line in lines
             ]
             check_still_covered(mo, list(lines), list(after), today)
+            check_releves_kept(mo, lines, after, _absences(session, mo), today)
             row.valid_from, row.valid_until = valid_from, valid_until
             line = _line(row)
             self._log_change(session, line, action, change.by, at)
             return line
+
+    def declare_absence(
+        self, mo: str, declaration: AbsenceDeclaration, today: date, at: datetime
+    ) -> Absence:
+        """A personne autorisée's absence, recorded in the registre's history; refused unless a
+        relève is valid on each of its days."""
+        with self._uow.begin() as session:
+            lines = _registre_lines(session, mo, lock=True)
+            line = next((line for line in lines if line.id == declaration.line_id), None)
+            if line is None:
+                raise ErpRefused(f"line: {declaration.line_id} is not a line of {mo}'s registre")
+            check_absence(declaration, line, lines, _absences(session, mo), today)
+            row = RegistreAbsenceRow(
+                mo_code=mo,
+                line_id=line.id,
+                employee_number=line.employee_number,
+                absent_from=declaration.absent_from,
+                absent_until=declaration.absent_until,
+                declared_by=declaration.by,
+                declared_at=at,
+            )
+            session.add(row)
+            session.flush()
+            absence = _absence(row)
+            session.add(
+                RegistreChangeRow(
+                    mo_code=mo,
+                    line_id=line.id,
+                    action=RegistreAction.absence.value,
+                    changed_by=declaration.by,
+                    changed_at=at,
+                    detail=absence_detail(absence),
+                )
+            )
+            return absence
+
+    def end_absence(self, mo: str, end: AbsenceEnd, today: date, at: datetime) -> Absence:
+        """End an absence sooner, or cancel one not yet begun, recorded in the registre's
+        history (which keeps a cancelled one: its row goes)."""
+        with self._uow.begin() as session:
+            _registre_lines(session, mo, lock=True)  # one change of the registre at a time
+            row = session.get(RegistreAbsenceRow, end.absence_id)
+            if row is None or row.mo_code != mo:
+                raise ErpRefused(
+                    f"absence_id: {end.absence_id} is not an absence in {mo}'s registre"
+                )
+            absence = _absence(row)
+            check_absence_end(end, absence, today)
+            if end.last_day is None:
+                session.delete(row)
+                action = RegistreAction.absence_cancel
+            else:
+                row.absent_until = end.last_day
+                action = RegistreAction.absence_end
+            session.add(
+                RegistreChangeRow(
+                    mo_code=mo,
+                    line_id=absence.line_id,
+                    action=action.value,
+                    changed_by=end.by,
+                    changed_at=at,
+                    detail=absence_end_detail(absence, end),
+                )
+            )
+            return absence if end.last_day is None else _absence(row)
 
     # --- set-up (demo data, tests, and later the registre commands) --------------------------
 
@@ -636,6 +732,24 @@ def _line(row: RegistrePersonRow) -> RegistreLine:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
     )
+
+
+def _absence(row: RegistreAbsenceRow) -> Absence:
+    return Absence(
+        id=row.id,
+        mo=row.mo_code,
+        line_id=row.line_id,
+        employee_number=row.employee_number,
+        absent_from=row.absent_from,
+        absent_until=row.absent_until,
+        declared_by=row.declared_by,
+        declared_at=row.declared_at,
+    )
+
+
+def _absences(session: Session, mo: str) -> list[Absence]:
+    query = select(RegistreAbsenceRow).where(RegistreAbsenceRow.mo_code == mo)
+    return [_absence(row) for row in session.scalars(query.order_by(RegistreAbsenceRow.id))]
 
 
 def _registre_lines(session: Session, mo: str, lock: bool = False) -> list[RegistreLine]:

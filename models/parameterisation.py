@@ -21,6 +21,7 @@ from pydantic import EmailStr, Field, StringConstraints, model_validator
 from models.notices import Wording
 from models.requests import Listing, Process, Record, StepLog
 from models.sagir import (
+    Absence,
     AccessSnapshot,
     AccountStatus,
     Authority,
@@ -212,7 +213,9 @@ class ParamState(Record):
     reason: str | None = None
 
     def listing(self) -> Listing:
-        return Listing(status=self.status.value, breached=self.breached, due=self.due)
+        return Listing(
+            status=self.status.value, breached=self.breached, warned=self.warned, due=self.due
+        )
 
     @classmethod
     def initial(cls, start: StartParameterisation) -> ParamState:
@@ -284,12 +287,18 @@ class SagirView:
     approval_limit: Decimal | None = None
     beneficiary_found: bool = True
     beneficiary_access: AccessSnapshot | None = None
+    absences: list[Absence] = field(default_factory=list)  # the authoriser's relève replaces them
 
 
 def check_param_request(request: ParamRequest, day: date, sagir: SagirView) -> None:
     """Every rule a request must keep before anyone works on it; raises `RuleRefused`."""
     check_authoriser(
-        request.mo, request.authorised_by, request.beneficiary or "", day, sagir.register
+        request.mo,
+        request.authorised_by,
+        request.beneficiary or "",
+        day,
+        sagir.register,
+        sagir.absences,
     )
     if request.beneficiary is not None and not sagir.beneficiary_found:
         raise RuleRefused(

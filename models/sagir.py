@@ -5,7 +5,8 @@ Pure rules (no I/O) that the arrival, departure and (later) parameterisation wor
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -57,6 +58,23 @@ class Authority(Contract):
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
+class Absence(Contract):
+    """A personne autorisée absent from one day to another (both included), as the MO declared
+    it on the person's line of the registre: meanwhile their relève authorises in their place."""
+
+    id: int
+    mo: str
+    line_id: int
+    employee_number: str
+    absent_from: date
+    absent_until: date
+    declared_by: str
+    declared_at: datetime
+
+    def covers(self, day: date) -> bool:
+        return self.absent_from <= day <= self.absent_until
+
+
 class ErpRefused(ValueError):
     """SAGIR refuses a write for good (unknown responsibility, no account...)."""
 
@@ -70,10 +88,16 @@ class RuleRefused(ValueError):
 
 
 def check_authoriser(
-    mo: str, authoriser: str, beneficiary: str, day: date, register: list[Authority]
+    mo: str,
+    authoriser: str,
+    beneficiary: str,
+    day: date,
+    register: list[Authority],
+    absences: Sequence[Absence] = (),
 ) -> Authority:
-    """The authoriser must be a personne autorisée or relève of `mo` valid on `day`, and may not
-    authorise a request for themselves (RULES.md "Parameterisation, access and security")."""
+    """The authoriser must be a personne autorisée or relève of `mo` valid on `day`, not absent
+    that day (their relève authorises in their place), and may not authorise a request for
+    themselves (RULES.md "Parameterisation, access and security")."""
     if authoriser == beneficiary:
         raise RuleRefused(
             "SelfAuthorisation", "authorised_by: nobody may authorise a request for themselves"
@@ -83,6 +107,24 @@ def check_authoriser(
         raise RuleRefused(
             "NotAuthorised",
             f"authorised_by: {authoriser} is not a personne autorisée or relève of {mo}",
+        )
+    absent = next(
+        (a for a in absences if a.mo == mo and a.employee_number == authoriser and a.covers(day)),
+        None,
+    )
+    if absent is not None:
+        releves = sorted(
+            {
+                line.employee_number
+                for line in register
+                if line.mo == mo and line.releve_of == authoriser and line.valid_on(day)
+            }
+        )
+        raise RuleRefused(
+            "AuthoriserAbsent",
+            f"authorised_by: {authoriser} is absent from {absent.absent_from} to "
+            f"{absent.absent_until}; their relève ({', '.join(releves) or 'none valid'}) "
+            "authorises in their place",
         )
     for line in lines:
         if line.valid_on(day):

@@ -34,11 +34,12 @@ from starter.desks.errors import Unavailable
 from starter.keys import Key
 from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from workflows import billing, mail_intake, mail_relay, search_attributes
+from workflows import billing, mail_intake, mail_relay, registre, search_attributes
 from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
 from workflows.billing import BillingRunWorkflow, HeadcountWorkflow
 from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
+from workflows.registre import RegistreExpiryWorkflow
 
 
 def data_converter(keys: Sequence[Key]) -> DataConverter:
@@ -128,6 +129,7 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     )
     await _create_once(client, SCHEDULE_ID, schedule)
     await ensure_billing_schedules(client, settings)
+    await _create_once(client, registre.EXPIRY_SCHEDULE, registre_schedule(settings))
     if settings.smtp_url is None:
         return
     relay = Schedule(
@@ -201,6 +203,20 @@ def billing_schedules(settings: Settings) -> dict[str, Schedule]:
             ),
         ),
     }
+
+
+def registre_schedule(settings: Settings) -> Schedule:
+    """The registre d'autorité's warning of lines whose validity ends within 30 days: each
+    morning at 07:00, Montréal time. A run missed while the engine was down is made up within
+    a day; a run twice warns once (each mail has its key)."""
+    every_morning = ScheduleCalendarSpec(hour=[ScheduleRange(7)], minute=[ScheduleRange(0)])
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RegistreExpiryWorkflow.run, id=registre.WORKFLOW_ID, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(calendars=[every_morning], time_zone_name=registre.TIME_ZONE),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=1)),
+    )
 
 
 async def ensure_billing_schedules(client: Client, settings: Settings) -> None:

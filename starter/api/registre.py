@@ -7,15 +7,26 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
+from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
+    ChangeValidity,
+    Declaration,
+    RegistreChange,
+    RegistreLine,
+    ReleveCoverage,
+)
 from models.roles import Action
+from models.sagir import Absence
 from starter.api.deps import GuardDep, GuardedRoute, allow, body_without, with_actor
-from starter.api.params import LineId, MoCode
+from starter.api.params import AbsenceId, LineId, MoCode
 from starter.desks.errors import InvalidInput
 
 router = APIRouter(tags=["registre d'autorité"], route_class=GuardedRoute)
 
 ChangeBody = body_without(ChangeValidity, "by", "line_id")
+AbsenceBody = body_without(AbsenceDeclaration, "by")
+AbsenceEndBody = body_without(AbsenceEnd, "by", "absence_id")
 
 
 class EndBody(BaseModel):
@@ -49,3 +60,35 @@ async def change(mo: MoCode, line_id: LineId, body: ChangeBody, guard: GuardDep)
 @router.post("/registre/{mo}/lines/{line_id}/end", dependencies=[allow(Action.registre_change)])
 async def end(mo: MoCode, line_id: LineId, body: EndBody, guard: GuardDep) -> RegistreLine:
     return guard.registre.end(mo, line_id, body.last_day, guard.caller.subject)
+
+
+@router.get("/registre/{mo}/coverage", dependencies=[allow(Action.registre_read)])
+async def registre_coverage(mo: MoCode, guard: GuardDep) -> list[ReleveCoverage]:
+    """Each personne autorisée's relèves valid today, and the first day none is."""
+    return guard.registre.coverage(mo)
+
+
+@router.get("/registre/{mo}/absences", dependencies=[allow(Action.registre_read)])
+async def registre_absences(mo: MoCode, guard: GuardDep) -> list[Absence]:
+    return guard.registre.absences(mo)
+
+
+@router.post(
+    "/registre/{mo}/absences", status_code=201, dependencies=[allow(Action.registre_change)]
+)
+async def declare_absence(mo: MoCode, body: AbsenceBody, guard: GuardDep) -> Absence:
+    """A personne autorisée absent for a period: meanwhile their relève authorises."""
+    declaration = with_actor(AbsenceDeclaration, body, by=guard.caller.subject)
+    return guard.registre.declare_absence(mo, declaration)
+
+
+@router.post(
+    "/registre/{mo}/absences/{absence_id}/end", dependencies=[allow(Action.registre_change)]
+)
+async def end_absence(
+    mo: MoCode, absence_id: AbsenceId, body: AbsenceEndBody, guard: GuardDep
+) -> Absence:
+    """End an absence sooner (`last_day`, today or later), or cancel one not yet begun
+    (`cancel`): the absence as it now stands, or as it was if cancelled."""
+    end = with_actor(AbsenceEnd, body, by=guard.caller.subject, absence_id=absence_id)
+    return guard.registre.end_absence(mo, end)

@@ -1,5 +1,6 @@
-"""`sagir-desk registre`: the registre d'autorité the MO keeps: show, declare, change, end and
-the history of changes. It needs only the database, not the engine."""
+"""`sagir-desk registre`: the registre d'autorité the MO keeps: show, declare, change, end, the
+relèves' coverage, the personnes autorisées's absences (declared, ended, cancelled) and the
+history of changes. It needs only the database, not the engine."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from models.registre import ChangeValidity, Declaration, RegistreLine
-from models.sagir import AuthorityKind
+from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
+    ChangeValidity,
+    Declaration,
+    RegistreLine,
+)
+from models.sagir import Absence, AuthorityKind
 from models.timestamps import local_text
 from starter.cli import session
 from starter.cli.output import json_option, parse_date, print_model, print_models
@@ -62,6 +69,12 @@ def registre_history(mo: str, as_json: bool) -> None:
 @click.option("--employee", "employee_number", required=True)
 @click.option("--kind", required=True, type=click.Choice([k.value for k in AuthorityKind]))
 @click.option("--releve-of", default=None, help="For a relève: whose relève it is.")
+@click.option(
+    "--releve",
+    default=None,
+    help="For a new personne autorisée: their first relève, declared with them on the same "
+    "validity (every personne autorisée must have a valid relève).",
+)
 @click.option("--from", "valid_from", required=True, help="Valid from, YYYY-MM-DD.")
 @click.option("--until", "valid_until", default=None, help="Valid until, YYYY-MM-DD.")
 @click.option("--by", required=True, help="Who at the MO makes the change.")
@@ -69,7 +82,7 @@ def registre_history(mo: str, as_json: bool) -> None:
 def registre_declare(
     as_json: bool, by: str, valid_from: str, valid_until: str | None, **fields: Any
 ) -> None:
-    """Declare a personne autorisée or a relève."""
+    """Declare a personne autorisée (with their first relève) or a relève."""
     declaration = parse(
         Declaration,
         valid_from=parse_date("--from", valid_from),
@@ -117,6 +130,106 @@ def registre_end(line_id: int, mo: str, last_day: str, by: str, as_json: bool) -
     day = parse_date("--on", last_day)
     assert day is not None
     _print_result(_with_registre(lambda desk: desk.end(mo, line_id, day, by)), as_json)
+
+
+@registre.command("coverage")
+@click.option("--mo", required=True)
+@json_option
+def registre_coverage(mo: str, as_json: bool) -> None:
+    """Each personne autorisée's relèves valid today, and the first day none is."""
+    coverage = _with_registre(lambda desk: desk.coverage(mo))
+    if as_json:
+        return print_models(coverage)
+    if not coverage:
+        click.echo("none")
+    for one in coverage:
+        releves = ", ".join(one.releves_today) or "none today"
+        gap = f"no relève from {one.uncovered_from}" if one.uncovered_from else "covered"
+        absent = "  absent today" if one.absent_today else ""
+        click.echo(f"{one.employee_number:<12} relève: {releves:<20} {gap}{absent}")
+
+
+@registre.group("absence")
+def absence() -> None:
+    """A personne autorisée's absences: meanwhile their relève authorises in their place."""
+
+
+@absence.command("list")
+@click.option("--mo", required=True)
+@json_option
+def absence_list(mo: str, as_json: bool) -> None:
+    """The MO's absences, past and to come."""
+    absences = _with_registre(lambda desk: desk.absences(mo))
+    if as_json:
+        return print_models(absences)
+    if not absences:
+        click.echo("none")
+    for one in absences:
+        _print_absence(one)
+
+
+@absence.command("declare", cls=session.Changing)
+@click.argument("line_id", type=int)
+@click.option("--mo", required=True)
+@click.option("--from", "absent_from", required=True, help="First day absent, YYYY-MM-DD.")
+@click.option("--until", "absent_until", required=True, help="Last day absent, YYYY-MM-DD.")
+@click.option("--by", required=True, help="Who at the MO makes the change.")
+@json_option
+def absence_declare(
+    line_id: int, mo: str, absent_from: str, absent_until: str, by: str, as_json: bool
+) -> None:
+    """Declare the personne autorisée of LINE_ID absent from today on (refused unless a relève
+    of theirs is valid on every day of the absence)."""
+    declaration = parse(
+        AbsenceDeclaration,
+        line_id=line_id,
+        absent_from=parse_date("--from", absent_from),
+        absent_until=parse_date("--until", absent_until),
+        by=by,
+    )
+    absence = _with_registre(lambda desk: desk.declare_absence(mo, declaration))
+    if as_json:
+        return print_model(absence)
+    _print_absence(absence)
+
+
+@absence.command("end", cls=session.Changing)
+@click.argument("absence_id", type=int)
+@click.option("--mo", required=True)
+@click.option("--on", "last_day", default=None, help="The absence's new last day, YYYY-MM-DD.")
+@click.option("--cancel", is_flag=True, help="Cancel an absence not yet begun.")
+@click.option("--by", required=True, help="Who at the MO makes the change.")
+@json_option
+def absence_end(
+    absence_id: int, mo: str, last_day: str | None, cancel: bool, by: str, as_json: bool
+) -> None:
+    """End absence ABSENCE_ID sooner (--on a day from today on), or cancel it (--cancel)
+    before it begins; the person authorises again from the next day."""
+    end = parse(
+        AbsenceEnd,
+        absence_id=absence_id,
+        last_day=parse_date("--on", last_day),
+        cancel=cancel,
+        by=by,
+    )
+    absence = _with_registre(lambda desk: desk.end_absence(mo, end))
+    if as_json:
+        return print_model(absence)
+    if end.cancel:
+        click.echo(
+            f"cancelled absence {absence.id} of {absence.employee_number} "
+            f"({absence.absent_from} to {absence.absent_until})"
+        )
+        return None
+    _print_absence(absence)
+
+
+def _print_absence(absence: Absence) -> None:
+    click.echo(
+        f"absence {absence.id:<4} line {absence.line_id:<4} {absence.employee_number}  "
+        f"absent {absence.absent_from} to {absence.absent_until}  "
+        f"declared by {absence.declared_by}"
+    )
 
 
 def _with_registre(action: Callable[[GuardedRegistre], T]) -> T:

@@ -1,7 +1,8 @@
 """The registre d'autorité in the console: a personne autorisée (or relève) keeps their MO's
-(declare, change, end a line, with the history of changes); the MO's HR, the CA and the auditors
-read it. The rule that the MO is never left without anyone to authorise lives in the desk: its
-refusal shows beside the form, and nothing changes."""
+(declare, change, end a line, declare, end or cancel an absence, with the relèves' coverage and
+the history of changes); the MO's HR, the CA and the auditors read it. The rules that the MO
+is never left without anyone to authorise, and each personne autorisée never without a relève,
+live in the desk: their refusal shows beside the form, and nothing changes."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from models.registre import ChangeValidity, Declaration, RegistreChange, RegistreLine
+from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
+    ChangeValidity,
+    Declaration,
+    RegistreChange,
+    RegistreLine,
+    ReleveCoverage,
+)
 from models.roles import Action
-from models.sagir import AuthorityKind
+from models.sagir import Absence, AuthorityKind
 from models.service_calendar import MONTREAL
 from models.tickets import Contract, ServiceDate
 from starter.console.french import MONTHS, in_french
@@ -30,17 +39,34 @@ KIND_NAMES = {
     AuthorityKind.personne_autorisee: "Personne autorisée",
     AuthorityKind.releve: "Relève",
 }
-ACTION_NAMES = {"declare": "Déclaration", "change": "Modification", "end": "Fin"}
+ACTION_NAMES = {
+    "declare": "Déclaration",
+    "change": "Modification",
+    "end": "Fin",
+    "absence": "Absence",
+    "absence_end": "Fin d'absence",
+    "absence_cancel": "Absence annulée",
+}
 DONE = {
     "declaree": "La ligne est déclarée au registre.",
     "modifiee": "La ligne est modifiée.",
     "terminee": "La ligne est terminée.",
+    "absence": "L'absence est déclarée au registre : sa relève autorise à sa place.",
+    "absence-terminee": "L'absence est terminée : la personne autorise de nouveau dès le "
+    "lendemain de son dernier jour.",
+    "absence-annulee": "L'absence est annulée.",
 }
 # How the registre's history words a line (`releve 30002 (relève of 30001) valid 2026-01-01
 # to open`), to say it in French.
 HISTORY_DETAIL = re.compile(
     r"^(?P<kind>\w+) (?P<who>\S+)(?: \(relève of (?P<of>\S+)\))? valid (?P<start>\S+) "
     r"to (?P<end>\S+)$"
+)
+# How it words an absence (`absence of 30001 from 2026-12-07 to 2026-12-18`), and one ended
+# sooner (`... ended on 2026-12-10`) or cancelled (`... cancelled`).
+ABSENCE_DETAIL = re.compile(
+    r"^absence of (?P<who>\S+) from (?P<start>\S+) to (?P<end>\S+)"
+    r"(?: ended on (?P<last>\S+)|(?P<cancelled> cancelled))?$"
 )
 
 
@@ -82,13 +108,19 @@ def _registre_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
     done: str | None = None,
+    absence_error: str | None = None,
+    absence_end_error: tuple[int, str] | None = None,
 ) -> Response:
     lines: list[RegistreLine] = []
     history: list[RegistreChange] = []
+    absences: list[Absence] = []
+    coverage: list[ReleveCoverage] = []
     if mo:
         try:
             lines = guard.registre.show(mo)
             history = guard.registre.history(mo)
+            absences = guard.registre.absences(mo)
+            coverage = guard.registre.coverage(mo)
         except InvalidInput as refused:  # an MO code the CA mistyped
             error, status_code = in_french(str(refused)), 422
             mo = None
@@ -99,6 +131,17 @@ def _registre_page(
         status_code=status_code,
         mo=mo,
         rows=[_row(line, today) for line in lines],
+        coverage=[_coverage(one) for one in coverage],
+        absences=[_absence(one, today) for one in reversed(absences)],
+        absentable=[
+            line
+            for line in lines
+            if line.kind is AuthorityKind.personne_autorisee
+            and (line.valid_until is None or line.valid_until >= today)
+        ],
+        absence_error=absence_error,
+        absence_end_error=absence_end_error,
+        today=today.isoformat(),
         history=[_change(change) for change in reversed(history)],
         kinds=KIND_NAMES,
         error=error,
@@ -124,6 +167,34 @@ def _row(line: RegistreLine, today: date) -> dict[str, Any]:
     }
 
 
+def _coverage(one: ReleveCoverage) -> dict[str, Any]:
+    if one.uncovered_from is None:
+        standing = "Couverte en tout temps"
+    else:
+        standing = f"Sans relève à partir du {day(one.uncovered_from)}"
+    return {
+        "who": one.employee_number,
+        "releves": ", ".join(one.releves_today) or "Aucune aujourd'hui",
+        "standing": standing,
+        "absent": one.absent_today,
+    }
+
+
+def _absence(absence: Absence, today: date) -> dict[str, Any]:
+    if absence.covers(today):
+        standing = "En cours"
+    elif absence.absent_from > today:
+        standing = "À venir"
+    else:
+        standing = "Terminée"
+    return {
+        "absence": absence,
+        "from": day(absence.absent_from),
+        "until": day(absence.absent_until),
+        "standing": standing,
+    }
+
+
 def _change(change: RegistreChange) -> dict[str, Any]:
     return {
         "at": change.changed_at,
@@ -135,6 +206,15 @@ def _change(change: RegistreChange) -> dict[str, Any]:
 
 
 def _detail(detail: str) -> str:
+    absent = ABSENCE_DETAIL.match(detail)
+    if absent is not None:
+        said = (
+            f"Absence de {absent['who']} du {_day_text(absent['start'])} au "
+            f"{_day_text(absent['end'])}"
+        )
+        if absent["last"]:
+            return f"{said}, terminée le {_day_text(absent['last'])}"
+        return f"{said}, annulée" if absent["cancelled"] else said
     found = HISTORY_DETAIL.match(detail)
     if found is None:
         return detail
@@ -168,6 +248,9 @@ async def declare(request: Request, form: Form, guard: ConsoleGuard) -> Response
             releve_of=(text.get("releve_of") or None)
             if text.get("kind") == AuthorityKind.releve.value
             else None,
+            releve=(text.get("releve") or None)
+            if text.get("kind") != AuthorityKind.releve.value
+            else None,
             valid_from=text.get("valid_from", ""),
             valid_until=text.get("valid_until") or None,
         )
@@ -184,6 +267,68 @@ async def declare(request: Request, form: Form, guard: ConsoleGuard) -> Response
             status_code=status_of(refused),
         )
     return RedirectResponse("/console/registre?fait=declaree#registre", status_code=303)
+
+
+@router.post("/registre/absences", dependencies=[may(Action.registre_change)])
+async def declare_absence(request: Request, form: Form, guard: ConsoleGuard) -> Response:
+    """A personne autorisée of the person's own MO absent for a period: meanwhile their relève
+    authorises in their place."""
+    caller = guard.caller
+    text = {key: value.strip() for key, value in form.items() if key != "csrf"}
+    try:
+        declaration = parse(
+            AbsenceDeclaration,
+            line_id=_line_number(text.get("line_id", "")),
+            absent_from=text.get("absent_from", ""),
+            absent_until=text.get("absent_until", ""),
+            by=caller.subject,
+        )
+        guard.registre.declare_absence(caller.mo or "", declaration)
+    except NotFound:
+        raise
+    except DeskError as refused:
+        return _registre_page(
+            request,
+            guard,
+            caller.mo,
+            absence_error=in_french(str(refused)),
+            values=text,
+            status_code=status_of(refused),
+        )
+    return RedirectResponse("/console/registre?fait=absence#absences", status_code=303)
+
+
+@router.post("/registre/absences/{absence_id}/terminer", dependencies=[may(Action.registre_change)])
+async def end_absence(
+    request: Request, absence_id: str, form: Form, guard: ConsoleGuard
+) -> Response:
+    """End an absence of the person's own MO sooner (its new last day), or cancel one not yet
+    begun (`annuler`); a refusal shows beside the absences."""
+    caller = guard.caller
+    cancel = form.get("annuler") == "oui"
+    try:
+        if not absence_id.isdigit():
+            raise NotFound(f"no absence {absence_id} in the registre")
+        end = parse(
+            AbsenceEnd,
+            absence_id=int(absence_id),
+            last_day=None if cancel else (form.get("last_day", "").strip() or None),
+            cancel=cancel,
+            by=caller.subject,
+        )
+        guard.registre.end_absence(caller.mo or "", end)
+    except NotFound:
+        raise
+    except DeskError as refused:
+        return _registre_page(
+            request,
+            guard,
+            caller.mo,
+            absence_end_error=(int(absence_id), in_french(str(refused))),
+            status_code=status_of(refused),
+        )
+    done = "absence-annulee" if cancel else "absence-terminee"
+    return RedirectResponse(f"/console/registre?fait={done}#absences", status_code=303)
 
 
 @router.get("/registre/lignes/{line_id}", dependencies=[may(Action.registre_read)])

@@ -1,6 +1,7 @@
-"""The registre d'autorité as the MO keeps it: show, declare, change, end, and the history of
-changes. No workflow: each change is one database transaction that checks the rules. A
-personne autorisée (or relève) keeps their own MO's; the CA and the auditors read them all."""
+"""The registre d'autorité as the MO keeps it: show, declare, change, end, declare and end an
+absence, the relèves' coverage and the history of changes. No workflow: each change is one database
+transaction that checks the rules. A personne autorisée (or relève) keeps their own MO's; the
+CA and the auditors read them all."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from datetime import date
 
 from adapters.ports import Directory, SagirErp
 from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
     ChangeValidity,
     Declaration,
     MoResponsibilities,
     RegistreAction,
     RegistreChange,
     RegistreLine,
+    ReleveCoverage,
+    releve_coverage,
 )
 from models.roles import Action, Caller
-from models.sagir import ErpRefused, RuleRefused
+from models.sagir import Absence, ErpRefused, RuleRefused
 from models.service_calendar import MONTREAL
 from starter.desks.access import acting_as_self, authorize
 from starter.desks.checks import require_mo
@@ -38,6 +43,17 @@ class RegistreDesk:
     def history(self, mo: str) -> list[RegistreChange]:
         require_mo(self.directory, mo)
         return self.erp.registre_changes(mo)
+
+    def absences(self, mo: str) -> list[Absence]:
+        require_mo(self.directory, mo)
+        return self.erp.registre_absences(mo)
+
+    def coverage(self, mo: str) -> list[ReleveCoverage]:
+        """Each personne autorisée's relèves today, and the first day none is valid."""
+        require_mo(self.directory, mo)
+        return releve_coverage(
+            self.erp.registre_lines(mo), self.erp.registre_absences(mo), self._today()
+        )
 
     def responsibilities(self, mo: str) -> MoResponsibilities:
         """What the MO's people may be given: everyone's default responsibilities, and the
@@ -67,6 +83,26 @@ class RegistreDesk:
             mo, ChangeValidity(line_id=line_id, valid_until=last_day, by=by), RegistreAction.end
         )
 
+    def declare_absence(self, mo: str, declaration: AbsenceDeclaration) -> Absence:
+        """A personne autorisée absent for a period: meanwhile their relève authorises."""
+        require_mo(self.directory, mo)
+        try:
+            return self.erp.declare_absence(mo, declaration, self._today(), self.clock())
+        except (RuleRefused, ErpRefused) as refused:
+            raise InvalidInput(str(refused)) from None
+
+    def end_absence(self, mo: str, end: AbsenceEnd) -> Absence:
+        """End an absence sooner, or cancel one not yet begun: the person authorises again
+        from the day after (the absence as it now stands, or as it was if cancelled)."""
+        require_mo(self.directory, mo)
+        try:
+            return self.erp.end_absence(mo, end, self._today(), self.clock())
+        except (RuleRefused, ErpRefused) as refused:
+            raise InvalidInput(str(refused)) from None
+
+    def _today(self) -> date:
+        return self.clock().astimezone(MONTREAL).date()
+
     def _change(self, mo: str, change: ChangeValidity, action: RegistreAction) -> RegistreLine:
         require_mo(self.directory, mo)
         now = self.clock()
@@ -94,6 +130,24 @@ class GuardedRegistre:
     def responsibilities(self, mo: str) -> MoResponsibilities:
         self._registre_of(mo, Action.registre_read)
         return self.desk.responsibilities(mo)
+
+    def absences(self, mo: str) -> list[Absence]:
+        self._registre_of(mo, Action.registre_read)
+        return self.desk.absences(mo)
+
+    def coverage(self, mo: str) -> list[ReleveCoverage]:
+        self._registre_of(mo, Action.registre_read)
+        return self.desk.coverage(mo)
+
+    def declare_absence(self, mo: str, declaration: AbsenceDeclaration) -> Absence:
+        self._registre_of(mo, Action.registre_change)
+        acting_as_self(self.caller, "by", declaration.by)
+        return self.desk.declare_absence(mo, declaration)
+
+    def end_absence(self, mo: str, end: AbsenceEnd) -> Absence:
+        self._registre_of(mo, Action.registre_change)
+        acting_as_self(self.caller, "by", end.by)
+        return self.desk.end_absence(mo, end)
 
     def declare(self, declaration: Declaration, by: str) -> RegistreLine:
         self._registre_of(declaration.mo, Action.registre_change)

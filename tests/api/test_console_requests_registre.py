@@ -146,34 +146,68 @@ async def test_nobody_authorises_a_request_for_themselves_and_nothing_starts(
     assert (await desks.parameterisation.list(Process.access)).total == 0
 
 
-async def test_a_registre_change_leaving_the_mo_without_anyone_is_refused_and_changes_nothing(
+async def test_a_registre_change_leaving_a_personne_autorisee_without_releve_is_refused_in_place(
     app: FastAPI, desks: Desks
 ) -> None:
     before = desks.registre.show("MTQ")
-    [personne] = [line for line in before if line.employee_number == "30001"]
+    [releve] = [line for line in before if line.employee_number == "30002"]
     async with signed_in(app, desks, PERSONNE_AUTORISEE) as person:
         page = await person.get("/console/registre")
         assert "Registre d'autorité : MTQ" in shown(page)
-        assert f'href="/console/registre/lignes/{personne.id}"' in shown(page)
-        line = await person.get(f"/console/registre/lignes/{personne.id}")
+        assert f'href="/console/registre/lignes/{releve.id}"' in shown(page)
+        assert "Couverte en tout temps" in shown(page)  # 30001's relève, open-ended
+        line = await person.get(f"/console/registre/lignes/{releve.id}")
         assert "Terminer la ligne" in shown(line)
-        # The relève 30002 is valid until 2027-12-31 only: ending 30001 leaves nobody from 2028.
+        # 30002 is the only relève of 30001, who stays a personne autorisée with no end.
         refused = await person.post(
-            f"/console/registre/lignes/{personne.id}/terminer", last_day="2026-12-31"
+            f"/console/registre/lignes/{releve.id}/terminer", last_day="2026-12-31"
         )
         changed = await person.post(
-            f"/console/registre/lignes/{personne.id}/modifier", valid_until="2027-06-30"
+            f"/console/registre/lignes/{releve.id}/modifier", valid_until="2027-06-30"
         )
     assert refused.status_code == 422
     assert 'id="refus-terminer"' in shown(refused)
     assert alert(refused) == (
-        "Registre d'autorité : ce changement laisserait MTQ sans personne autorisée ni relève "
-        "valide à partir du samedi 1 janvier 2028 ; déclarez-en une autre d'abord"
+        "Relève : ce changement laisserait la personne autorisée 30001 de MTQ sans relève valide "
+        "à partir du vendredi 1 janvier 2027 ; déclarez d'abord une relève pour ce jour"
     )
     assert changed.status_code == 422
     assert 'id="refus-modifier"' in shown(changed)
     assert desks.registre.show("MTQ") == before
     assert desks.registre.history("MTQ") == []
+
+
+async def test_an_absence_declared_from_the_form_shows_with_its_releve_and_history(
+    app: FastAPI, desks: Desks
+) -> None:
+    [personne] = [line for line in desks.registre.show("MTQ") if line.employee_number == "30001"]
+    async with signed_in(app, desks, PERSONNE_AUTORISEE) as person:
+        page = await person.get("/console/registre")
+        assert "Déclarer l'absence" in shown(page)
+        declared = await person.post(
+            "/console/registre/absences",
+            line_id=str(personne.id),
+            absent_from="2030-03-04",
+            absent_until="2030-03-15",
+        )
+        assert declared.status_code == 303
+        page = await person.get(declared.headers["location"])
+        backwards = await person.post(
+            "/console/registre/absences",
+            line_id=str(personne.id),
+            absent_from="2030-04-15",
+            absent_until="2030-04-04",
+        )
+    assert "L'absence est déclarée au registre : sa relève autorise à sa place." in shown(page)
+    assert "Absence de 30001 du 4 mars 2030 au 15 mars 2030" in shown(page)
+    [absence] = desks.registre.absences("MTQ")
+    assert (absence.line_id, absence.declared_by) == (personne.id, "30001")
+    assert backwards.status_code == 422
+    assert 'id="refus-absence"' in shown(backwards)
+    assert alert(backwards) == (
+        "Fin de l'absence : doit tomber le jour du début de l'absence ou après"
+    )
+    assert len(desks.registre.absences("MTQ")) == 1
 
 
 async def test_a_releve_declared_from_the_form_joins_the_registre_and_its_history(

@@ -1,10 +1,10 @@
 """A personne autorisée and a CA agent in a real Chromium (issue 13, items 3 and 5): the
 personne autorisée submits an access request through the real form, sees it in her MO's list,
 and tries the registre change that would leave her MO with nobody to authorise: the refusal
-shows beside the form and nothing changes. The agent works a request, helps with a password
-(the birth day and month masked, a wrong one refused without being shown back) and enrols a
-participant in training. Every page passes axe-core; the main pages are the README's
-screenshots."""
+shows beside the form and nothing changes; she declares an absence and ends it sooner. The
+agent works a request, helps with a password (the birth day and month masked, a wrong one
+refused without being shown back) and enrols a participant in training. Every page passes
+axe-core; the main pages are the README's screenshots."""
 
 from __future__ import annotations
 
@@ -78,13 +78,12 @@ async def test_a_personne_autorisee_submits_a_request_and_is_refused_a_registre_
     await check_accessibility(page)
     await screenshot(page, "personne-autorisee-parametrage")
 
-    # The registre: ending her own line would leave MTQ with nobody from 2028 (the relève's
-    # line ends on 2027-12-31).
+    # The registre: ending the line of her only relève would leave her without one.
     await menu.get_by_role("link", name="Registre d'autorité").click()
     await page.wait_for_url(f"{base}/console/registre")
     await check_accessibility(page)
     await screenshot(page, "personne-autorisee-registre")
-    row = page.get_by_role("row").filter(has_text="30001").filter(has_text="Personne autorisée")
+    row = page.get_by_role("row").filter(has_text="30002").filter(has_text="Relève de 30001")
     before = await row.inner_text()
     await row.get_by_role("link").click()
     await page.wait_for_url(re.compile(r"/console/registre/lignes/\d+$"))
@@ -95,13 +94,25 @@ async def test_a_personne_autorisee_submits_a_request_and_is_refused_a_registre_
     refusal = page.locator("#refus-terminer")
     await expect(refusal).to_have_attribute("role", "alert")
     await expect(refusal).to_contain_text(
-        "ce changement laisserait MTQ sans personne autorisée ni relève valide"
+        "ce changement laisserait la personne autorisée 30001 de MTQ sans relève valide"
     )
     await check_accessibility(page)
     await page.get_by_role("link", name="Retour au registre de MTQ").click()
-    row = page.get_by_role("row").filter(has_text="30001").filter(has_text="Personne autorisée")
+    row = page.get_by_role("row").filter(has_text="30002").filter(has_text="Relève de 30001")
     assert await row.inner_text() == before  # still open-ended
     await expect(page.get_by_text("Aucun changement depuis le chargement")).to_be_visible()
+
+    # An absence declared, then ended sooner from the absences table.
+    await page.get_by_label("Absente à partir du").fill("2030-03-04")
+    await page.get_by_label("Jusqu'au (inclusivement)").fill("2030-03-15")
+    await page.get_by_role("button", name="Déclarer l'absence").click()
+    await expect(page.get_by_role("status")).to_contain_text("L'absence est déclarée")
+    await check_accessibility(page)
+    await page.get_by_label("Dernier jour").fill("2030-03-08")
+    await page.get_by_role("button", name="Terminer plus tôt").click()
+    await expect(page.get_by_role("status")).to_contain_text("L'absence est terminée")
+    await expect(page.get_by_text("terminée le 8 mars 2030")).to_be_visible()
+    await check_accessibility(page)
 
 
 async def test_an_agent_works_a_request_helps_with_a_password_and_enrols_a_participant(
@@ -161,7 +172,7 @@ async def test_an_agent_works_a_request_helps_with_a_password_and_enrols_a_parti
     await check_accessibility(page)
 
     # Training: the sessions with their places, then a participant enrolled.
-    await menu.get_by_role("link", name="Formation").click()
+    await menu.get_by_role("link", name="Formation", exact=True).click()
     await page.wait_for_url(f"{base}/console/formation")
     await check_accessibility(page)
     await page.get_by_label("Session", exact=True).select_option("RF101-2027-01")
@@ -183,8 +194,10 @@ async def test_hr_reads_the_registre_and_the_requests_without_forms_to_change_th
     menu = page.get_by_role("navigation", name="Menu principal")
     await menu.get_by_role("link", name="Registre d'autorité").click()
     await page.wait_for_url(f"{base}/console/registre")
-    await expect(page.get_by_role("cell", name="30002")).to_be_visible()
+    registre = page.get_by_role("table", name="Registre d'autorité de MTQ")
+    await expect(registre.get_by_role("cell", name="30002")).to_be_visible()
     assert await page.get_by_role("button", name="Déclarer").count() == 0
+    assert await page.get_by_role("button", name="Terminer plus tôt").count() == 0
     await check_accessibility(page)
     await menu.get_by_role("link", name="Paramétrage et accès").click()
     await page.wait_for_url(f"{base}/console/parametrage")

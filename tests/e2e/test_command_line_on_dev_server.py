@@ -236,12 +236,21 @@ def test_access_request_password_reset_registre_and_training_through_the_command
     assert done.returncode == 0, done.stderr
     assert "status: reset" in done.stdout and "sent to the user's work email only" in done.stdout
 
-    ended = cli(
-        environment, "registre", "end", "4", "--mo", "MSSS", "--on", "2099-01-01", "--by", "30011"
-    )
+    # Line 4, the relève 30012, may not end while the personne autorisée 30011 (line 3) stays.
+    registre = ("--mo", "MSSS", "--by", "30011")
+    kept = cli(environment, "registre", "end", "4", "--on", "2099-01-01", *registre)
+    assert kept.returncode == 2
+    assert "without a valid relève from 2099-01-02" in kept.stderr
+    ended = cli(environment, "registre", "end", "3", "--on", "2099-01-01", *registre)
     assert ended.returncode == 0, ended.stderr
+    absent = ("registre", "absence", "declare", "3", "--from", "2098-01-05")
+    away = cli(environment, *absent, "--until", "2098-01-09", *registre)
+    assert away.returncode == 0, away.stderr
+    assert "30011  absent 2098-01-05 to 2098-01-09" in away.stdout
     history = cli(environment, "registre", "history", "--mo", "MSSS")
-    assert "end" in history.stdout and "30011" in history.stdout
+    assert "end" in history.stdout and "absence of 30011" in history.stdout
+    coverage = cli(environment, "registre", "coverage", "--mo", "MSSS")
+    assert coverage.stdout.startswith("30011") and "covered" in coverage.stdout
 
     enrol = [*("training", "enrol", "--session", "RF101-2027-01", "--agent", "agent-roy")]
     enrol += ["--basis", "mo_instruction"]
