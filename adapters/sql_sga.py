@@ -72,6 +72,11 @@ class SqlSga:
                 )
             )
 
+    def course(self, code: str) -> Course | None:
+        with self._uow.begin() as session:
+            row = session.get(SgaCourseRow, code)
+            return None if row is None else Course(code=row.code, title=row.title)
+
     def sessions(self) -> list[SessionView]:
         with self._uow.begin() as session:
             rows = session.scalars(

@@ -11,6 +11,7 @@ from models.timestamps import local_text
 from models.training import Basis, Enrol, Enrolment, TrainingState, training_id
 from starter.cli.output import json_option, print_model, print_models, print_rows, print_steps
 from starter.cli.session import Changing, run
+from starter.cli.training_requests import request
 from starter.desks.errors import parse
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ T = TypeVar("T")
 @click.group()
 def training() -> None:
     """Training registration in SGA (sessions, places, waiting lists)."""
+
+
+training.add_command(request)
 
 
 @training.command("sessions")
