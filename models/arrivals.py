@@ -34,6 +34,8 @@ class ArrivalRequest(Contract):
     # Where the CA reaches the MO's HR (reminders, refusals). The desk requires it; it is
     # optional here only so that requests started before it was required still load.
     hr_email: EmailStr | None = None
+    # The employee-data change (a move from another MO) this arrival carries, if any.
+    change_id: str | None = None
 
 
 class StartArrival(Contract):
@@ -105,7 +107,9 @@ class ArrivalState(Record):
     activated_at: datetime | None = None
 
     def listing(self) -> Listing:
-        return Listing(status=self.status.value, breached=self.breached, due=self.due)
+        return Listing(
+            status=self.status.value, breached=self.breached, warned=self.warned, due=self.due
+        )
 
     @classmethod
     def initial(cls, start: StartArrival) -> ArrivalState:
@@ -121,7 +125,8 @@ class ArrivalState(Record):
             due=start.due,
             activate_at=start.activate_at,
         )
-        state.log("received", request.requested_by, start.received_at)
+        linked = None if request.change_id is None else f"change {request.change_id}"
+        state.log("received", request.requested_by, start.received_at, linked)
         return state
 
 

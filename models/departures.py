@@ -47,6 +47,8 @@ class DepartureRequest(Contract):
     birth: BirthDayMonth
     immediate: bool = False
     notified_by: ActorCode
+    # The employee-data change (a move to another MO) this departure carries, if any.
+    change_id: str | None = None
 
 
 class DepartureNotice(Contract):
@@ -100,7 +102,11 @@ class DepartureState(Record):
 
     def listing(self) -> Listing:
         return Listing(
-            status=self.status.value, breached=self.breached, late_notice=self.late, due=self.due
+            status=self.status.value,
+            breached=self.breached,
+            warned=self.warned,
+            late_notice=self.late,
+            due=self.due,
         )
 
     @classmethod
@@ -120,7 +126,8 @@ class DepartureState(Record):
             end_of_departure_date=notice.end_of_departure_date,
             late=is_late(notice.notified_at, notice.end_of_departure_date),
         )
-        state.log("notice", request.notified_by, notice.notified_at)
+        linked = None if request.change_id is None else f"change {request.change_id}"
+        state.log("notice", request.notified_by, notice.notified_at, linked)
         return state
 
     @property
