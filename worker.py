@@ -22,13 +22,16 @@ from activities.billing import BillingActivities
 from activities.communiques import CommuniqueActivities
 from activities.departures import DepartureActivities
 from activities.dossiers import DossierActivities
+from activities.employee_changes import EmployeeChangeActivities
 from activities.mail_relay import DEFAULT_MAX_ATTEMPTS, MailRelayActivities
 from activities.notices import NoticeActivities
 from activities.parameterisation import ParameterisationActivities
 from activities.passwords import PasswordActivities, temporary_secret
+from activities.registre import RegistreActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
+from activities.training_requests import TrainingRequestActivities
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
@@ -54,6 +57,7 @@ from adapters.sql_sga import SqlSga
 from adapters.sql_ticket_records import SqlTicketRecords
 from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
+from models.sla import DEFAULT_WARNING, WarningPolicy
 from starter.client import connect, ensure_schedules, register_search_attributes
 from starter.settings import Settings
 from workflows.registry import WORKFLOWS, workflow_runner
@@ -85,6 +89,7 @@ def activities_on(
     mail: MailSettings | None = None,
     wordings: Wordings | None = None,
     attachments_dir: Path | None = None,
+    warnings: WarningPolicy = DEFAULT_WARNING,
 ) -> list[Callable[..., Any]]:
     """Every activity of the desk on one database; tests may put another ERP in SAGIR's place
     (one that fails on cue) or a known temporary secret. Without a mail server, the relay's
@@ -109,7 +114,7 @@ def activities_on(
     invoices = SqlInvoices(uow, mail_keys, invoice_pdf, mail.domain, wordings)
     return activities_for(
         TicketActivities(records, directory, contacts, mailer, wordings),
-        CalendarActivities(calendar),
+        CalendarActivities(calendar, warnings),
         DossierActivities(erp),
         ArrivalActivities(erp, sga),
         DepartureActivities(erp),
@@ -117,8 +122,11 @@ def activities_on(
         ParameterisationActivities(erp, mailer, wordings),
         PasswordActivities(erp, mailer, wordings, make_secret),
         TrainingActivities(sga, erp, mailer, wordings),
+        TrainingRequestActivities(erp, mailer, wordings),
+        EmployeeChangeActivities(erp, mailer, wordings),
         CommuniqueActivities(communiques, SqlSagirUsers(uow)),
         BillingActivities(invoices, SqlReceivables(uow), records, directory),
+        RegistreActivities(directory, erp, mailer, wordings),
         MailRelayActivities(
             SqlOutbox(uow, mail_keys, mail.domain, communiques.content_reader(), invoices.content),
             mail_server,
@@ -191,6 +199,7 @@ async def run_worker(settings: Settings) -> None:
         mail=MailSettings(settings.mail_domain, settings.smtp_max_attempts),
         wordings=templates,
         attachments_dir=settings.attachments_dir,
+        warnings=settings.warning_policy,
     )
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()

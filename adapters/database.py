@@ -152,6 +152,20 @@ class RegistreChangeRow(Base):
     detail: Mapped[str] = mapped_column(String(400))
 
 
+class RegistreAbsenceRow(Base):
+    """A personne autorisée absent from one day to another: their relève authorises meanwhile."""
+
+    __tablename__ = "registre_absences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mo_code: Mapped[str] = mapped_column(ForeignKey("mos.code"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("registre_persons.id"))
+    employee_number: Mapped[str] = mapped_column(String(20))
+    absent_from: Mapped[date] = mapped_column(Date)
+    absent_until: Mapped[date] = mapped_column(Date)
+    declared_by: Mapped[str] = mapped_column(String(64))
+    declared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class ApprovalLimitRow(Base):
     """The highest approval limit an MO's registre d'autorité lets it delegate."""
 
@@ -349,6 +363,7 @@ class RequestRow(Base):
     process: Mapped[str] = mapped_column(String(20))
     mo_code: Mapped[str] = mapped_column(String(12), index=True)
     status: Mapped[str] = mapped_column(String(30))
+    warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
     late_notice: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
@@ -431,10 +446,14 @@ class TicketRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     breached: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)
     requester: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     forwarded_to: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # The SAGIR module it is about (the committee's report counts by it); empty for tickets
+    # projected before it was kept.
+    module: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     # The queue: received, urgent first, then the earliest deadline.
     __table_args__ = (Index("tickets_queue", "status", urgent.desc(), "due_at", "id"),)
@@ -459,7 +478,8 @@ class EscalationRow(Base):
     mo_code: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(String(400))
     escalated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    notified: Mapped[str] = mapped_column(String(400))
+    # Who was told, comma-separated: a warning tells every agent on duty, so no short bound.
+    notified: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(20), default="breach", server_default="breach")
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -24,6 +24,7 @@ from models.billing import (
     Snapshot,
     YearLine,
 )
+from models.committee import CommitteeTicket, WarningGiven
 from models.communiques import (
     Communique,
     CommuniqueContent,
@@ -47,6 +48,8 @@ from models.mail import Contact, Delivery, DeliveryStatus, Handed, Mail, OutboxE
 from models.notices import RenderedNotice, Wording
 from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
 from models.registre import (
+    AbsenceDeclaration,
+    AbsenceEnd,
     ChangeValidity,
     Declaration,
     RegistreAction,
@@ -56,7 +59,7 @@ from models.registre import (
 from models.reports import LateNotice, TicketFact
 from models.requests import Escalation, ListQuery, Load, Page
 from models.roles import Caller
-from models.sagir import AccessSnapshot, Authority, Responsibility
+from models.sagir import Absence, AccessSnapshot, Authority, Responsibility
 from models.tickets import BreachEscalation, Language, TicketRecord
 from models.tokens import IssuedToken, TokenInfo
 from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
@@ -202,9 +205,12 @@ class SagirErp(Protocol):
 
     def registre_changes(self, mo: str) -> list[RegistreChange]: ...
 
-    def declare_authority(
-        self, declaration: Declaration, by: str, at: datetime
-    ) -> RegistreLine: ...
+    def registre_absences(self, mo: str) -> list[Absence]:
+        """The MO's personnes autorisées's absences, past and to come."""
+
+    def declare_authority(self, declaration: Declaration, by: str, at: datetime) -> RegistreLine:
+        """Declare a line, and a new personne autorisée's first relève with it (`RuleRefused`
+        when a personne autorisée would be left without a valid relève)."""
 
     def change_authority(
         self,
@@ -214,6 +220,16 @@ class SagirErp(Protocol):
         at: datetime,
         action: RegistreAction = RegistreAction.change,
     ) -> RegistreLine: ...
+
+    def declare_absence(
+        self, mo: str, declaration: AbsenceDeclaration, today: date, at: datetime
+    ) -> Absence:
+        """Record an absence in the registre's history (`RuleRefused` without a valid relève on
+        each of its days)."""
+
+    def end_absence(self, mo: str, end: AbsenceEnd, today: date, at: datetime) -> Absence:
+        """End an absence sooner, or cancel one not yet begun (it is removed; the registre's
+        history keeps it). Returns the absence as it now stands, or as it was if cancelled."""
 
 
 class Mailer(Protocol):
@@ -308,6 +324,8 @@ class Sga(Protocol):
     def add_course(self, course: Course) -> None: ...
 
     def add_session(self, new: Session) -> None: ...
+
+    def course(self, code: str) -> Course | None: ...
 
     def sessions(self) -> list[SessionView]: ...
 
@@ -450,6 +468,14 @@ class Reports(Protocol):
     ) -> list[TicketFact]: ...
 
     def late_notices(self, month: str | None = None, mo: str | None = None) -> list[LateNotice]: ...
+
+
+class CommitteeRecords(Protocol):
+    """What the committee's report reads beyond the SLA report's facts."""
+
+    def tickets(self, month: str, mo: str | None = None) -> list[CommitteeTicket]: ...
+
+    def warnings(self, month: str, mo: str | None = None) -> list[WarningGiven]: ...
 
 
 class ConsoleSessions(Protocol):

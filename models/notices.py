@@ -18,7 +18,12 @@ class Template(StrEnum):
     ticket_returned = "ticket_returned"  # the solution, and how to reopen
     ticket_closed = "ticket_closed"
     ticket_reopen_window_ending = "ticket_reopen_window_ending"
+    ticket_question_reminder = "ticket_question_reminder"  # each open day the client is silent
+    ticket_closed_no_answer = "ticket_closed_no_answer"  # after the configured open days
+    # The CA agent who forwarded a ticket: follow it up with the pilot or intervenant
+    ticket_follow_up = "ticket_follow_up"
     # The CA supervisors
+    escalation_warning = "escalation_warning"  # a request's take-in-charge deadline nears
     escalation_breach = "escalation_breach"  # a request not taken in charge in time
     escalation = "escalation"  # any other escalation
     # Arrivals (HR, the manager, the employee)
@@ -35,6 +40,10 @@ class Template(StrEnum):
     # Passwords and training (the employee)
     password_temporary = "password_temporary"
     training_status = "training_status"
+    # Training requests: how the MO's request ended (to the personne autorisée who authorised it)
+    training_request_answered = "training_request_answered"
+    # Changes to an employee's data: how the CA's review ended (to the MO's HR)
+    employee_change_answered = "employee_change_answered"
     # Communiqués: a question to an MO's author, and the author's answer to the asker
     communique_question = "communique_question"
     communique_answer = "communique_answer"
@@ -42,6 +51,8 @@ class Template(StrEnum):
     # the reminder of an unpaid one
     invoice_issued = "invoice_issued"
     invoice_reminder = "invoice_reminder"
+    # The registre d'autorité: a line's validity ends soon (to the MO's personnes autorisées)
+    registre_line_ending = "registre_line_ending"
 
 
 class Wording(Contract):
@@ -57,6 +68,14 @@ class TicketNotice(Contract):
 
     idempotency_key: str
     ticket_id: str
+    wording: Wording
+
+
+class AgentNotice(Contract):
+    """A notice to one CA agent, at the work address the directory keeps; once per key."""
+
+    idempotency_key: str
+    agent: str
     wording: Wording
 
 
@@ -96,6 +115,31 @@ SAMPLES: dict[Template, dict[str, str]] = {
         "ticket": "T-2026-000123",
         "subject": "Écran de saisie des factures bloqué",
         "reopen_until": "2026-12-09T22:00:00+00:00",
+    },
+    Template.ticket_question_reminder: {
+        "ticket": "T-2026-000123",
+        "subject": "Écran de saisie des factures bloqué",
+        "question": "Quel est votre code d'utilisateur ?",
+        "day": "1",
+        "days": "5",
+    },
+    Template.ticket_closed_no_answer: {
+        "ticket": "T-2026-000123",
+        "subject": "Écran de saisie des factures bloqué",
+        "days": "5",
+    },
+    Template.ticket_follow_up: {
+        "ticket": "T-2026-000123",
+        "mo": "MTQ",
+        "to": "pilote-rf",
+        "forwarded_at": "2026-11-23T15:00:00+00:00",
+        "days": "2",
+    },
+    Template.escalation_warning: {
+        "request": "T-2026-000123",
+        "mo": "MTQ",
+        "due": "2026-11-24T15:00:00+00:00",
+        "at": "2026-11-24T13:00:00+00:00",
     },
     Template.escalation_breach: {
         "request": "T-2026-000123",
@@ -163,6 +207,14 @@ SAMPLES: dict[Template, dict[str, str]] = {
         "outstanding": "16 250,00 $",
         "reminder": "1",
     },
+    Template.registre_line_ending: {
+        "mo": "MTQ",
+        "line": "2",
+        "employee_number": "30002",
+        "role": "releve",
+        "releve_of": "30001",
+        "valid_until": "2027-12-31",
+    },
     Template.communique_answer: {
         "tag": "[C-2026-000012]",
         "title": "Fermeture du bureau de Rimouski",
@@ -178,6 +230,22 @@ SAMPLES: dict[Template, dict[str, str]] = {
         "reason": "la personne autorisée ne peut s'autoriser elle-même",
     },
     Template.password_temporary: {"secret": "Xk4-pq9-Zr2"},
+    Template.training_request_answered: {
+        "request": "demande-formation-MTQ-2026-000004",
+        "employee_number": "45871",
+        "course": "SAGIR-RF-101",
+        "status": "wait_listed",
+        "session": "RF101-2026-12",
+        "position": "2",
+        "reason": "",
+    },
+    Template.employee_change_answered: {
+        "request": "modification-MTQ-45871-1",
+        "employee_number": "45871",
+        "status": "applied",
+        "summary": "remove RM-ACHETEUR; grant LS-EMPLOYE",
+        "reason": "",
+    },
     Template.training_status: {
         "session": "FIN-101-2026-12",
         "status": "waiting",

@@ -24,8 +24,13 @@ class Process(StrEnum):
     access = "acces"
     password = "motdepasse"
     training = "formation"
+    training_request = "demande-formation"  # the MO asks for an employee's training
+    employee_change = "modification"  # the MO's HR reports a change to an employee's data
     communique = "communique"
     invoice = "facture"  # and the year-end adjustment (`ajustement-`)
+
+
+WARNED = "warned"  # the step of a request whose take-in-charge deadline nears
 
 
 class Listing(Contract):
@@ -37,6 +42,7 @@ class Listing(Contract):
     breached: bool = False
     late_notice: bool = False
     due: datetime | None = None
+    warned: bool = False  # the CA was told the take-in-charge deadline nears
 
 
 class Listed(BaseModel):
@@ -49,6 +55,7 @@ class Listed(BaseModel):
     channel: str = ""
     status: str = ""
     urgent: bool = False
+    warned: bool = False
     breached: bool = False
     late_notice: bool = False
     due: datetime | None = None
@@ -117,6 +124,11 @@ class Record(BaseModel):
     def log(self, kind: str, actor: str, at: datetime, note: str | None = None) -> None:
         self.steps = [*self.steps, StepLog(kind=kind, actor=actor, at=at, note=note)]
 
+    @property
+    def warned(self) -> bool:
+        """The CA was told the take-in-charge deadline nears (a `warned` step)."""
+        return any(step.kind == WARNED for step in self.steps)
+
 
 class TakeRequest(Contract):
     agent: ActorCode
@@ -132,6 +144,8 @@ class Escalation(Contract):
     at: datetime
     # None in the payloads of workflows started before kinds existed: read from the key.
     kind: EscalationKind | None = None
+    # A warning's take-in-charge deadline, which its mail gives.
+    due: datetime | None = None
 
 
 class Recipient(StrEnum):

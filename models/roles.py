@@ -64,9 +64,17 @@ class Action(StrEnum):
     password_read = "password.read"
     training_enrol = "training.enrol"  # and cancel
     training_read = "training.read"
+    training_request_submit = "training_request.submit"  # an MO asks for a training
+    training_request_work = "training_request.work"  # take, register, refuse
+    training_request_read = "training_request.read"
+    employee_change_report = "employee_change.report"  # HR reports a change to an employee
+    employee_change_work = "employee_change.work"  # take, propose, quality-check
+    employee_change_read = "employee_change.read"
     registre_read = "registre.read"
     registre_change = "registre.change"
     report_read = "report.read"
+    # The committee's report: each MO's people read their own MO's figures (issue 16).
+    committee_read = "committee.read"
     audit_read = "audit.read"  # workflow histories, decoded, and the audit trail
     payload_decode = "payload.decode"  # the Temporal UI's codec
     escalation_read = "escalation.read"
@@ -110,9 +118,16 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.password_read: _READERS,
     Action.training_enrol: _CA,
     Action.training_read: frozenset({Role.mo_hr, *_READERS}),
+    Action.training_request_submit: frozenset({Role.mo_hr, Role.personne_autorisee}),
+    Action.training_request_work: _CA,
+    Action.training_request_read: frozenset({Role.mo_hr, Role.personne_autorisee, *_READERS}),
+    Action.employee_change_report: frozenset({Role.mo_hr}),
+    Action.employee_change_work: _CA,
+    Action.employee_change_read: frozenset({Role.mo_hr, *_READERS}),
     Action.registre_read: frozenset({Role.personne_autorisee, Role.mo_hr, *_READERS}),
     Action.registre_change: frozenset({Role.personne_autorisee}),
     Action.report_read: frozenset({Role.ca_supervisor, Role.auditor}),
+    Action.committee_read: frozenset(MO_ROLES | _READERS),
     Action.audit_read: frozenset({Role.auditor}),
     Action.payload_decode: _READERS,
     Action.escalation_read: _READERS,
@@ -142,8 +157,11 @@ READ_ACTIONS = frozenset(
         Action.param_read,
         Action.password_read,
         Action.training_read,
+        Action.training_request_read,
+        Action.employee_change_read,
         Action.registre_read,
         Action.report_read,
+        Action.committee_read,
         Action.audit_read,
         Action.payload_decode,
         Action.escalation_read,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +15,9 @@ from adapters.sealed_mail import MailKeys
 from adapters.smtp_mail_server import SmtpServer
 from models.audit import SealKeys
 from models.inbound import DEFAULT_FILE_KINDS, IntakeAddresses, addresses_of, attachment_types
+from models.resolution import Targets, parse_targets
 from models.service_calendar import ServiceCalendar
+from models.sla import WarningPolicy
 from starter.keys import Key, local_keys, parse_keys
 
 
@@ -70,7 +72,18 @@ class Settings(BaseSettings):
     dossier_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_DOSSIER_WAIT_OPEN_DAYS"
     )
-    # Open days a parameterisation request waits for the MO's answer before it is closed.
+    # The warning before a breach: at this share of a request's open time, or for a phone
+    # request this many open minutes before its deadline.
+    warning_share: float = Field(default=0.75, gt=0, lt=1, validation_alias="SAGIR_WARNING_SHARE")
+    phone_warning_minutes: int = Field(
+        default=5, ge=1, le=14, validation_alias="SAGIR_PHONE_WARNING_MINUTES"
+    )
+    # Open days between reminders of a ticket forwarded to a DGGIR pilot or an intervenant.
+    forward_reminder_open_days: int = Field(
+        default=2, ge=1, le=30, validation_alias="SAGIR_FORWARD_REMINDER_OPEN_DAYS"
+    )
+    # Open days a parameterisation request or a ticket waits for the client's answer before it
+    # is closed.
     answer_wait_open_days: int = Field(
         default=5, ge=1, le=60, validation_alias="SAGIR_ANSWER_WAIT_OPEN_DAYS"
     )
@@ -125,6 +138,9 @@ class Settings(BaseSettings):
     intake_sweep_seconds: float = Field(
         default=60.0, gt=0, le=3600, validation_alias="SAGIR_INTAKE_SWEEP_SECONDS"
     )
+    # Resolution targets per SAGIR module and channel, in open hours (`RF:email=14,RH:phone=3.5`):
+    # reported by the committee's report, never enforced; none by default.
+    resolution_targets_text: str = Field(default="", validation_alias="SAGIR_RESOLUTION_TARGETS")
     extra_closures: Annotated[tuple[date, ...], NoDecode] = Field(
         default=(), validation_alias="SAGIR_EXTRA_CLOSURES"
     )
@@ -140,6 +156,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "SAGIR_EXTRA_CLOSURES must be dates like 2026-12-28, separated by commas"
                 ) from None
+        return value
+
+    @field_validator("resolution_targets_text", mode="after")
+    @classmethod
+    def _targets(cls, value: str) -> str:
+        parse_targets(value)  # one sentence naming the variable and the entry
         return value
 
     @field_validator("smtp_url", mode="after")
@@ -242,6 +264,14 @@ class Settings(BaseSettings):
         else:
             keys = local_keys(self.home / "audit-keys", setting)
         return SealKeys.of([(key.key_id, key.secret) for key in keys])
+
+    @cached_property
+    def warning_policy(self) -> WarningPolicy:
+        return WarningPolicy(self.warning_share, timedelta(minutes=self.phone_warning_minutes))
+
+    @cached_property
+    def resolution_targets(self) -> Targets:
+        return parse_targets(self.resolution_targets_text)
 
     @cached_property
     def calendar(self) -> ServiceCalendar:

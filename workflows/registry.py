@@ -10,12 +10,15 @@ from workflows.audit_checkpoints import AuditCheckpointWorkflow
 from workflows.billing import BillingRunWorkflow, HeadcountWorkflow, InvoiceWorkflow
 from workflows.communiques import CommuniqueWorkflow
 from workflows.departures import DepartureWorkflow
+from workflows.employee_changes import EmployeeChangeWorkflow
 from workflows.mail_intake import MailIntakeWorkflow
 from workflows.mail_relay import MailRelayWorkflow
 from workflows.parameterisation import ParameterisationWorkflow
 from workflows.passwords import PasswordResetWorkflow
+from workflows.registre import RegistreExpiryWorkflow
 from workflows.tickets import TicketWorkflow
 from workflows.training import TrainingRegistrationWorkflow
+from workflows.training_requests import TrainingRequestWorkflow
 
 WORKFLOWS: list[type] = [
     TicketWorkflow,
@@ -24,6 +27,8 @@ WORKFLOWS: list[type] = [
     ParameterisationWorkflow,
     PasswordResetWorkflow,
     TrainingRegistrationWorkflow,
+    TrainingRequestWorkflow,
+    EmployeeChangeWorkflow,
     CommuniqueWorkflow,
     InvoiceWorkflow,
     BillingRunWorkflow,
@@ -31,6 +36,7 @@ WORKFLOWS: list[type] = [
     AuditCheckpointWorkflow,
     MailRelayWorkflow,
     MailIntakeWorkflow,
+    RegistreExpiryWorkflow,
 ]
 
 
@@ -43,6 +49,8 @@ BY_PREFIX: dict[str, type] = {
     "acces-": ParameterisationWorkflow,
     "motdepasse-": PasswordResetWorkflow,
     "formation-": TrainingRegistrationWorkflow,
+    "demande-formation-": TrainingRequestWorkflow,
+    "modification-": EmployeeChangeWorkflow,
     "communique-": CommuniqueWorkflow,
     "facture-": InvoiceWorkflow,
     "ajustement-": InvoiceWorkflow,

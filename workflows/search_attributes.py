@@ -10,11 +10,13 @@ from models.arrivals import ArrivalState
 from models.billing import InvoiceState
 from models.communiques import DGGIR, CommuniqueState
 from models.departures import DepartureState
+from models.employee_changes import EmployeeChangeState
 from models.parameterisation import ParamState, request_prefix
 from models.passwords import PasswordResetState
 from models.requests import Process
 from models.tickets import TicketState
 from models.training import TrainingState
+from models.training_requests import TrainingRequestState
 
 MO = SearchAttributeKey.for_keyword("Mo")
 PROCESS = SearchAttributeKey.for_keyword("Process")
@@ -86,6 +88,28 @@ def training_attributes(state: TrainingState) -> list[SearchAttributePair[Any]]:
         SearchAttributePair(MO, state.mo),
         SearchAttributePair(PROCESS, Process.training.value),
         SearchAttributePair(STATUS, state.status.value),
+    ]
+
+
+def training_request_attributes(state: TrainingRequestState) -> list[SearchAttributePair[Any]]:
+    """A training request (`demande-formation`): taken in charge under the 24-hour rule."""
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, Process.training_request.value),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
+    ]
+
+
+def employee_change_attributes(state: EmployeeChangeState) -> list[SearchAttributePair[Any]]:
+    """A change to an employee's data (`modification`): taken in charge under the 24-hour rule."""
+    return [
+        SearchAttributePair(MO, state.mo),
+        SearchAttributePair(PROCESS, Process.employee_change.value),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(BREACHED, state.breached),
+        SearchAttributePair(DUE, state.due),
     ]
 
 

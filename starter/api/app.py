@@ -20,6 +20,7 @@ from starter.api import (
     billing,
     communiques,
     departures,
+    employee_changes,
     escalations,
     intake,
     parameterisation,
@@ -28,6 +29,7 @@ from starter.api import (
     reports,
     tickets,
     training,
+    training_requests,
 )
 from starter.api.codec import add_codec_routes
 from starter.api.errors import add_error_handlers, document_errors
@@ -72,9 +74,11 @@ def create_app(
         tickets,
         arrivals,
         departures,
+        employee_changes,
         parameterisation,
         passwords,
         registre,
+        training_requests,  # before `training`: /training/requests is theirs
         training,
         communiques,
         billing,
@@ -84,6 +88,7 @@ def create_app(
         intake,
     ):
         app.include_router(module.router)
+    app.include_router(reports.committee_router)
     add_codec_routes(app, EncryptionCodec(keys))
     add_console(app)
 

@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "starter.cli.billing",
         "Billing of the MOs: agreements, rates, headcounts, invoices, payments and schedules.",
     ),
+    "change": (
+        "starter.cli.employee_changes",
+        "Changes to employees' data reported by the MO's HR: review, quality check, apply.",
+    ),
     "communique": (
         "starter.cli.communiques",
         "Communiqués of the DGGIR and the MOs, forwarded unchanged to the groups they target.",

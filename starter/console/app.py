@@ -12,8 +12,10 @@ from starter.console import (
     arrivals,
     auditor,
     billing,
+    committee,
     communiques,
     departures,
+    employee_changes,
     home,
     parameterisation,
     passwords,
@@ -23,6 +25,7 @@ from starter.console import (
     supervision,
     tickets,
     training,
+    training_requests,
     triage,
 )
 from starter.console.french import in_french
@@ -47,14 +50,17 @@ def add_console(app: FastAPI) -> None:
         triage,
         arrivals,
         departures,
+        employee_changes,
         parameterisation,
         registre,
         passwords,
         training,
+        training_requests,
         communiques,
         billing,
         supervision,
         auditor,
+        committee,
         reports,
     ):
         app.include_router(module.router)

@@ -49,6 +49,7 @@ STEPS = {
     "prepared": "Accès préparés dans SAGIR",
     "activated": "Accès activés",
     "activation_failed": "Échec de l'activation",
+    "warned": "Avertissement : échéance proche",
     "breached": "Délai de prise en charge dépassé",
 }
 

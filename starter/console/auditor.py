@@ -34,6 +34,8 @@ PROCESS_NAMES = {
     Process.access: "Accès",
     Process.password: "Mot de passe",
     Process.training: "Formation",
+    Process.training_request: "Demande de formation",
+    Process.employee_change: "Modification d'employé",
     Process.communique: "Communiqué",
 }
 

@@ -48,6 +48,7 @@ STEPS = {
     "late_notice": "Avis tardif (escaladé au superviseur)",
     "completed": "Départ terminé",
     "refused": "Avis refusé",
+    "warned": "Avertissement : échéance proche",
     "breached": "Délai de prise en charge dépassé",
 }
 NOTES = {"SAGIR read back: none left": "Relecture de SAGIR : aucun accès ne reste"}

@@ -96,6 +96,7 @@ FIELDS = {
     "mo_email": "courriel du MO",
     "module": "module",
     "month": "mois",
+    "SAGIR_RESOLUTION_TARGETS": "SAGIR_RESOLUTION_TARGETS",
     "mos": "organismes visés",
     "name": "nom",
     "note": "note",
@@ -116,6 +117,11 @@ FIELDS = {
     "last_day": "dernier jour",
     "month_end_counts": "effectifs de fin de mois",
     "releve_of": "relève de",
+    "releve": "relève",
+    "absent_from": "début de l'absence",
+    "absent_until": "fin de l'absence",
+    "absence_id": "absence",
+    "cancel": "annulation",
     "remove": "responsabilités à retirer",
     "reopen": "réouverture",
     "requested_by": "demandeur",
@@ -126,6 +132,8 @@ FIELDS = {
     "scope": "portée",
     "scope_code": "centre de coûts ou unité budgétaire",
     "session": "session",
+    "wished_from": "début de la période souhaitée",
+    "wished_until": "fin de la période souhaitée",
     "side": "côté de l'auteur",
     "since": "début de période",
     "solution": "solution",
@@ -151,6 +159,20 @@ FIELDS = {
     "withdraw_scope": "centre de coûts ou unité budgétaire à retirer",
     "work email": "courriel professionnel",
     "workflow_id": "identifiant",
+    # employee-data changes (models/employee_changes.py)
+    "changes": "modifications",
+    "change_id": "modification liée",
+    "effective_date": "date d'effet",
+    "new_position": "nouveau poste",
+    "new_unit": "nouvelle unité",
+    "new_manager": "nouveau gestionnaire",
+    "name_changed": "changement de nom",
+    "new_partition_group": "nouveau groupe de cloisonnement",
+    "move": "changement de MO",
+    "to_mo": "MO d'arrivée",
+    "reported_by": "auteur de l'avis",
+    "proposal": "proposition",
+    "clear_partition": "retrait du cloisonnement",
 }
 
 # A status as an adjective of the record: (masculine, feminine).
@@ -188,13 +210,19 @@ STATUSES = {
     "sent": ("envoyé", "envoyée"),
     "submitted": ("soumis", "soumise"),
     "to_check": ("à contrôler",) * 2,
+    "in_review": ("en revue des accès",) * 2,
+    "approved": ("approuvé", "approuvée"),
+    "handed_over": ("transmis au départ et à l'arrivée", "transmise au départ et à l'arrivée"),
     "waiting": ("en liste d'attente",) * 2,
+    "wait_listed": ("en liste d'attente",) * 2,
     "waiting_client": ("en attente du client",) * 2,
     "waiting_for_dossier": ("en attente du dossier personne",) * 2,
 }
 # A ticket (billet) and a departure (départ) are masculine; every other request is a demande,
 # an inscription or a réinitialisation.
-_FEMININE_ID = re.compile(r"(arrivee|param|acces|motdepasse|formation|facture|ajustement|F)-")
+_FEMININE_ID = re.compile(
+    r"(arrivee|param|acces|motdepasse|formation|demande|facture|ajustement|modification|F)-"
+)
 
 # The steps a refusal names: a ticket's (models/ticket_lifecycle.py) and a request's.
 STEPS = {
@@ -208,8 +236,11 @@ STEPS = {
     "complete": "fin du traitement",
     "forward": "transmission",
     "propose a solution": "proposition de solution",
+    "propose": "proposition",
     "record the client's answer": "réponse du client",
     "reopen": "réouverture",
+    "refuse": "refus",
+    "register": "inscription",
     "return to the client": "retour au client",
     "take": "prise en charge",
     "take in charge": "prise en charge",
@@ -248,6 +279,9 @@ ACTIONS = {
     "departure.read": "consulter les départs",
     "departure.record": "inscrire un départ au dossier personne",
     "departure.take": "prendre en charge un départ",
+    "employee_change.read": "consulter les modifications aux données des employés",
+    "employee_change.report": "informer le CA d'une modification aux données d'un employé",
+    "employee_change.work": "traiter les modifications aux données des employés",
     "escalation.ack": "prendre acte des escalades",
     "escalation.read": "consulter les escalades",
     "mail.domains": "gérer les domaines de courriel",
@@ -262,6 +296,7 @@ ACTIONS = {
     "registre.change": "modifier le registre d'autorité",
     "registre.read": "consulter le registre d'autorité",
     "report.read": "consulter les rapports",
+    "committee.read": "consulter le rapport du comité",
     "ticket.answer": "répondre à un billet",
     "ticket.back": "reprendre un billet transmis",
     "ticket.open": "ouvrir un billet",
@@ -270,6 +305,9 @@ ACTIONS = {
     "ticket.work": "traiter les billets",
     "training.enrol": "inscrire à une formation",
     "training.read": "consulter les inscriptions aux formations",
+    "training_request.read": "consulter les demandes de formation",
+    "training_request.submit": "demander une formation",
+    "training_request.work": "traiter les demandes de formation",
     "triage.sort": "trier les courriels à classer",
 }
 
@@ -309,6 +347,7 @@ ID_KINDS = {
     "a ticket number": "un numéro de billet",
     "an arrival id": "un numéro d'arrivée",
     "an employee number": "un numéro d'employé",
+    "an employee-change id": "un numéro de modification",
 }
 
 # The patterns of the contracts' codes (models/), said as the rule a person can follow.
@@ -734,6 +773,7 @@ SENTENCES = _patterns(
         ),
         # starter/console/registre.py
         (r"no line (?P<id>\S+) in the registre", "aucune ligne {id} dans le registre"),
+        (r"no absence (?P<id>\S+) in the registre", "aucune absence {id} dans le registre"),
         # starter/desks/intake.py: files sent from the console
         (
             r"attachments: at most (?P<count>\S+) files",
@@ -777,6 +817,7 @@ SENTENCES = _patterns(
             "{field} : vous êtes {me}, pas {given} ; agissez en votre propre nom",
         ),
         ("the record does not exist", "L'élément demandé n'existe pas"),
+        (r"MO (?P<mo>\S+) does not exist", "L'organisme {mo} n'existe pas"),
         # what does not exist
         (r"escalation (?P<key>\S+) does not exist", "L'escalade {key} n'existe pas"),
         (r"token (?P<key>\S+) does not exist", "Le jeton {key} n'existe pas"),
@@ -977,6 +1018,15 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
+        # warnings before a breach: models/sla.py (the worker's settings)
+        (
+            r"warning share (?P<share>\S+) must be between 0 and 1, exclusive",
+            "la part du délai avant l'avertissement ({share}) doit être entre 0 et 1, exclus",
+        ),
+        (
+            r"the phone warning must come between 0 and (?P<most>\S+) before the deadline",
+            "l'avertissement d'un appel doit venir entre 0 et {most} avant l'échéance",
+        ),
         # billing: models/billing.py, starter/desks/billing.py, adapters/sql_invoices.py
         (r"(?P<day>\S+) has not come yet", "le {day} n'est pas encore arrivé"),
         (
@@ -1201,6 +1251,22 @@ RULES = _patterns(
         ),
         (Q + r" is not a status", "{q} n'est pas un statut"),
         (
+            Q + r" is not MODULE:CHANNEL=HOURS, like (?P<example>\S+)",
+            "{q} n'est pas de la forme MODULE:CANAL=HEURES, comme {example}",
+        ),
+        (
+            Q + r" is not a channel \((?P<names>.+)\)",
+            "{q} n'est pas un canal ({names})",
+        ),
+        (
+            Q + r" for (?P<target>\S+) must be a number of open hours above 0",
+            "{q} pour {target} doit être un nombre d'heures ouvrées supérieur à 0",
+        ),
+        (
+            r"the committee's report is of one month, like (?P<example>\S+)",
+            "le rapport du comité porte sur un mois, comme {example}",
+        ),
+        (
             Q + r" is not a month like (?P<example>\S+)",
             "{q} n'est pas un mois comme {example}",
         ),
@@ -1309,6 +1375,73 @@ RULES = _patterns(
             "le formulaire a expiré ; rechargez la page et envoyez-le de nouveau",
         ),
         (r"(?P<code>\S+) is not a session of SGA", "{code} n'est pas une session de SGA"),
+        # employee-data changes: models/employee_changes.py, workflows/employee_changes.py
+        (
+            r"name at least one thing that changes \(position, unit, manager, name, partition "
+            r"group or a move to another MO\)",
+            "nommez au moins une chose qui change (poste, unité, gestionnaire, nom, groupe de "
+            "cloisonnement ou changement de MO)",
+        ),
+        (
+            r"a move goes to another MO than (?P<mo>\S+)",
+            "un changement de MO mène ailleurs qu'à {mo}",
+        ),
+        ("an employee is not their own manager", "un employé n'est pas son propre gestionnaire"),
+        (
+            r"(?P<code>\S+) is not a default responsibility of the MO's positioning; other "
+            r"responsibilities need an authorised access request",
+            "{code} n'est pas une responsabilité par défaut du positionnement du MO ; les autres "
+            "responsabilités exigent une demande d'accès autorisée",
+        ),
+        (r"the employee already holds (?P<code>\S+)", "l'employé a déjà {code}"),
+        (r"the employee does not hold (?P<code>\S+)", "l'employé n'a pas {code}"),
+        (
+            "set a new group or clear the cloisonnement, not both",
+            "choisissez un nouveau groupe ou retirez le cloisonnement, pas les deux",
+        ),
+        (
+            "the employee has no cloisonnement to clear",
+            "l'employé n'a pas de cloisonnement à retirer",
+        ),
+        (
+            r"(?P<day>\S+) is in the past; a change takes effect today or later",
+            "le {day} est passé ; une modification prend effet aujourd'hui ou plus tard",
+        ),
+        (
+            r"(?P<step>\w+): the access review of " + ID + r" is not ready yet; try again",
+            "{step} : la revue des accès de {id} n'est pas encore prête ; réessayez",
+        ),
+        (
+            r"(?P<agent>\S+) proposed " + ID + r"; the quality check is done by another agent",
+            "{agent} a proposé {id} ; le contrôle de qualité est fait par un autre agent",
+        ),
+        # training requests: models/training_requests.py, workflows/training_requests.py
+        (
+            r"(?P<day>\S+) is in the past; the wished period begins today or later",
+            "le {day} est passé ; la période souhaitée commence aujourd'hui ou plus tard",
+        ),
+        (
+            r"(?P<code>\S+) is a session of (?P<course>\S+), not of the requested "
+            r"(?P<asked>\S+)",
+            "{code} est une session du cours {course}, et non du cours demandé {asked}",
+        ),
+        (
+            r"(?P<code>\S+) begins on (?P<day1>\S+), outside the wished period (?P<day2>\S+) "
+            r"to (?P<day3>\S+)",
+            "{code} commence le {day1}, hors de la période souhaitée (du {day2} au {day3})",
+        ),
+        (
+            "must be on or after wished_from",
+            "doit tomber le jour du début de la période souhaitée ou après",
+        ),
+        (
+            r"(?P<step>\w+): " + ID + r" is being registered in a session",
+            "{step} : {id} est en cours d'inscription à une session",
+        ),
+        (
+            r"SGA refused the registration: (?P<why>.+)",
+            "SGA a refusé l'inscription : {why}",
+        ),
         (
             r"(?P<code>\S+) began on (?P<day>\S+); choose a later one",
             "{code} a commencé le {day} ; choisissez-en une plus tardive",
@@ -1402,6 +1535,95 @@ RULES = _patterns(
             "only a relève is the relève of someone",
             "seule une relève est la relève de quelqu'un",
         ),
+        # the relèves and absences: models/registre.py, models/sagir.py
+        (
+            "only a personne autorisée is declared with a relève",
+            "seule une personne autorisée est déclarée avec une relève",
+        ),
+        (
+            "a relève is another person than the personne autorisée",
+            "la relève est une autre personne que la personne autorisée",
+        ),
+        (
+            r"this change would leave personne autorisée (?P<who>\S+) of (?P<mo>\S+) without a "
+            r"valid relève from (?P<day>\S+); declare a relève for that day first",
+            "ce changement laisserait la personne autorisée {who} de {mo} sans relève valide à "
+            "partir du {day} ; déclarez d'abord une relève pour ce jour",
+        ),
+        (
+            r"this change would leave (?P<who>\S+) absent on (?P<day>\S+) with no valid relève; "
+            r"an absence needs a relève over its whole period",
+            "ce changement laisserait {who} absente le {day} sans relève valide ; une absence "
+            "demande une relève sur toute sa durée",
+        ),
+        (
+            r"(?P<who>\S+) has no valid relève on (?P<day>\S+); an absence needs a relève over "
+            r"its whole period",
+            "{who} n'a pas de relève valide le {day} ; une absence demande une relève sur toute "
+            "sa durée",
+        ),
+        (
+            r"(?P<line>\S+) is a relève's line; only a personne autorisée is declared absent",
+            "la ligne {line} est celle d'une relève ; seule une personne autorisée est déclarée "
+            "absente",
+        ),
+        ("an absence ends today or later", "une absence se termine aujourd'hui ou plus tard"),
+        (
+            "an absence begins today or later, since the requests already received were checked "
+            "against the registre as it stood",
+            "une absence commence aujourd'hui ou plus tard, car les demandes déjà reçues ont été "
+            "vérifiées selon le registre tel qu'il était",
+        ),
+        (
+            r"(?P<id>\S+) is not an absence in (?P<mo>\S+)'s registre",
+            "{id} n'est pas une absence du registre d'autorité de {mo}",
+        ),
+        (
+            r"absence (?P<id>\S+) ended on (?P<day>\S+); a past absence stays as it was",
+            "l'absence {id} s'est terminée le {day} ; une absence passée reste telle qu'elle était",
+        ),
+        (
+            r"absence (?P<id>\S+) began on (?P<day>\S+); end it on a day from today on instead",
+            "l'absence {id} a commencé le {day} ; terminez-la plutôt un jour à partir "
+            "d'aujourd'hui",
+        ),
+        (
+            r"absence (?P<id>\S+) begins on (?P<day>\S+); end it on that day or later, or cancel "
+            r"it",
+            "l'absence {id} commence le {day} ; terminez-la ce jour-là ou après, ou annulez-la",
+        ),
+        (
+            r"absence (?P<id>\S+) already ends on (?P<day>\S+); ending it makes it shorter",
+            "l'absence {id} se termine déjà le {day} ; la terminer sert à la raccourcir",
+        ),
+        (
+            "a cancelled absence has no last day; give one or the other",
+            "une absence annulée n'a pas de dernier jour ; donnez l'un ou l'autre",
+        ),
+        (
+            "give the absence's new last day, or cancel it",
+            "donnez le nouveau dernier jour de l'absence, ou annulez-la",
+        ),
+        (
+            r"line (?P<line>\S+) is valid from (?P<day>\S+) only; the absence begins then or later",
+            "la ligne {line} n'est valide qu'à partir du {day} ; l'absence commence ce jour-là ou "
+            "après",
+        ),
+        (
+            r"line (?P<line>\S+) is valid until (?P<day>\S+) only; the absence ends then or sooner",
+            "la ligne {line} n'est valide que jusqu'au {day} ; l'absence se termine ce jour-là ou "
+            "avant",
+        ),
+        (
+            r"(?P<who>\S+) is already absent from (?P<day1>\S+) to (?P<day2>\S+)",
+            "{who} est déjà absente du {day1} au {day2}",
+        ),
+        (
+            r"(?P<who>\S+) is absent from (?P<day1>\S+) to (?P<day2>\S+); their relève "
+            r"\((?P<releves>[^)]*)\) authorises in their place",
+            "{who} est absente du {day1} au {day2} ; sa relève ({releves}) autorise à sa place",
+        ),
+        ("must be on or after absent_from", "doit tomber le jour du début de l'absence ou après"),
         (
             r"this change would leave (?P<mo>\S+) with no valid personne autorisée or relève "
             r"from (?P<day>\S+); declare another one first",

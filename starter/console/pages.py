@@ -67,6 +67,7 @@ CHANNEL_NAMES = {
 
 STEP_NAMES = {
     "received": "Demande reçue",
+    "warned": "Avertissement : échéance proche",
     "breached": "Délai de prise en charge dépassé",
     "take": "Prise en charge",
     "forward": "Acheminement",
@@ -79,6 +80,9 @@ STEP_NAMES = {
     "close": "Fermeture",
     "reopen": "Réouverture",
     "message": "Message du client",
+    "reminder": "Rappel de la question au client",
+    "closed_no_answer": "Fermeture sans réponse du client",
+    "follow_up": "Relance du pilote ou de l'intervenant",
 }
 
 SHORT_MONTHS = "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split()
@@ -140,9 +144,12 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Courriel à trier", "/console/tri"),
         ("Arrivées", "/console/arrivees"),
         ("Départs", "/console/departs"),
+        ("Modifications d'employés", "/console/modifications"),
         ("Paramétrage et accès", "/console/parametrage"),
         ("Mots de passe", "/console/mots-de-passe"),
         ("Formation", "/console/formation"),
+        ("Demandes de formation", "/console/demandes-formation"),
+        ("Comité", "/console/rapports/comite"),
         ("Communiqués", "/console/communiques"),
     ],
     Role.ca_supervisor: [
@@ -155,9 +162,11 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Escalades", "/console/escalades"),
         ("Arrivées", "/console/arrivees"),
         ("Départs", "/console/departs"),
+        ("Modifications d'employés", "/console/modifications"),
         ("Paramétrage et accès", "/console/parametrage"),
         ("Mots de passe", "/console/mots-de-passe"),
         ("Formation", "/console/formation"),
+        ("Demandes de formation", "/console/demandes-formation"),
         ("Rapports", "/console/rapports"),
         ("Communiqués", "/console/communiques"),
         ("Facturation", "/console/facturation"),
@@ -165,6 +174,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
     Role.mo_user: [
         ("Mes demandes", "/console/billets"),
         ("Nouvelle demande", "/console/outil-requete"),
+        ("Comité", "/console/rapports/comite"),
         ("Communiqués", "/console/communiques"),
     ],
     Role.mo_hr: [
@@ -172,14 +182,22 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Nouvelle arrivée", "/console/arrivees/nouvelle"),
         ("Départs", "/console/departs"),
         ("Nouveau départ", "/console/departs/nouveau"),
+        ("Informer d'une modification", "/console/modifications/nouvelle"),
+        ("Modifications d'employés", "/console/modifications"),
         ("Paramétrage et accès", "/console/parametrage"),
+        ("Demander une formation", "/console/demandes-formation/nouvelle"),
+        ("Demandes de formation", "/console/demandes-formation"),
         ("Registre d'autorité", "/console/registre"),
+        ("Comité", "/console/rapports/comite"),
         ("Communiqués", "/console/communiques"),
     ],
     Role.personne_autorisee: [
         ("Paramétrage et accès", "/console/parametrage"),
         ("Nouvelle demande", "/console/parametrage/nouvelle"),
+        ("Demander une formation", "/console/demandes-formation/nouvelle"),
+        ("Demandes de formation", "/console/demandes-formation"),
         ("Registre d'autorité", "/console/registre"),
+        ("Comité", "/console/rapports/comite"),
         ("Communiqués", "/console/communiques"),
     ],
     Role.dggir_pilot: [
@@ -192,6 +210,8 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("Rapports", "/console/rapports"),
         ("Escalades", "/console/escalades"),
         ("Tous les billets", "/console/billets"),
+        ("Demandes de formation", "/console/demandes-formation"),
+        ("Modifications d'employés", "/console/modifications"),
         ("Communiqués", "/console/communiques"),
         ("Facturation", "/console/facturation"),
     ],
@@ -202,6 +222,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
     Role.mo_author: [
         ("Communiqués", "/console/communiques"),
         ("Rédiger un communiqué", "/console/communiques/nouveau"),
+        ("Comité", "/console/rapports/comite"),
     ],
     # Billing (issue 15): the CA's clerk, and an MO's finance officer (its own MO's invoices).
     Role.ca_billing: [
@@ -214,6 +235,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
     Role.mo_finance: [
         ("Factures", "/console/factures"),
         ("Relevé", "/console/releve"),
+        ("Comité", "/console/rapports/comite"),
         ("Communiqués", "/console/communiques"),
     ],
 }

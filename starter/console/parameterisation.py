@@ -83,6 +83,7 @@ PARAM_STATUS_NAMES = {
 PARAM_STEP_NAMES = {
     "received": "Demande reçue",
     "authorised": "Autorisation vérifiée au registre d'autorité",
+    "warned": "Avertissement : échéance proche",
     "breached": "Délai de prise en charge dépassé",
     "take": "Prise en charge",
     "ask": "Question à l'organisme",

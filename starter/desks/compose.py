@@ -17,6 +17,7 @@ from adapters.outbox_mailer import OutboxMailer
 from adapters.ports import AuditTrail
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_billing import SqlBilling
+from adapters.sql_committee import SqlCommitteeRecords
 from adapters.sql_communiques import SqlCommuniques
 from adapters.sql_console_sessions import SqlConsoleSessions
 from adapters.sql_contacts import SqlContacts
@@ -38,8 +39,10 @@ from models.roles import Caller
 from starter.desks.arrivals import ArrivalDesk, GuardedArrivals
 from starter.desks.auditor import AuditorDesk, GuardedAuditor
 from starter.desks.billing import BillingDesk, GuardedBilling, TemporalSchedules
+from starter.desks.committee import CommitteeDesk, GuardedCommittee
 from starter.desks.communiques import CommuniqueDesk, GuardedCommuniques
 from starter.desks.departures import DepartureDesk, GuardedDepartures
+from starter.desks.employee_changes import EmployeeChangeDesk, GuardedEmployeeChanges
 from starter.desks.engine import TemporalEngine
 from starter.desks.escalations import EscalationDesk, GuardedEscalations
 from starter.desks.intake import GuardedIntake, IntakeDesk, IntakePolicy
@@ -51,6 +54,7 @@ from starter.desks.sessions import SessionDesk
 from starter.desks.tickets import GuardedTickets, TicketDesk
 from starter.desks.tokens import TokenDesk
 from starter.desks.training import GuardedTraining, TrainingDesk
+from starter.desks.training_requests import GuardedTrainingRequests, TrainingRequestDesk
 from starter.settings import Settings
 
 
@@ -65,8 +69,11 @@ class GuardedDesks:
     parameterisation: GuardedParameterisation
     passwords: GuardedPasswords
     training: GuardedTraining
+    training_requests: GuardedTrainingRequests
+    employee_changes: GuardedEmployeeChanges
     registre: GuardedRegistre
     reports: GuardedReports
+    committee: GuardedCommittee
     auditor: GuardedAuditor
     escalations: GuardedEscalations
     intake: GuardedIntake
@@ -83,8 +90,11 @@ class Desks:
     parameterisation: ParameterisationDesk
     passwords: PasswordDesk
     training: TrainingDesk
+    training_requests: TrainingRequestDesk
+    employee_changes: EmployeeChangeDesk
     registre: RegistreDesk
     reports: ReportDesk
+    committee: CommitteeDesk
     auditor: AuditorDesk
     escalations: EscalationDesk
     intake: IntakeDesk
@@ -104,8 +114,11 @@ class Desks:
             parameterisation=GuardedParameterisation(self.parameterisation, caller),
             passwords=GuardedPasswords(self.passwords, caller),
             training=GuardedTraining(self.training, caller),
+            training_requests=GuardedTrainingRequests(self.training_requests, caller),
+            employee_changes=GuardedEmployeeChanges(self.employee_changes, caller),
             registre=GuardedRegistre(self.registre, caller),
             reports=GuardedReports(self.reports, caller),
+            committee=GuardedCommittee(self.committee, caller),
             auditor=GuardedAuditor(self.auditor, caller),
             escalations=GuardedEscalations(self.escalations, caller),
             intake=GuardedIntake(self.intake, caller, tickets),
@@ -134,23 +147,34 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
         counters,
         SqlContacts(uow, settings.mail_keys),
         max_receipt_age=timedelta(days=settings.max_receipt_age_days),
+        answer_wait_open_days=settings.answer_wait_open_days,
+        forward_reminder_open_days=settings.forward_reminder_open_days,
     )
     tokens_kept = SqlTokens(uow)
     communiques = communique_desk(settings, uow, engine, tickets)
+    arrivals = ArrivalDesk(engine, calendar, directory, requests, settings.dossier_wait_open_days)
+    departures = DepartureDesk(engine, calendar, directory, erp, requests)
     return Desks(
         tokens=TokenDesk(tokens_kept, directory, erp),
         tickets=tickets,
-        arrivals=ArrivalDesk(
-            engine, calendar, directory, requests, settings.dossier_wait_open_days
-        ),
-        departures=DepartureDesk(engine, calendar, directory, erp, requests),
+        arrivals=arrivals,
+        departures=departures,
         parameterisation=ParameterisationDesk(
             engine, calendar, directory, erp, counters, requests, settings.answer_wait_open_days
         ),
         passwords=PasswordDesk(engine, directory, erp, counters, requests),
         training=TrainingDesk(engine, directory, erp, SqlSga(uow)),
+        training_requests=TrainingRequestDesk(
+            engine, calendar, directory, erp, SqlSga(uow), counters, requests
+        ),
+        employee_changes=EmployeeChangeDesk(
+            engine, calendar, directory, erp, counters, requests, arrivals, departures
+        ),
         registre=RegistreDesk(directory, erp),
         reports=ReportDesk(SqlReports(uow), calendar),
+        committee=CommitteeDesk(
+            SqlReports(uow), SqlCommitteeRecords(uow), calendar, settings.resolution_targets
+        ),
         auditor=AuditorDesk(engine, trail, calendar, FileCheckpoints(settings.checkpoint_file)),
         escalations=EscalationDesk(SqlEscalations(uow), directory),
         intake=intake_desk(settings, uow, tickets, communiques),

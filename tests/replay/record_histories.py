@@ -64,9 +64,10 @@ from workflows.audit_checkpoints import AuditCheckpointWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 # The suffix of the histories recorded now. Each suffix marks the patches its histories carry:
 # none (before both below), `_keyed` (per-request idempotency keys, the audit feed), `_listed`
-# (the feed's listing), `_escalated` (notices from templates, requests given up escalated).
+# (the feed's listing), `_escalated` (notices from templates, requests given up escalated),
+# `_warned` (the warning before a breach: patches `ticket-warning`, `take-in-charge-warning`).
 # Old suffixes stay: they prove requests in flight since then still replay.
-SUFFIX = "_escalated"
+SUFFIX = "_warned"
 
 
 async def record_ticket_lifecycle() -> None:
@@ -154,7 +155,50 @@ async def record_ticket_with_notices() -> None:
             await handle.result()
             history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
-    (HISTORIES / "ticket_noticed.json").write_text(history.to_json())
+    # `ticket_noticed.json` was recorded before warnings: it stays, as a ticket in flight.
+    (HISTORIES / f"ticket_noticed{SUFFIX}.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of {tid}")
+
+
+async def record_ticket_followed_up() -> None:
+    """A ticket with the follow-ups (patch `ticket-follow-ups`): warned, taken, forwarded and
+    followed up twice, brought back, asked, reminded each open day, closed without an answer."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
+            ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
+            tid = ticket.id
+            await desk.move_to(ticket.due - timedelta(seconds=30))
+            await desk.eventually(tid, lambda s: s.warned_at is not None)
+            await desk.act("take", tid, TakeTicket(agent="super-cote"))
+            await desk.act(
+                "forward",
+                tid,
+                ForwardTicket(
+                    agent="super-cote",
+                    target=ForwardTarget.dggir_pilot,
+                    to="pilote-rf",
+                    note="Rôle RF",
+                ),
+            )
+            await desk.skip(timedelta(days=7))  # followed up every two open days
+            await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Corrigé"))
+            await desk.act(
+                "ask_client", tid, AskClient(agent="super-cote", question="Quel écran ?")
+            )
+            handle = env.client.get_workflow_handle(tid)
+            await desk.skip(timedelta(days=14))  # reminded each open day, then closed
+            await handle.result()
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "ticket_followed_up.json").write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
 
 
@@ -191,7 +235,8 @@ async def record_employee_histories() -> None:
                 )
                 harness.erp.add_person(new_person("50001"))
                 await arrivals.dossier_ready(arrival.id)
-                await harness.skip(timedelta(days=2))  # breached, escalated
+                # Warned, then breached and escalated (whatever the weekday of the recording).
+                await harness.move_to(arrival.due + timedelta(minutes=1))
                 await harness.eventually(lambda: arrivals.show(arrival.id), lambda s: s.breached)
                 await harness.sync()
                 await arrivals.take(arrival.id, "agent-tremblay")
@@ -267,7 +312,8 @@ async def record_request_histories() -> None:
             async with running_desks(env, uow, queue) as harness:
                 desk = harness.parameterisation()
                 state = await desk.submit(param_request(ParamKind.create_responsibility))
-                await harness.skip(timedelta(days=2))  # breached, escalated
+                # Warned, then breached and escalated (whatever the weekday of the recording).
+                await harness.move_to(state.due + timedelta(minutes=1))
                 await harness.eventually(lambda: desk.show(state.id), lambda s: s.breached)
                 await desk.take(state.id, "agent-tremblay")
                 await desk.ask(state.id, AskParam(agent="agent-tremblay", question="Portée?"))
@@ -603,9 +649,239 @@ async def record_billing() -> None:
     write(histories)
 
 
+async def record_registre_expiry() -> None:
+    """The registre's daily warning: a relève's line ending in 30 days, its MO's personnes
+    autorisées and relèves mailed."""
+    from datetime import UTC, date, datetime
+
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+    from models.registre import Declaration
+    from models.sagir import AuthorityKind
+    from starter.desks.registre import RegistreDesk
+    from tests.workflows.billing_harness import register_scheduled_start_time
+    from tests.workflows.desks_harness import TEST_MAIL_KEYS
+    from tests.workflows.test_registre_expiry import at_seven, person
+    from worker import activities_on, build_worker
+    from workflows.registre import SCHEDULED_AT, RegistreExpiryWorkflow
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        erp = SqlSagirErp(uow)
+        load_demo_data(SqlDirectory(uow), erp, SqlSga(uow))
+        erp.add_person(person("30001", "pa.mtq@mtq.example"))
+        RegistreDesk(
+            SqlDirectory(uow), erp, lambda: datetime(2026, 11, 26, 15, tzinfo=UTC)
+        ).declare(
+            Declaration(
+                mo="MTQ",
+                employee_number="30003",
+                kind=AuthorityKind.releve,
+                releve_of="30001",
+                valid_from=date(2026, 12, 1),
+                valid_until=date(2027, 1, 15),
+            ),
+            by="30001",
+        )
+        activities = activities_on(uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS)
+        queue = f"record-{uuid.uuid4()}"
+        async with env, build_worker(env.client, queue, activities):
+            await register_scheduled_start_time(env)
+            handle = await env.client.start_workflow(
+                RegistreExpiryWorkflow.run,
+                id="registre-echeances-recorded",
+                task_queue=queue,
+                search_attributes=TypedSearchAttributes(
+                    [SearchAttributePair(SCHEDULED_AT, at_seven(date(2026, 12, 16)))]
+                ),
+            )
+            assert await handle.result() == 1
+            history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / "registre_expiry.json").write_text(history.to_json())
+    print(f"recorded {len(history.events)} events of the registre's expiry warning")
+
+
+async def record_training_requests() -> None:
+    """Training requests (issue 16 item 5): one warned and breached, then taken and registered
+    in a full session (wait-listed, its registration workflow started as a child); one taken
+    and refused by the agent."""
+    from models.training_requests import RefuseTrainingRequest, TrainingRequest
+    from tests.workflows.test_training_request_workflow import training_request_desk
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    histories = {}
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        async with env:
+            queue = f"record-{uuid.uuid4()}"
+            async with running_desks(env, uow, queue) as harness:
+                harness.erp.add_person(new_person("30001"))
+                desk = training_request_desk(harness)
+                today = await harness.today()
+                session = f"RF101-{today.year}-R"
+                SqlSga(uow).add_session(
+                    Session(
+                        code=session,
+                        course="SAGIR-RF-101",
+                        starts_on=today + timedelta(days=20),
+                        capacity=1,
+                    )
+                )
+                asked = {
+                    "mo": "MTQ",
+                    "course": "SAGIR-RF-101",
+                    "wished_from": today + timedelta(days=10),
+                    "wished_until": today + timedelta(days=40),
+                    "reason": "Nouvelle responsable des paiements",
+                    "authorised_by": "30001",
+                    "requested_by": "rh-mtq",
+                }
+                await harness.sync()
+                SqlSga(uow).enrol(
+                    Enrol(
+                        session=session,
+                        mo="MTQ",
+                        employee_number="52311",
+                        basis=Basis.mo_instruction,
+                        by="agent-roy",
+                    ),
+                    harness.now,
+                )
+                waiting = await desk.submit(TrainingRequest(employee_number="52310", **asked))
+                refused = await desk.submit(TrainingRequest(employee_number="52330", **asked))
+                await harness.move_to(waiting.due + timedelta(minutes=1))
+                await harness.eventually(lambda: desk.show(waiting.id), lambda s: s.breached)
+                await desk.take(waiting.id, "agent-tremblay")
+                await desk.register(waiting.id, "agent-tremblay", session)
+                await desk.take(refused.id, "agent-roy")
+                await desk.refuse(
+                    refused.id, RefuseTrainingRequest(agent="agent-roy", reason="Aucune place")
+                )
+                for name, state in (
+                    ("training_request_wait_listed", waiting),
+                    ("training_request_refused", refused),
+                ):
+                    handle = env.client.get_workflow_handle(state.id)
+                    await handle.result()
+                    histories[name] = await handle.fetch_history()
+                harness.started.append(f"formation-{session}-MTQ-52310")
+    write(histories)
+
+
+async def record_employee_changes() -> None:
+    """Employee-data changes (issue 16 item 5): one warned and breached, taken, reviewed,
+    returned by the quality check, proposed again, approved and applied on its effective date;
+    one whose partition SAGIR refuses (the removal undone); a move handed over to a departure
+    and an arrival."""
+    histories = await _record_changes(refusing=False)
+    histories.update(await _record_changes(refusing=True))
+    write(histories)
+
+
+async def _record_changes(refusing: bool) -> dict[str, WorkflowHistory]:
+    from models.departures import BirthDayMonth
+    from models.employee_changes import (
+        CheckChange,
+        EmployeeChangeRequest,
+        MoveToMo,
+        ProposeChange,
+    )
+    from tests.workflows.test_employee_change_workflow import change_desk, positioning_changed
+
+    histories = {}
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        positioning_changed(uow)
+        erp = PartitionRefusingErp(uow) if refusing else None
+        async with env:
+            queue = f"record-{uuid.uuid4()}"
+            async with running_desks(env, uow, queue, erp=erp) as harness:
+                desk = change_desk(harness)
+                today = await harness.today()
+                asked = {
+                    "mo": "MTQ",
+                    "employee_number": "52311",
+                    "new_unit": "DG-FINANCES",
+                    "reported_by": "rh-mtq",
+                    "hr_email": "rh@mtq.example",
+                }
+                names = []
+                if refusing:
+                    state = await desk.report(
+                        EmployeeChangeRequest(
+                            effective_date=today, new_partition_group="MTQ-DGF", **asked
+                        )
+                    )
+                    await desk.take(state.id, "agent-roy")
+                    names.append(("employee_change_undone", state.id))
+                else:
+                    moved = await desk.report(
+                        EmployeeChangeRequest(
+                            mo="MTQ",
+                            employee_number="45871",
+                            effective_date=today + timedelta(days=10),
+                            move=MoveToMo(
+                                to_mo="MSSS",
+                                employee_number="45871",
+                                birth=BirthDayMonth(birth_day=14, birth_month=3),
+                                authorised_by="30011",
+                                hr_email="rh@msss.example",
+                            ),
+                            reported_by="rh-mtq",
+                            hr_email="rh@mtq.example",
+                        )
+                    )
+                    harness.started += ["depart-MTQ-45871", "arrivee-MSSS-45871"]
+                    state = await desk.report(
+                        EmployeeChangeRequest(effective_date=today + timedelta(days=3), **asked)
+                    )
+                    await harness.move_to(state.due + timedelta(minutes=1))
+                    await harness.eventually(lambda: desk.show(state.id), lambda s: s.breached)
+                    await desk.take(state.id, "agent-roy")
+                    names += [
+                        ("employee_change_applied", state.id),
+                        ("employee_change_moved", moved.id),
+                    ]
+                found = await harness.eventually(
+                    lambda: desk.show(state.id), lambda s: s.review is not None
+                )
+                step = ProposeChange(agent="agent-roy", proposal=found.review.proposal())
+                await desk.propose(state.id, step)
+                if not refusing:
+                    await desk.check(state.id, CheckChange(agent="agent-gagnon", approved=False))
+                    await desk.propose(state.id, step)
+                await desk.check(state.id, CheckChange(agent="agent-gagnon", approved=True))
+                await harness.skip(timedelta(days=4))
+                for name, workflow_id in names:
+                    handle = env.client.get_workflow_handle(workflow_id)
+                    await handle.result()
+                    histories[name] = await handle.fetch_history()
+    return histories
+
+
 RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "ticket-notices": record_ticket_with_notices,
+    "ticket-follow-ups": record_ticket_followed_up,
     "employee": record_employee_histories,
     "request": record_request_histories,
     "audit": record_audit_checkpoint,
@@ -613,11 +889,16 @@ RECORDERS = {
     "intake": record_mail_intake_round,
     "communiques": record_communiques,
     "billing": record_billing,
+    "registre": record_registre_expiry,
+    "training-requests": record_training_requests,
+    "employee-changes": record_employee_changes,
 }
 
 if __name__ == "__main__":
-    # python -m tests.replay.record_histories [ticket] [ticket-notices] [employee] [request]
-    # [audit] [mail] [intake] [communiques] [billing]
+    # python -m tests.replay.record_histories [ticket] [ticket-notices] [ticket-follow-ups]
+    # [employee] [request]
+    # [audit] [mail] [intake] [communiques] [billing] [registre] [training-requests]
+    # [employee-changes]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

@@ -49,6 +49,14 @@ async def test_ticket_with_notices_and_client_messages_replays_on_current_code()
     assert text.count("notify_requester") == 5 and "client_message" in text
 
 
+async def test_ticket_followed_up_and_closed_without_an_answer_replays_on_current_code() -> None:
+    # Recorded with the `ticket-follow-ups` patch: warned, forwarded and followed up, asked,
+    # reminded each open day, closed without an answer and escalated as given up.
+    history = await replays("ticket_followed_up.json")
+    text = history.to_json()
+    assert text.count('"tell_agent"') >= 2 and '"escalate"' in text
+
+
 async def test_arrival_history_replays_on_current_code() -> None:
     # Dossier waited for (a reminder), taken after a breach, prepared, activated, notified.
     history = await replays("arrival_lifecycle.json")
@@ -105,6 +113,32 @@ async def test_training_registration_histories_replay_on_current_code() -> None:
     # Registered, then cancelled by an agent (an update), signalling the next in line.
     cancelled = await replays("training_cancelled.json")
     assert len(cancelled.events) > 10
+
+
+async def test_training_request_histories_replay_on_current_code() -> None:
+    # Warned, breached, taken, registered in a full session: wait-listed, its registration
+    # workflow started as a child.
+    waiting = (await replays("training_request_wait_listed.json")).to_json()
+    assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in waiting
+    assert waiting.count('"escalate"') == 2 and '"tell_requester"' in waiting
+    # Taken and refused by the agent (an update), the authoriser told.
+    refused = (await replays("training_request_refused.json")).to_json()
+    assert '"tell_requester"' in refused
+
+
+async def test_employee_change_histories_replay_on_current_code() -> None:
+    # Warned, breached, taken, reviewed, returned by the quality check, proposed again,
+    # approved, applied on its effective date (a timer) with the arrival's saga writes.
+    applied = (await replays("employee_change_applied.json")).to_json()
+    assert applied.count('"escalate"') == 2 and '"review_accesses"' in applied
+    assert '"apply_grant"' in applied and '"undo_grant"' in applied
+    assert '"tell_hr_of_change"' in applied
+    # SAGIR refused the partition: the removal before it undone (granted back).
+    undone = (await replays("employee_change_undone.json")).to_json()
+    assert undone.count('"apply_grant"') >= 2 and '"tell_hr_of_change"' in undone
+    # A move: linked to its departure and arrival, handed over at once.
+    moved = await replays("employee_change_moved.json")
+    assert len(moved.events) > 10
 
 
 async def test_audit_checkpoint_history_replays_on_current_code() -> None:
@@ -198,6 +232,28 @@ async def test_requests_recorded_with_templates_and_given_up_escalations_replay(
     assert len(history.events) > 10
 
 
+WARNED = sorted(path.name for path in HISTORIES.glob("*_warned.json"))
+
+
+@pytest.mark.parametrize("name", WARNED)
+async def test_requests_recorded_with_the_warning_before_a_breach_replay(name: str) -> None:
+    # Recorded once a request nobody takes is warned before its deadline (patches
+    # `ticket-warning` and `take-in-charge-warning`); the histories above replay without it.
+    history = await replays(name)
+    assert len(history.events) > 10
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ticket_noticed_warned.json", "arrival_lifecycle_warned.json", "param_lifecycle_warned.json"],
+)
+def test_requests_left_untaken_were_recorded_warned_then_breached(name: str) -> None:
+    text = (HISTORIES / name).read_text()
+    # The patch and the local activity that computed the instant (their names are sealed).
+    assert text.count("EVENT_TYPE_MARKER_RECORDED") >= 2
+    assert text.count('"escalate') >= 2  # the warning, then the breach
+
+
 def test_the_request_given_up_was_recorded_escalated() -> None:
     text = (HISTORIES / "param_closed_no_answer_escalated.json").read_text()
     assert "EVENT_TYPE_MARKER_RECORDED" in text and text.count('"escalate"') >= 1
@@ -215,3 +271,8 @@ def test_every_workflow_type_has_a_recorded_history() -> None:
         for path in HISTORIES.glob("*.json")
     }
     assert {workflow.__name__ for workflow in WORKFLOWS} <= recorded
+
+
+async def test_the_registre_expiry_warning_replays_on_current_code() -> None:
+    history = await replays("registre_expiry.json")
+    assert "warn_of_ending_lines" in history.to_json()

@@ -27,6 +27,7 @@ from temporalio.common import SearchAttributePair
 
 from models.arrivals import ArrivalState, StartArrival
 from models.departures import DepartureNotice, DepartureState
+from models.employee_changes import EmployeeChangeState, StartEmployeeChange
 from models.parameterisation import ParamState, StartParameterisation
 from models.passwords import PasswordResetState, StartPasswordReset
 from models.ticket_lifecycle import open_ticket
@@ -44,6 +45,7 @@ INITIAL_STATES: dict[type[BaseModel], Callable[[Any], Any]] = {
     StartParameterisation: ParamState.initial,
     StartPasswordReset: PasswordResetState.initial,
     StartTraining: TrainingState.initial,
+    StartEmployeeChange: EmployeeChangeState.initial,
 }
 
 # The search attributes as `Listed` names them; StartTime is the engine's own.

@@ -14,6 +14,14 @@ from pydantic import BaseModel, ValidationError
 
 from models.communiques import Answer, Ask, Submission
 from models.departures import BirthDayMonth, DepartureRequest, RecordDeparture
+from models.employee_changes import (
+    CheckChange,
+    EmployeeChangeRequest,
+    MoveToMo,
+    Proposal,
+    ProposeChange,
+    TakeChange,
+)
 from models.escalations import Acknowledge, EscalationQuery
 from models.parameterisation import (
     ApprovalPowers,
@@ -172,6 +180,12 @@ FILLED_IN: tuple[type[BaseModel], ...] = (
     Caller,
     CancelPlace,
     ChangeValidity,
+    CheckChange,
+    EmployeeChangeRequest,
+    MoveToMo,
+    Proposal,
+    ProposeChange,
+    TakeChange,
     CheckQuality,
     ClientAnswer,
     ClientMessage,

@@ -29,12 +29,20 @@ def test_mo_hr_starts_arrivals_and_departures_and_records_the_departure_only() -
         Action.departure_record,
         Action.param_answer,
         Action.communique_ask,  # a question about a communiqué the MO received
+        Action.training_request_submit,  # an employee's training (issue 16 item 5)
+        Action.employee_change_report,  # a change to an employee's data (issue 16 item 5)
     }
 
 
 def test_only_a_personne_autorisee_submits_and_changes_the_registre() -> None:
     assert MATRIX[Action.param_submit] == {Role.personne_autorisee}
     assert MATRIX[Action.registre_change] == {Role.personne_autorisee}
+
+
+def test_the_mos_hr_or_a_personne_autorisee_asks_for_a_training_and_the_ca_works_it() -> None:
+    assert MATRIX[Action.training_request_submit] == {Role.mo_hr, Role.personne_autorisee}
+    assert MATRIX[Action.training_request_work] == {Role.ca_agent, Role.ca_supervisor}
+    assert Action.training_request_read in READ_ACTIONS
 
 
 def test_supervisor_may_everything_an_agent_may() -> None:
@@ -96,6 +104,7 @@ def test_an_mo_finance_officer_reads_its_own_mos_billing_and_changes_none_of_it(
         Action.billing_read,
         Action.communique_read,
         Action.communique_ask,  # a question about a communiqué the MO received
+        Action.committee_read,  # its own MO's figures in the committee's report
     }
     assert Role.mo_finance in MO_ROLES
     assert FINANCE_MTQ.sees("MTQ") and not FINANCE_MTQ.sees("MSSS")
@@ -110,3 +119,12 @@ def test_billing_is_read_by_the_clerk_the_mos_finance_the_supervisors_and_the_au
     }
     assert Action.billing_read in READ_ACTIONS and Action.billing_manage not in READ_ACTIONS
     assert not any(role in MATRIX[Action.billing_manage] for role in (Role.ca_agent, Role.mo_hr))
+
+
+def test_each_mos_people_the_ca_and_the_auditors_read_the_committees_report() -> None:
+    assert MATRIX[Action.committee_read] == MO_ROLES | {
+        Role.ca_agent,
+        Role.ca_supervisor,
+        Role.auditor,
+    }
+    assert Action.committee_read in READ_ACTIONS
