@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) bench/deadlines.py
 	$(PY) bench/cli_startup.py
 	$(PY) bench/lists.py
 	$(PY) bench/ticket_throughput.py

@@ -127,6 +127,34 @@ class ServiceCalendar:
         span, index = _timeline(self).locate(at)
         return _instant(max(span.starts[index], at))
 
+    def deadline(
+        self,
+        received: datetime,
+        open_time: timedelta | None = None,
+        elapsed: timedelta | None = None,
+    ) -> datetime:
+        """A deadline in Montréal time, computed in one pass (deadlines are computed in bulk):
+        `open_time` of open time from `received` (the phone rule), or else the first open
+        instant at or after `elapsed` has passed from the first open instant at or after
+        `received` (the written rule)."""
+        if received.utcoffset() is None:
+            raise ValueError("received must carry a UTC offset")
+        timeline = _TIMELINES.get(self.extra_closures) or _timeline(self)
+        at = (received - EPOCH) // ONE_MICROSECOND
+        if open_time is not None:
+            span, index, due = timeline.added(at, open_time // ONE_MICROSECOND)
+        else:
+            span, index = timeline.locate(at)
+            start = span.starts[index]
+            due = (start if start > at else at) + (elapsed or timedelta(0)) // ONE_MICROSECOND
+            if due < span.safe_until:
+                index = bisect_right(span.ends, due, index)
+            if due >= span.safe_until or index >= len(span.starts):
+                span, index = timeline.locate(due)
+            due = max(due, span.starts[index])
+        # Inside an open period (its end included), and no clock change falls in open hours.
+        return span.local_starts[index] + timedelta(microseconds=due - span.starts[index])
+
     def add_open_time(self, instant: datetime, amount: timedelta) -> datetime:
         """The instant at which `amount` of open time has passed since `instant`.
 
@@ -218,6 +246,9 @@ class _Span:
     # The instants from which the years around are laid out too (a quick test, no datetime).
     safe_from: int
     safe_until: int
+    # Each period's start as a Montréal datetime: an answer inside a period is its start plus
+    # the offset (no clock change ever falls in open hours, so wall and elapsed time agree).
+    local_starts: tuple[datetime, ...]
 
 
 class _Timeline:
@@ -249,20 +280,19 @@ class _Timeline:
 
     def add(self, at: int, amount: int) -> int:
         """The instant at which `amount` microseconds of open time have passed since `at`."""
+        return self.added(at, amount)[2]
+
+    def added(self, at: int, amount: int) -> tuple[_Span, int, int]:
+        """`add`, with the span and the index of the period the answer falls in (its end
+        included)."""
         span, index = self.locate(at)
         target = span.positions[index] + max(0, at - span.starts[index]) + amount
         while True:
             found = _first_reaching(span, target, index)
             if found < len(span.starts):
-                return span.starts[found] + (target - span.positions[found])
+                return span, found, span.starts[found] + (target - span.positions[found])
             span = self._later(span, span.ends[-1] if span.ends else at)
             index = bisect_right(span.ends, at)
-
-    def next_open(self, at: int) -> int:
-        """The first open instant at or after `at`."""
-        span, index = self.locate(at)
-        start = span.starts[index]
-        return start if start > at else at
 
     def _later(self, span: _Span, after: int) -> _Span:
         """One more year laid out; a calendar with no open day for more than a year after
@@ -297,7 +327,10 @@ class _Timeline:
         positions = tuple(position - origin for position in before[:-1])
         safe_from = _micros(datetime(first + 1, 1, 1, tzinfo=UTC))
         safe_until = _micros(datetime(last, 1, 1, tzinfo=UTC))
-        return _Span(first, last, tuple(starts), tuple(ends), positions, safe_from, safe_until)
+        local_starts = tuple(_instant(start).astimezone(MONTREAL) for start in starts)
+        return _Span(
+            first, last, tuple(starts), tuple(ends), positions, safe_from, safe_until, local_starts
+        )
 
 
 def _first_reaching(span: _Span, target: int, low: int) -> int:

@@ -59,14 +59,9 @@ def take_in_charge_deadline(
     """When a request received by `channel` at `received` must be taken in charge (the
     reasoning, which `explain_deadline` gives, is not built here: deadlines are computed in
     bulk, and nobody reads it)."""
-    if received.tzinfo is None or received.utcoffset() is None:
-        raise ValueError("received must carry a UTC offset")
-    if channel is Channel.phone:
-        due = calendar.add_open_time(received, PHONE_DELAY)
-    else:
-        start = calendar.next_open_instant(received)
-        due = calendar.next_open_instant(start.astimezone(UTC) + WRITTEN_DELAY)
-    return due.astimezone(MONTREAL)
+    if channel is Channel.phone:  # the calendar refuses a `received` with no UTC offset
+        return calendar.deadline(received, open_time=PHONE_DELAY)
+    return calendar.deadline(received, elapsed=WRITTEN_DELAY)
 
 
 @dataclass(frozen=True)
