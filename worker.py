@@ -58,7 +58,12 @@ from adapters.sql_ticket_records import SqlTicketRecords
 from models.audit import SealKeys
 from models.service_calendar import ServiceCalendar
 from models.sla import DEFAULT_WARNING, WarningPolicy
-from starter.client import connect, ensure_schedules, register_search_attributes
+from starter.client import (
+    connect,
+    ensure_schedules,
+    metrics_runtime,
+    register_search_attributes,
+)
 from starter.settings import Settings
 from workflows.registry import WORKFLOWS, workflow_runner
 
@@ -178,7 +183,7 @@ async def run_worker(settings: Settings) -> None:
     every workflow's state for the next worker."""
     uow = UnitOfWork(make_engine(settings.database_url))
     migrate(uow.engine)
-    client = await connect(settings)
+    client = await connect(settings, runtime=metrics_runtime(settings))
     await register_search_attributes(client)  # idempotent: the first worker to start adds them
     await ensure_schedules(client, settings)  # idempotent too
     smtp = settings.smtp_server

@@ -43,6 +43,7 @@ from models.communiques import (
 )
 from models.directory import Agent, Mo, Person
 from models.escalations import EscalationPage, EscalationQuery, EscalationView
+from models.figures import DeskFigures
 from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
 from models.mail import Contact, Delivery, DeliveryStatus, Handed, Mail, OutboxEntry
 from models.notices import RenderedNotice, Wording
@@ -653,3 +654,9 @@ class Receivables(Protocol):
     def record_invoice(self, key: str, invoice: Invoice, at: datetime) -> bool: ...
 
     def record_receipt(self, key: str, number: str, mo: str, payment: Payment) -> bool: ...
+
+
+class Figures(Protocol):
+    """What operations watch of the desk (Prometheus), read from its records."""
+
+    def now(self) -> DeskFigures: ...

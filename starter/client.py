@@ -27,6 +27,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from models.billing import InvoiceKind
@@ -58,17 +59,30 @@ IMPATIENT = RetryConfig(max_elapsed_time_millis=1200, max_retries=4, max_interva
 
 
 async def connect(
-    settings: Settings, retry: RetryConfig | None = None, lazy: bool = False
+    settings: Settings,
+    retry: RetryConfig | None = None,
+    lazy: bool = False,
+    runtime: Runtime | None = None,
 ) -> Client:
     """The client; `lazy`: it connects at its first call (the mail intake starts, and takes
-    mail in, while the engine is down)."""
+    mail in, while the engine is down); `runtime`: the worker's, which serves its metrics."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings.payload_keys),
         retry_config=retry,
         lazy=lazy,
+        runtime=runtime,
     )
+
+
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A runtime serving the SDK's Prometheus metrics on SAGIR_WORKER_METRICS_PORT (None when
+    it is not set: the default runtime, no metrics endpoint)."""
+    if settings.worker_metrics_port is None:
+        return None
+    address = f"{settings.metrics_host}:{settings.worker_metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
 
 
 async def reach_engine(settings: Settings) -> Client:

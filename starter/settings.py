@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".sagir"), validation_alias="SAGIR_HOME")
     database_url_override: str | None = Field(default=None, validation_alias="SAGIR_DATABASE_URL")
     temporal_address: str = Field(default="localhost:7233", validation_alias="TEMPORAL_ADDRESS")
+    # The worker's Prometheus metrics (the Temporal SDK's own: task latencies, slots, polls),
+    # served by the worker on this port when set; the API's are at its /metrics.
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias="SAGIR_WORKER_METRICS_PORT"
+    )
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="SAGIR_METRICS_HOST")
     temporal_namespace: str = Field(default="default", validation_alias="TEMPORAL_NAMESPACE")
     task_queue: str = Field(default="sagir-desk", validation_alias="SAGIR_TASK_QUEUE")
     ui_port: int | None = Field(default=None, validation_alias="SAGIR_UI_PORT")

@@ -5,6 +5,8 @@ route authenticates its caller by bearer token and applies the roles matrix in t
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -33,6 +35,7 @@ from starter.api import (
 )
 from starter.api.codec import add_codec_routes
 from starter.api.errors import add_error_handlers, document_errors
+from starter.api.metrics import add_metrics
 from starter.api.trail import record_requests
 from starter.client import reach_engine
 from starter.console.app import add_console
@@ -70,6 +73,7 @@ def create_app(
     add_error_handlers(app)
     document_errors(app)
     record_requests(app)
+    add_metrics(app)
     for module in (
         tickets,
         arrivals,
@@ -147,6 +151,12 @@ def serve(settings: Settings) -> None:
     from adapters.schema import migrate
 
     migrate(make_engine(settings.database_url))  # once, before the processes start
+    if settings.api_workers > 1:
+        # Each process keeps its metrics in this folder: any of them answers /metrics for all.
+        folder = settings.home / "api-metrics"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     uvicorn.run(
         "starter.api.app:served_app",
         factory=True,

@@ -14,7 +14,7 @@ from adapters.file_checkpoints import FileCheckpoints
 from adapters.invoice_pdf import invoice_pdf
 from adapters.jinja_notices import NoticeTemplates
 from adapters.outbox_mailer import OutboxMailer
-from adapters.ports import AuditTrail
+from adapters.ports import AuditTrail, Figures
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_billing import SqlBilling
 from adapters.sql_committee import SqlCommitteeRecords
@@ -24,6 +24,7 @@ from adapters.sql_contacts import SqlContacts
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_escalations import SqlEscalations
+from adapters.sql_figures import SqlFigures
 from adapters.sql_inbound import SqlInbound
 from adapters.sql_invoices import SqlInvoices
 from adapters.sql_mail_domains import SqlMailDomains
@@ -103,6 +104,8 @@ class Desks:
     sessions: SessionDesk
     # Where the doors record what their callers asked, and how it ended.
     trail: AuditTrail
+    # What operations watch (the API's /metrics).
+    figures: Figures
 
     def as_caller(self, caller: Caller) -> GuardedDesks:
         tickets = GuardedTickets(self.tickets, caller)
@@ -199,6 +202,7 @@ def build_desks(settings: Settings, client: Client | None, uow: UnitOfWork) -> D
             settings.console_secure_cookies,
         ),
         trail=trail,
+        figures=SqlFigures(uow),
     )
 
 
