@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/cli_startup.py
 	$(PY) bench/lists.py
 	$(PY) bench/ticket_throughput.py
+	$(PY) bench/ticket_history.py && $(PY) bench/breach_burst.py
 	$(PY) bench/console_pages.py
 	$(PY) bench/communique_fanout.py
 

@@ -299,11 +299,11 @@ async def main() -> None:
         return
     run_events, run_bytes = ticket.largest_run
     print(
-        f"  target (issue 17): <= {TARGET_EVENTS} events and <= {TARGET_BYTES // 1000} KB: "
-        f"all runs {verdict(ticket.events, TARGET_EVENTS)} and "
-        f"{verdict(ticket.bytes, TARGET_BYTES)}; largest run ({run_events:,} events, "
-        f"{run_bytes:,} bytes) {verdict(run_events, TARGET_EVENTS)} and "
-        f"{verdict(run_bytes, TARGET_BYTES)}; the engine stops a run at 51,200 events or 50 MB"
+        f"  target (issue 17): <= {TARGET_EVENTS} events, <= {TARGET_BYTES // 1000} KB; "
+        f"all runs: events {verdict(ticket.events, TARGET_EVENTS)}, bytes "
+        f"{verdict(ticket.bytes, TARGET_BYTES)}; largest run: events "
+        f"{verdict(run_events, TARGET_EVENTS)}, bytes {verdict(run_bytes, TARGET_BYTES)} (the "
+        "engine stops a run at 51,200 events or 50 MB)"
     )
 
 
