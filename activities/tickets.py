@@ -12,7 +12,7 @@ from activities.notices import mail_supervisors, supervisors_on_duty
 from adapters.ports import Contacts, Directory, Mailer, TicketRecords, Wordings
 from models.mail import Mail
 from models.notices import AgentNotice, Template, TicketNotice, Wording
-from models.tickets import BreachEscalation, Language, TicketRecord
+from models.tickets import BreachEscalation, Language, TicketBreach, TicketRecord
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,14 @@ class TicketActivities:
             ),
             activity.info().current_attempt_scheduled_time,
         )
+
+    @activity.defn
+    def breach(self, breach: TicketBreach) -> list[str]:
+        """A ticket not taken in charge in time, in one activity (a burst of deadlines costs one
+        activity each): its projection first, so lists show it breached at once, then the
+        escalation; both idempotent, so a retry redoes nothing."""
+        self._records.record(breach.record)
+        return self.escalate_breach(breach.escalation)
 
     @activity.defn
     def escalate_breach(self, escalation: BreachEscalation) -> list[str]:

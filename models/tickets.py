@@ -327,6 +327,14 @@ class BreachEscalation(Contract):
     received_at: datetime | None = None
 
 
+class TicketBreach(Contract):
+    """What a breach does, in one activity: the ticket's projection with its `breached` step,
+    then the escalation (the list and the supervisors' mail), each once."""
+
+    escalation: BreachEscalation
+    record: TicketRecord
+
+
 class ReopenUntilRequest(Contract):
     returned_at: datetime
 

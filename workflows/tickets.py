@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ReturnToClient,
         StepKind,
         TakeTicket,
+        TicketBreach,
         TicketRecord,
         TicketState,
         TicketStatus,
@@ -50,6 +51,9 @@ Step = TypeVar("Step")
 NOTICES_PATCH = "ticket-notices"
 # Tickets started before warnings existed are never warned: the patch marks the ones that are.
 WARNING_PATCH = "ticket-warning"
+# A breach is one activity (projection and escalation together); tickets that breached before
+# this replay their two.
+BREACH_PATCH = "ticket-breach-one-activity"
 # Tickets started before follow-ups existed are never reminded nor closed for want of an answer.
 FOLLOW_UP_PATCH = "ticket-follow-ups"
 # The statuses in which the ticket waits on someone outside the CA, and is followed up.
@@ -432,20 +436,23 @@ class TicketWorkflow:
                 ),
             )
         elif lifecycle.breach_is_due(state, now):
-            self._commit(lifecycle.breach(state, now))
-            await workflow.execute_activity_method(
-                TicketActivities.escalate_breach,
-                BreachEscalation(
-                    idempotency_key=f"{state.id}/breach",
-                    ticket_id=state.id,
-                    mo=state.mo,
-                    due=state.due,
-                    breached_at=now,
-                    received_at=state.received_at,
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
+            breached = self._commit(lifecycle.breach(state, now))
+            escalation = BreachEscalation(
+                idempotency_key=f"{state.id}/breach",
+                ticket_id=state.id,
+                mo=state.mo,
+                due=state.due,
+                breached_at=now,
+                received_at=state.received_at,
             )
+            if workflow.patched(BREACH_PATCH):
+                record = TicketRecord.of(breached)
+                await execute(
+                    TicketActivities.breach, TicketBreach(escalation=escalation, record=record)
+                )
+                self._recorded_version = max(self._recorded_version, record.version)
+            else:
+                await execute(TicketActivities.escalate_breach, escalation)
         elif state.status in FOLLOWED and self._follow_at is not None and now >= self._follow_at:
             self._follow_at = None  # the next opening is planned on the next turn
             if _waiting_since(state).seq != self._follow_for:

@@ -120,7 +120,7 @@ async def record_ticket_lifecycle() -> None:
     print(f"recorded {len(history.events)} events of {tid}")
 
 
-async def record_ticket_with_notices() -> None:
+async def record_ticket_with_notices(name: str = f"ticket_noticed{SUFFIX}.json") -> None:
     """A ticket with a contact (patch `ticket-notices`): acknowledged, breached (the supervisors
     mailed), asked, answered by the client's message, returned, reminded, closed by its window."""
     env = await WorkflowEnvironment.start_time_skipping(
@@ -156,7 +156,7 @@ async def record_ticket_with_notices() -> None:
             history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     # `ticket_noticed.json` was recorded before warnings: it stays, as a ticket in flight.
-    (HISTORIES / f"ticket_noticed{SUFFIX}.json").write_text(history.to_json())
+    (HISTORIES / name).write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
 
 
@@ -882,6 +882,8 @@ RECORDERS = {
     "ticket": record_ticket_lifecycle,
     "ticket-notices": record_ticket_with_notices,
     "ticket-follow-ups": record_ticket_followed_up,
+    # The same ticket once a breach is one activity (patch `ticket-breach-one-activity`).
+    "ticket-breach": lambda: record_ticket_with_notices("ticket_breached_in_one.json"),
     "employee": record_employee_histories,
     "request": record_request_histories,
     "audit": record_audit_checkpoint,
@@ -896,6 +898,7 @@ RECORDERS = {
 
 if __name__ == "__main__":
     # python -m tests.replay.record_histories [ticket] [ticket-notices] [ticket-follow-ups]
+    # [ticket-breach]
     # [employee] [request]
     # [audit] [mail] [intake] [communiques] [billing] [registre] [training-requests]
     # [employee-changes]

@@ -57,6 +57,14 @@ async def test_ticket_followed_up_and_closed_without_an_answer_replays_on_curren
     assert text.count('"tell_agent"') >= 2 and '"escalate"' in text
 
 
+async def test_a_ticket_breached_in_one_activity_replays_on_current_code() -> None:
+    # Recorded with the `ticket-breach-one-activity` patch: the projection and the escalation
+    # of its breach are one activity, where `ticket_noticed_warned.json` has two.
+    history = await replays("ticket_breached_in_one.json")
+    text = history.to_json()
+    assert '"breach"' in text and '"escalate_breach"' not in text
+
+
 async def test_arrival_history_replays_on_current_code() -> None:
     # Dossier waited for (a reminder), taken after a breach, prepared, activated, notified.
     history = await replays("arrival_lifecycle.json")

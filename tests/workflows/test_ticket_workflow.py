@@ -206,3 +206,25 @@ async def test_every_step_is_projected_to_the_desk_records(desk: Harness) -> Non
     assert [(s.kind, s.actor, s.at) for s in record.steps] == [
         (s.kind, s.actor, s.at) for s in state.steps
     ]
+
+
+async def test_a_breach_is_one_activity_recording_the_ticket_and_its_escalation(
+    desk: Harness,
+) -> None:
+    """A burst of deadlines costs one activity per breach (issue 17): the projection shows the
+    ticket breached and the supervisors' escalation is there once that activity is done."""
+    received = await desk.next_local(MONDAY, time(10, 0), open_day)
+    await desk.move_to(received)
+    ticket = await desk.open(Channel.phone)
+    await desk.skip(timedelta(hours=1))
+    await desk.eventually(ticket.id, lambda s: s.breached)
+    record = await desk.projected(ticket.id)
+    assert record.breached
+    assert f"{ticket.id}/breach" in desk.records.escalations_of(ticket.id)
+    history = await desk.env.client.get_workflow_handle(ticket.id).fetch_history()
+    scheduled = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled.count("breach") == 1 and "escalate_breach" not in scheduled
