@@ -294,7 +294,10 @@ class TicketRecord(Contract):
     forwarded_to: str | None = None
 
     @classmethod
-    def of(cls, state: TicketState) -> TicketRecord:
+    def of(cls, state: TicketState, since: int = 0) -> TicketRecord:
+        """The projection of `state`, with its steps after the first `since` (those already
+        recorded: each step travels to the records once, and a long ticket's history does not
+        grow with the square of its steps)."""
         return cls(
             id=state.id,
             mo=state.mo,
@@ -307,7 +310,7 @@ class TicketRecord(Contract):
             assignee=state.assignee,
             breached=state.breached,
             version=state.version,
-            steps=state.steps,
+            steps=state.steps[since:],
             warned=state.warned_at is not None,
             module=state.module,
             requester=state.requester,

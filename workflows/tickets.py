@@ -345,7 +345,7 @@ class TicketWorkflow:
 
     async def _record(self) -> None:
         while self._state.version != self._recorded_version:
-            snapshot = TicketRecord.of(self._state)
+            snapshot = TicketRecord.of(self._state, since=self._recorded_version)
             await workflow.execute_activity_method(
                 TicketActivities.record_ticket,
                 snapshot,
@@ -446,7 +446,7 @@ class TicketWorkflow:
                 received_at=state.received_at,
             )
             if workflow.patched(BREACH_PATCH):
-                record = TicketRecord.of(breached)
+                record = TicketRecord.of(breached, since=self._recorded_version)
                 await execute(
                     TicketActivities.breach, TicketBreach(escalation=escalation, record=record)
                 )
