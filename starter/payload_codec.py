@@ -3,12 +3,19 @@ engine, so the stored history holds no personal data in clear (RULES.md "Persona
 
 AES-256-GCM from `cryptography` (well kept, audited; no crypto of our own). Each payload names the
 key that sealed it, so keys can rotate: the first configured key seals, all of them open.
+
+A payload of some size is compressed (zlib) before it is sealed: a ticket's state, steps and all,
+shrinks several times, and so does the history that keeps it. The compression is named beside
+the key and bound to the seal (the authenticated data), so it cannot be changed unnoticed; the
+sealed payload's length says no more than it did (only the desk can seal, so nobody outside can
+probe it with text of their own and watch the length).
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import zlib
 from collections.abc import Sequence
 from typing import Self
 
@@ -25,6 +32,9 @@ KEY_ID = "encryption-key-id"
 # The workflow a payload belongs to, in clear beside it (a business id, never personal data):
 # whoever opens it through the UI's codec is recorded with the workflow they opened.
 WORKFLOW = "sagir-workflow-id"
+COMPRESSION = "compression"
+ZLIB = b"zlib"
+COMPRESS_FROM = 512  # bytes: smaller payloads are sealed as they are
 NONCE_BYTES = 12
 TAG_BYTES = 16  # AES-GCM's authentication tag
 
@@ -61,8 +71,15 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     def seal(self, payload: Payload) -> Payload:
         nonce = os.urandom(NONCE_BYTES)
         key_id = self._current.key_id
-        sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
+        plain = payload.SerializeToString()
         metadata = {"encoding": ENCODING, KEY_ID: key_id.encode()}
+        if len(plain) >= COMPRESS_FROM:
+            smaller = zlib.compress(plain, 6)
+            if len(smaller) < len(plain):
+                plain = smaller
+                metadata[COMPRESSION] = ZLIB
+        bound = _bound(key_id, metadata.get(COMPRESSION))
+        sealed = self._ciphers[key_id].encrypt(nonce, plain, bound)
         if self._workflow_id:
             metadata[WORKFLOW] = self._workflow_id.encode()
         return Payload(metadata=metadata, data=nonce + sealed)
@@ -82,10 +99,20 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         if len(payload.data) < NONCE_BYTES + TAG_BYTES:
             raise BadKey(f"payload sealed with key {key_id!r} is too short to be sealed")
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
+        compression = payload.metadata.get(COMPRESSION)
+        if compression not in (None, ZLIB):
+            raise BadKey(f"payload sealed with key {key_id!r} names an unknown compression")
         try:
-            return Payload.FromString(cipher.decrypt(nonce, sealed, key_id.encode()))
-        except (InvalidTag, DecodeError):
+            plain = cipher.decrypt(nonce, sealed, _bound(key_id, compression))
+            return Payload.FromString(zlib.decompress(plain) if compression else plain)
+        except (InvalidTag, DecodeError, zlib.error):
             raise BadKey(f"payload sealed with key {key_id!r} does not open") from None
+
+
+def _bound(key_id: str, compression: bytes | None) -> bytes:
+    """The data the seal authenticates beside the payload: its key, and its compression if any
+    (payloads sealed before compression existed bound the key alone, and still open)."""
+    return key_id.encode() if compression is None else key_id.encode() + b"/" + compression
 
 
 def workflows_of(payloads: Sequence[Payload]) -> list[str]:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi.testclient import TestClient
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
@@ -148,3 +149,51 @@ async def test_a_payload_sealed_for_a_workflow_names_it_so_its_opening_is_record
     assert SECRET_TEXT.encode() not in sealed.SerializeToString()
     [opened] = await EncryptionCodec(TEST_KEYS).decode([sealed])
     assert SECRET_TEXT.encode() in opened.data
+
+
+def test_a_large_payload_is_compressed_before_it_is_sealed_and_opens_whole() -> None:
+    """A ticket's state with its steps repeats itself: sealed compressed, the history keeps a
+    fraction of it (issue 17), and it opens to the very payload that was sealed."""
+    codec = EncryptionCodec(TEST_KEYS)
+    steps = ",".join(
+        f'{{"seq":{n},"kind":"message","actor":"agent-tremblay","at":"2026-11-27T15:00:00Z"}}'
+        for n in range(200)
+    )
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=f"[{steps}]".encode())
+    sealed = codec.seal(payload)
+    assert sealed.metadata["compression"] == b"zlib"
+    assert len(sealed.data) * 5 < len(payload.data)
+    assert codec.open(sealed) == payload
+    small = Payload(metadata={"encoding": b"json/plain"}, data=b'"T-2026-000001"')
+    assert "compression" not in codec.seal(small).metadata
+    assert codec.open(codec.seal(small)) == small
+
+
+def test_a_compression_flag_changed_or_dropped_does_not_open() -> None:
+    codec = EncryptionCodec(TEST_KEYS)
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=b'"x"' * 400)
+    sealed = codec.seal(payload)
+    dropped = Payload()
+    dropped.CopyFrom(sealed)
+    del dropped.metadata["compression"]
+    with pytest.raises(BadKey, match="does not open"):
+        codec.open(dropped)
+    other = Payload()
+    other.CopyFrom(sealed)
+    other.metadata["compression"] = b"brotli"
+    with pytest.raises(BadKey, match="unknown compression"):
+        codec.open(other)
+
+
+def test_a_payload_sealed_before_compression_existed_still_opens() -> None:
+    """Histories recorded before: their payloads were sealed whole, the key alone bound."""
+    codec = EncryptionCodec(TEST_KEYS)
+    key = TEST_KEYS[0]
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=b'"y"' * 400)
+    nonce = b"\x01" * 12
+    sealed = AESGCM(key.secret).encrypt(nonce, payload.SerializeToString(), key.key_id.encode())
+    old = Payload(
+        metadata={"encoding": b"binary/encrypted", "encryption-key-id": key.key_id.encode()},
+        data=nonce + sealed,
+    )
+    assert codec.open(old) == payload
