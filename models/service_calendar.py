@@ -139,8 +139,8 @@ class ServiceCalendar:
         `received` (the written rule)."""
         if received.utcoffset() is None:
             raise ValueError("received must carry a UTC offset")
-        timeline = _TIMELINES.get(self.extra_closures) or _timeline(self)
-        at = (received - EPOCH) // ONE_MICROSECOND
+        timeline = _timeline(self)
+        at = _micros(received)
         if open_time is not None:
             span, index, due = timeline.added(at, open_time // ONE_MICROSECOND)
         else:

@@ -45,18 +45,7 @@ async def watch_take_deadline(
             now = workflow.now()
             if now < due:
                 on_warning(now)
-                await execute(
-                    NoticeActivities.escalate,
-                    Escalation(
-                        idempotency_key=f"{key}/warning",
-                        workflow_id=workflow_id,
-                        mo=mo,
-                        reason=f"not taken in charge yet; due {due.isoformat()}",
-                        at=now,
-                        kind=EscalationKind.warning,
-                        due=due,
-                    ),
-                )
+                await escalate_warning(workflow_id, key, mo, due)
     if await _settled_by(due, settled):
         return
     now = workflow.now()
@@ -69,6 +58,24 @@ async def watch_take_deadline(
             mo=mo,
             reason=f"not taken in charge by {due.isoformat()}",
             at=now,
+        ),
+    )
+
+
+async def escalate_warning(workflow_id: str, key: str, mo: str, due: datetime) -> None:
+    """Tell every agent on duty, once (key `<key>/warning`), that the request is not taken in
+    charge and its deadline nears: the supervisors' list and a mail to each."""
+    now = workflow.now()
+    await execute(
+        NoticeActivities.escalate,
+        Escalation(
+            idempotency_key=f"{key}/warning",
+            workflow_id=workflow_id,
+            mo=mo,
+            reason=f"not taken in charge yet; due {due.isoformat()}",
+            at=now,
+            kind=EscalationKind.warning,
+            due=due,
         ),
     )
 

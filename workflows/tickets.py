@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, execute
     from workflows.audit_feed import AuditFeed
     from workflows.search_attributes import ticket_attributes
+    from workflows.take_in_charge import escalate_warning
 
 Step = TypeVar("Step")
 
@@ -423,18 +424,7 @@ class TicketWorkflow:
             )
         elif lifecycle.warning_is_due(state, self._warn_at, now):
             self._commit(lifecycle.warn(state, now))
-            await execute(
-                NoticeActivities.escalate,
-                Escalation(
-                    idempotency_key=f"{state.id}/warning",
-                    workflow_id=state.id,
-                    mo=state.mo,
-                    reason=f"not taken in charge yet; due {state.due.isoformat()}",
-                    at=now,
-                    kind=EscalationKind.warning,
-                    due=state.due,
-                ),
-            )
+            await escalate_warning(state.id, state.id, state.mo, state.due)
         elif lifecycle.breach_is_due(state, now):
             breached = self._commit(lifecycle.breach(state, now))
             escalation = BreachEscalation(
