@@ -56,7 +56,7 @@ from tests.workflows.desks_harness import (
     new_person,
     running_desks,
 )
-from tests.workflows.harness import running_desk
+from tests.workflows.harness import Harness, running_desk
 from tests.workflows.test_parameterisation_workflow import TEMPLATE, param_request
 from tests.workflows.test_password_reset_workflow import reset_request
 from workflows.audit_checkpoints import AuditCheckpointWorkflow
@@ -70,7 +70,10 @@ HISTORIES = Path(__file__).parent / "histories"
 SUFFIX = "_warned"
 
 
-async def record_ticket_lifecycle() -> None:
+@asynccontextmanager
+async def ticket_desk() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
+    """The time-skipping server and a ticket desk on a demo database in a temporary folder:
+    what the ticket recorders run in."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
         data_converter=TEST_CONVERTER,
@@ -81,40 +84,43 @@ async def record_ticket_lifecycle() -> None:
         migrate(uow.engine)
         load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
         async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
-            ticket = await desk.open(Channel.phone, urgent=True)
-            await desk.skip(timedelta(days=1))  # breached and escalated
-            await desk.eventually(ticket.id, lambda s: s.breached)
-            tid = ticket.id
-            await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
-            await desk.act(
-                "forward",
-                tid,
-                ForwardTicket(
-                    agent="agent-tremblay",
-                    target=ForwardTarget.dggir_pilot,
-                    to="pilote-rf",
-                    note="Needs a DGGIR pilot",
-                ),
-            )
-            await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Fixed the role"))
-            await desk.act(
-                "ask_client", tid, AskClient(agent="agent-tremblay", question="Which user?")
-            )
-            await desk.act("record_answer", tid, RecordAnswer(by="jdoe", answer="u123"))
-            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
-            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=False))
-            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v2"))
-            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
-            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
-            await desk.act("reopen", tid, ReopenTicket(by="jdoe", reason="Still broken"))
-            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v3"))
-            await desk.act("check_quality", tid, CheckQuality(agent="agent-roy", approved=True))
-            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
-            await desk.act("close", tid, CloseTicket(agent="agent-tremblay"))
-            handle = env.client.get_workflow_handle(tid)
-            await desk.skip(timedelta(days=30))  # the reopen window ends: the workflow completes
-            await handle.result()
-            history = await handle.fetch_history()
+            yield env, desk
+
+
+async def record_ticket_lifecycle() -> None:
+    async with ticket_desk() as (env, desk):
+        ticket = await desk.open(Channel.phone, urgent=True)
+        await desk.skip(timedelta(days=1))  # breached and escalated
+        await desk.eventually(ticket.id, lambda s: s.breached)
+        tid = ticket.id
+        await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
+        await desk.act(
+            "forward",
+            tid,
+            ForwardTicket(
+                agent="agent-tremblay",
+                target=ForwardTarget.dggir_pilot,
+                to="pilote-rf",
+                note="Needs a DGGIR pilot",
+            ),
+        )
+        await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Fixed the role"))
+        await desk.act("ask_client", tid, AskClient(agent="agent-tremblay", question="Which user?"))
+        await desk.act("record_answer", tid, RecordAnswer(by="jdoe", answer="u123"))
+        await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
+        await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=False))
+        await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v2"))
+        await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
+        await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+        await desk.act("reopen", tid, ReopenTicket(by="jdoe", reason="Still broken"))
+        await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v3"))
+        await desk.act("check_quality", tid, CheckQuality(agent="agent-roy", approved=True))
+        await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+        await desk.act("close", tid, CloseTicket(agent="agent-tremblay"))
+        handle = env.client.get_workflow_handle(tid)
+        await desk.skip(timedelta(days=30))  # the reopen window ends: the workflow completes
+        await handle.result()
+        history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / "ticket_lifecycle.json").write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
@@ -123,37 +129,28 @@ async def record_ticket_lifecycle() -> None:
 async def record_ticket_with_notices(name: str = f"ticket_noticed{SUFFIX}.json") -> None:
     """A ticket with a contact (patch `ticket-notices`): acknowledged, breached (the supervisors
     mailed), asked, answered by the client's message, returned, reminded, closed by its window."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=TEST_CONVERTER,
-    )
-    await register_search_attributes(env.client)
-    with tempfile.TemporaryDirectory() as folder:
-        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
-        migrate(uow.engine)
-        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-        async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
-            ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
-            await desk.skip(timedelta(days=1))
-            await desk.eventually(ticket.id, lambda s: s.breached)
-            tid = ticket.id
-            await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
-            await desk.act(
-                "ask_client", tid, AskClient(agent="agent-tremblay", question="Quel écran ?")
-            )
-            await desk.act(
-                "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="LSA")
-            )
-            await desk.act(
-                "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="Merci")
-            )
-            await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
-            await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
-            await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
-            handle = env.client.get_workflow_handle(tid)
-            await desk.skip(timedelta(days=30))  # reminded, then closed when the window ends
-            await handle.result()
-            history = await handle.fetch_history()
+    async with ticket_desk() as (env, desk):
+        ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
+        await desk.skip(timedelta(days=1))
+        await desk.eventually(ticket.id, lambda s: s.breached)
+        tid = ticket.id
+        await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
+        await desk.act(
+            "ask_client", tid, AskClient(agent="agent-tremblay", question="Quel écran ?")
+        )
+        await desk.act(
+            "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="LSA")
+        )
+        await desk.act(
+            "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text="Merci")
+        )
+        await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
+        await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
+        await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+        handle = env.client.get_workflow_handle(tid)
+        await desk.skip(timedelta(days=30))  # reminded, then closed when the window ends
+        await handle.result()
+        history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     # `ticket_noticed.json` was recorded before warnings: it stays, as a ticket in flight.
     (HISTORIES / name).write_text(history.to_json())
@@ -163,40 +160,29 @@ async def record_ticket_with_notices(name: str = f"ticket_noticed{SUFFIX}.json")
 async def record_ticket_followed_up() -> None:
     """A ticket with the follow-ups (patch `ticket-follow-ups`): warned, taken, forwarded and
     followed up twice, brought back, asked, reminded each open day, closed without an answer."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=TEST_CONVERTER,
-    )
-    await register_search_attributes(env.client)
-    with tempfile.TemporaryDirectory() as folder:
-        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
-        migrate(uow.engine)
-        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
-        async with env, running_desk(env, uow, f"record-{uuid.uuid4()}") as desk:
-            ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
-            tid = ticket.id
-            await desk.move_to(ticket.due - timedelta(seconds=30))
-            await desk.eventually(tid, lambda s: s.warned_at is not None)
-            await desk.act("take", tid, TakeTicket(agent="super-cote"))
-            await desk.act(
-                "forward",
-                tid,
-                ForwardTicket(
-                    agent="super-cote",
-                    target=ForwardTarget.dggir_pilot,
-                    to="pilote-rf",
-                    note="Rôle RF",
-                ),
-            )
-            await desk.skip(timedelta(days=7))  # followed up every two open days
-            await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Corrigé"))
-            await desk.act(
-                "ask_client", tid, AskClient(agent="super-cote", question="Quel écran ?")
-            )
-            handle = env.client.get_workflow_handle(tid)
-            await desk.skip(timedelta(days=14))  # reminded each open day, then closed
-            await handle.result()
-            history = await handle.fetch_history()
+    async with ticket_desk() as (env, desk):
+        ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
+        tid = ticket.id
+        await desk.move_to(ticket.due - timedelta(seconds=30))
+        await desk.eventually(tid, lambda s: s.warned_at is not None)
+        await desk.act("take", tid, TakeTicket(agent="super-cote"))
+        await desk.act(
+            "forward",
+            tid,
+            ForwardTicket(
+                agent="super-cote",
+                target=ForwardTarget.dggir_pilot,
+                to="pilote-rf",
+                note="Rôle RF",
+            ),
+        )
+        await desk.skip(timedelta(days=7))  # followed up every two open days
+        await desk.act("bring_back", tid, BringBack(by="pilote-rf", note="Corrigé"))
+        await desk.act("ask_client", tid, AskClient(agent="super-cote", question="Quel écran ?"))
+        handle = env.client.get_workflow_handle(tid)
+        await desk.skip(timedelta(days=14))  # reminded each open day, then closed
+        await handle.result()
+        history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / "ticket_followed_up.json").write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
