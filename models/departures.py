@@ -69,6 +69,9 @@ class DepartureStatus(StrEnum):
     refused = "refused"
 
 
+FINAL_DEPARTURE_STATUSES = frozenset({DepartureStatus.completed, DepartureStatus.refused})
+
+
 class RecordDeparture(Contract):
     by: ActorCode
 

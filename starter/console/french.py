@@ -568,6 +568,8 @@ def _clock(value: str) -> str:
 
 
 CONVERTERS: dict[str, Converter] = {
+    # Another desk's sentence quoted whole (SGA's refusal, say): said in French when known.
+    "nested": lambda value, _: _nested(value),
     "action": lambda value, _: _de(ACTIONS.get(value, value)),
     "day": lambda value, _: _day(value),
     "instant": lambda value, _: _instant(value),
@@ -1018,6 +1020,19 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
+        # employee changes: starter/desks/employee_changes.py (a move checked before it starts)
+        (
+            r"move: a departure of (?P<employee>\S+) from (?P<mo>\S+) is already under way "
+            r"\((?P<id>\S+)\); report the move once it has ended",
+            "déplacement : un départ de {employee} de {mo} est déjà en cours ({id}) ; "
+            "signalez le déplacement une fois celui-ci terminé",
+        ),
+        (
+            r"move: an arrival of (?P<employee>\S+) in (?P<mo>\S+) is already under way "
+            r"\((?P<id>\S+)\); report the move once it has ended",
+            "déplacement : une arrivée de {employee} à {mo} est déjà en cours ({id}) ; "
+            "signalez le déplacement une fois celle-ci terminée",
+        ),
         # warnings before a breach: models/sla.py (the worker's settings)
         (
             r"warning share (?P<share>\S+) must be between 0 and 1, exclusive",
@@ -1439,8 +1454,8 @@ RULES = _patterns(
             "{step} : {id} est en cours d'inscription à une session",
         ),
         (
-            r"SGA refused the registration: (?P<why>.+)",
-            "SGA a refusé l'inscription : {why}",
+            r"SGA refused the registration: (?P<nested>.+)",
+            "SGA a refusé l'inscription : {nested}",
         ),
         (
             r"(?P<code>\S+) began on (?P<day>\S+); choose a later one",
@@ -1852,6 +1867,15 @@ def _translated(message: str) -> tuple[str, bool] | None:
                 fields = fields[:1].upper() + fields[1:]
             return f"{fields} : {rule}", known
     return None
+
+
+def _nested(message: str) -> str:
+    """A sentence quoted inside another: in French when this module knows it, as given when
+    not (the outer sentence frames it)."""
+    translated = _translated(message)
+    if translated is None:
+        return message
+    return translated[0][:1].lower() + translated[0][1:]
 
 
 def in_french(message: str) -> str:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from adapters.ports import Counters, Directory, RequestRecords, SagirErp
-from models.arrivals import ArrivalRequest
-from models.departures import DepartureRequest
+from models.arrivals import FINAL_ARRIVAL_STATUSES, ArrivalRequest, arrival_id
+from models.departures import (
+    BIRTH_MISMATCH,
+    FINAL_DEPARTURE_STATUSES,
+    DepartureRequest,
+    departure_id,
+)
 from models.employee_changes import (
     CheckChange,
     EmployeeChangeRequest,
@@ -34,7 +39,9 @@ from starter.desks.checks import checked_id, checked_mo, paged, require_agent, r
 from starter.desks.clock import Clock, utc_now
 from starter.desks.departures import DepartureDesk
 from starter.desks.engine import Engine
-from starter.desks.errors import InvalidInput
+from starter.desks.errors import InvalidInput, NotFound
+from workflows.arrivals import ArrivalWorkflow
+from workflows.departures import DepartureWorkflow
 from workflows.employee_changes import EmployeeChangeWorkflow
 from workflows.search_attributes import employee_change_attributes
 
@@ -75,19 +82,20 @@ class EmployeeChangeDesk:
         if group is not None and not self.erp.partition_group_exists(mo, group):
             raise InvalidInput(f"new_partition_group: {group} is not a partition group of {mo}")
         if request.move is not None:
-            require_mo(self.directory, request.move.to_mo)
+            await self._check_move(request)
+        # The number is taken once everything refusable has been checked: a refusal uses none.
         number = self.counters.next_number(change_series(mo, employee))
         workflow_id = change_id(mo, employee, number)
-        departure_id, arrival_id = None, None
+        departure, arrival = None, None
         if request.move is not None:
-            departure_id, arrival_id = await self._move(workflow_id, request)
+            departure, arrival = await self._move(workflow_id, request, today)
         start = StartEmployeeChange(
             id=workflow_id,
             request=request,
             received_at=now,
             due=take_in_charge_deadline(Channel.web, now, self.calendar),
-            departure_id=departure_id,
-            arrival_id=arrival_id,
+            departure_id=departure,
+            arrival_id=arrival,
         )
         initial = EmployeeChangeState.initial(start)
         await self.engine.start(
@@ -95,7 +103,44 @@ class EmployeeChangeDesk:
         )
         return await self.show(start.id)
 
-    async def _move(self, workflow_id: str, request: EmployeeChangeRequest) -> tuple[str, str]:
+    async def _check_move(self, request: EmployeeChangeRequest) -> None:
+        """What would refuse the departure or the arrival of a move, checked before either
+        starts, so a refused move leaves neither behind: the new MO, the birth day and month
+        against the dossier personne, and no departure or arrival of the employee already
+        under way (a second departure notice would move the running one's date)."""
+        move = request.move
+        assert move is not None
+        require_mo(self.directory, move.to_mo)
+        person = self.erp.person(request.mo, request.employee_number)
+        assert person is not None  # `report` refused an employee without a dossier
+        if (person.birth_day, person.birth_month) != (
+            move.birth.birth_day,
+            move.birth.birth_month,
+        ):
+            raise InvalidInput(BIRTH_MISMATCH)
+        leaving = departure_id(request.mo, request.employee_number)
+        if await self._under_way(DepartureWorkflow, leaving, FINAL_DEPARTURE_STATUSES):
+            raise InvalidInput(
+                f"move: a departure of {request.employee_number} from {request.mo} is already "
+                f"under way ({leaving}); report the move once it has ended"
+            )
+        coming = arrival_id(move.to_mo, move.employee_number)
+        if await self._under_way(ArrivalWorkflow, coming, FINAL_ARRIVAL_STATUSES):
+            raise InvalidInput(
+                f"move: an arrival of {move.employee_number} in {move.to_mo} is already under "
+                f"way ({coming}); report the move once it has ended"
+            )
+
+    async def _under_way(self, workflow: type, workflow_id: str, final: frozenset[Any]) -> bool:
+        try:
+            state = await self.engine.state(workflow, workflow_id)
+        except NotFound:
+            return False
+        return state.status not in final
+
+    async def _move(
+        self, workflow_id: str, request: EmployeeChangeRequest, today: date
+    ) -> tuple[str, str]:
         """A move: the departure from the first MO (its last day the day before the effective
         date; immediate when that day is already over), then the arrival in the second, each
         through its own desk, so their rules apply as to any notice; each names the change."""
@@ -119,7 +164,7 @@ class EmployeeChangeDesk:
             employee_number=request.employee_number,
             departure_date=last_day,
             birth=move.birth,
-            immediate=last_day < self.clock().astimezone(MONTREAL).date(),
+            immediate=last_day < today,
             notified_by=request.reported_by,
             change_id=workflow_id,
         )

@@ -376,3 +376,12 @@ def test_a_sentence_without_its_french_yet_is_framed_not_lost() -> None:
 
     assert not is_translated(english)
     assert in_french(english) == FALLBACK + english
+
+
+def test_a_refusal_quoted_inside_another_is_said_in_french_too() -> None:
+    """SGA's refusal, as the training request's registration quotes it."""
+    assert in_french("SGA refused the registration: session: RF101-X is not a session of SGA") == (
+        "SGA a refusé l'inscription : session : RF101-X n'est pas une session de SGA"
+    )
+    unknown = in_french("SGA refused the registration: the server is on fire")
+    assert unknown == "SGA a refusé l'inscription : the server is on fire"

@@ -33,6 +33,7 @@ from tests.workflows.desks_harness import (
     CALENDAR,
     DesksHarness,
     PartitionRefusingErp,
+    arrival_request,
     running_desks,
 )
 
@@ -274,6 +275,34 @@ async def test_a_move_between_mos_links_a_departure_and_an_arrival(desk: Desk) -
         await reported(desk, employee_number="52310", move=wrong)
     with pytest.raises(NotFound):
         await harness.departures().show("depart-MTQ-52310")
+
+
+async def test_a_refused_move_uses_no_number_and_leaves_no_departure_behind(desk: Desk) -> None:
+    """A move that its departure or its arrival would refuse is refused before either starts:
+    a wrong birth day and month, or an arrival of the employee already under way in the new
+    MO; the change's number is taken only once nothing can refuse it."""
+    harness, changes_desk = desk
+    effective = await harness.today() + timedelta(days=10)
+    running = await harness.arrivals().start(
+        arrival_request("52310", mo="MSSS", authorised_by="30011", start_date=effective)
+    )
+    harness.started.append(running.id)
+    move = MoveToMo(
+        to_mo="MSSS",
+        employee_number="52310",
+        birth=BirthDayMonth(birth_day=9, birth_month=8),  # the MTQ dossier's
+        authorised_by="30011",
+        hr_email="rh@msss.example",
+    )
+    with pytest.raises(InvalidInput, match="an arrival of 52310 in MSSS is already under way"):
+        await reported(desk, employee_number="52310", effective_date=effective, move=move)
+    wrong = move.model_copy(update={"birth": BirthDayMonth(birth_day=1, birth_month=1)})
+    with pytest.raises(InvalidInput, match="birth day and month"):
+        await reported(desk, employee_number="52310", effective_date=effective, move=wrong)
+    with pytest.raises(NotFound):
+        await harness.departures().show("depart-MTQ-52310")
+    plain = await reported(desk, employee_number="52310")
+    assert plain.id == "modification-MTQ-52310-1"  # no number went to the refused moves
 
 
 async def test_a_change_not_taken_in_24_open_hours_is_warned_then_breached(desk: Desk) -> None:
