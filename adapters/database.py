@@ -484,7 +484,11 @@ class EscalationRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
-    __table_args__ = (Index("escalations_by_time", "escalated_at", "idempotency_key"),)
+    __table_args__ = (
+        Index("escalations_by_time", "escalated_at", "idempotency_key"),
+        # The metrics count escalations by kind at each scrape: from the index, not the table.
+        Index("escalations_by_kind", "kind"),
+    )
 
 
 class TicketContactRow(Base):

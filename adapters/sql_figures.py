@@ -1,4 +1,5 @@
-"""DeskFigures on SQLAlchemy: counts the database answers from its indexes, read at each scrape."""
+"""DeskFigures on SQLAlchemy: counts the database answers from its indexes (the queue, escalations
+by kind, the outbox by status), read at each scrape."""
 
 from __future__ import annotations
 

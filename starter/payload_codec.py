@@ -6,9 +6,15 @@ key that sealed it, so keys can rotate: the first configured key seals, all of t
 
 A payload of some size is compressed (zlib) before it is sealed: a ticket's state, steps and all,
 shrinks several times, and so does the history that keeps it. The compression is named beside
-the key and bound to the seal (the authenticated data), so it cannot be changed unnoticed; the
-sealed payload's length says no more than it did (only the desk can seal, so nobody outside can
-probe it with text of their own and watch the length).
+the key and bound to the seal (the authenticated data), so it cannot be changed unnoticed.
+A compressed payload's length tells how compressible it was: someone who can put text of their
+own in a ticket and also read the sizes of the engine's stored payloads could learn something
+of what sits beside it. Those sizes are the engine's database, which holds the sealed payloads
+themselves; it is protected as they are.
+
+Upgrading from a desk that did not compress: a process of the older version cannot open a
+compressed payload, so every worker and API process runs this version before any of them
+seals one (stop them all, then start them all; no rolling deploy across this change).
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ LATENCY = Histogram(
 )
 
 
+# The methods the API serves; any other is labelled "other" (a label's values stay few).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class DeskCollector(Collector):
     """The desk's figures as Prometheus metrics, read when scraped."""
 
@@ -75,9 +79,8 @@ def add_metrics(app: FastAPI) -> None:
         finally:
             route = request.scope.get("route")
             template = getattr(route, "path", "unmatched")  # bounded: never the raw path
-            LATENCY.labels(template, request.method, str(status)).observe(
-                time.perf_counter() - started
-            )
+            method = request.method if request.method in METHODS else "other"
+            LATENCY.labels(template, method, str(status)).observe(time.perf_counter() - started)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

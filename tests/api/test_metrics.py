@@ -153,3 +153,11 @@ async def test_the_worker_serves_the_sdks_metrics_on_its_port(
 def test_without_a_port_the_worker_serves_no_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SAGIR_WORKER_METRICS_PORT", raising=False)
     assert metrics_runtime(Settings()) is None
+
+
+async def test_a_method_the_api_does_not_serve_is_labelled_other(http: httpx.AsyncClient) -> None:
+    await http.request("PROPFIND", "/health")
+    methods = {
+        dict(labels).get("method") for _, labels in samples((await http.get("/metrics")).text)
+    }
+    assert "other" in methods and "PROPFIND" not in methods
