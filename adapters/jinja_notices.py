@@ -79,6 +79,37 @@ KINDS = {
 }
 
 
+# What an employee-data change wrote or started, in words (`remove RM-X; grant RF-Y`, say).
+CHANGE_WRITES = {
+    Language.fr: {
+        "grant": "ajout de",
+        "remove": "retrait de",
+        "partition": "cloisonnement",
+        "departure": "départ",
+        "arrival": "arrivée",
+    },
+    Language.en: {},
+}
+
+
+def _writes(language: Language) -> Callable[[str], str]:
+    """`remove RM-X; grant RF-Y` (or `grant RF-Y failed: why`) in the notice's language, each
+    write's action in words; SAGIR's own reason is quoted as it gave it."""
+    words = CHANGE_WRITES[language]
+
+    def said(value: str) -> str:
+        what, failed, why = value.partition(" failed: ")  # a write SAGIR refused, and why
+        parts = []
+        for part in what.split("; "):
+            action, _, rest = part.partition(" ")
+            parts.append(f"{words.get(action, action)} {rest}".strip())
+        if failed and language is Language.fr:
+            return f"l'écriture « {'; '.join(parts)} » a échoué : {why}"
+        return "; ".join(parts) + (failed + why if failed else "")
+
+    return said
+
+
 REQUEST_KINDS = {
     Language.fr: {
         "create_responsibility": "création de responsabilité",
@@ -149,6 +180,7 @@ def _environment(loader: BaseLoader, language: Language) -> Environment:
     env.filters["channel"] = lambda value: CHANNELS[language].get(value, value)
     env.filters["kind"] = lambda value: KINDS[language].get(value, value)
     env.filters["request_kind"] = lambda value: REQUEST_KINDS[language].get(value, value)
+    env.filters["writes"] = _writes(language)
     return env
 
 

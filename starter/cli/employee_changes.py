@@ -80,9 +80,28 @@ def change_report(
     """Inform the CA of a change to an employee's data (a move starts a departure and an
     arrival, linked to the change)."""
     move = None
+    for_a_move = {
+        "--to-employee": to_employee,
+        "--to-authorised-by": to_authorised_by,
+        "--to-hr-email": to_hr_email,
+        "--to-manager-email": to_manager_email,
+        "--to-responsibility": to_responsibilities or None,
+        "--to-partition-group": to_partition_group,
+        "--birth-day": birth_day,
+        "--birth-month": birth_month,
+    }
+    given = [name for name, value in for_a_move.items() if value is not None]
+    if to_mo is None and given:
+        raise click.UsageError(f"{', '.join(given)} go with a move: give --to-mo too")
     if to_mo is not None:
-        day = birth_day or click.prompt("Birth day", type=int, hide_input=True)
-        month = birth_month or click.prompt("Birth month", type=int, hide_input=True)
+        day = (
+            click.prompt("Birth day", type=int, hide_input=True) if birth_day is None else birth_day
+        )
+        month = (
+            click.prompt("Birth month", type=int, hide_input=True)
+            if birth_month is None
+            else birth_month
+        )
         move = parse(
             MoveToMo,
             to_mo=to_mo,
@@ -155,6 +174,12 @@ def change_propose(
     as_json: bool,
 ) -> None:
     """Propose the changes to the accesses (the review's, or adjusted) for a quality check."""
+
+    if as_reviewed and (grant or remove or partition_group or clear_partition):
+        raise click.UsageError(
+            "--as-reviewed proposes the review unchanged: leave out --grant, --remove, "
+            "--partition-group and --clear-partition, or leave out --as-reviewed"
+        )
 
     async def propose(changes: GuardedEmployeeChanges) -> EmployeeChangeState:
         if as_reviewed:

@@ -24,7 +24,7 @@ from models.employee_changes import (
 )
 from models.roles import Action, Caller
 from models.ticket_lifecycle import SYSTEM
-from starter.console.french import in_french, long_date
+from starter.console.french import change_writes, in_french, long_date
 from starter.console.pages import deadline, render
 from starter.console.session import ConsoleGuard, Form, desks_of, may
 from starter.console.steps import step_then
@@ -63,6 +63,10 @@ STEPS = {
     "warned": "Avertissement : échéance proche",
     "breached": "Délai de prise en charge dépassé",
 }
+# The quality check's two buttons: approve, or return the proposal to its agent.
+DECISIONS = {"approuver": True, "retourner": False}
+# Steps whose note is a person's own words: shown as typed, never translated.
+PEOPLE_NOTES = frozenset({"propose", "quality_approved", "quality_returned"})
 DONE = {
     "avis": "Le Centre d'assistance est informé de la modification.",
     "prendre": "Vous avez pris la modification en charge.",
@@ -77,11 +81,27 @@ def _codes(text: str) -> list[str]:
     return [code for code in text.replace(",", " ").split() if code]
 
 
+# The form's fields that belong to a move to another MO (and mean nothing without one).
+MOVE_FIELDS = (
+    "to_employee",
+    "to_authorised_by",
+    "to_hr_email",
+    "to_manager_email",
+    "to_responsibilities",
+    "to_partition_group",
+    "birth_day",
+    "birth_month",
+)
+
+
 def _request(caller: Caller, form: dict[str, str]) -> EmployeeChangeRequest:
     def given(name: str) -> str | None:
         return form.get(name, "").strip() or None
 
     move = None
+    for_a_move = [name for name in MOVE_FIELDS if given(name) is not None]
+    if given("to_mo") is None and for_a_move:
+        raise InvalidInput(f"to_mo: {', '.join(for_a_move)} go with a move; name the new MO")
     if given("to_mo") is not None:
         move = parse(
             MoveToMo,
@@ -215,8 +235,10 @@ async def _change_page(
 def _told(kind: str, actor: str, note: str | None) -> dict[str, Any]:
     if kind == "received" and note:
         text: str | None = ", ".join(CHANGES.get(name, name) for name in note.split(", "))
-    elif kind in ("linked", "applied"):
-        text = note  # ids and codes
+    elif kind in ("linked", "applied") and note:
+        text = change_writes(note)  # ids and codes, each with its action in words
+    elif kind in PEOPLE_NOTES:
+        text = note  # an agent's own words, as they typed them
     else:
         text = in_french(note) if note else None
     who = "Système" if actor == SYSTEM else actor
@@ -305,10 +327,13 @@ async def check_change(
     """Approve the proposal (applied from the effective date) or return it to its agent."""
 
     async def check() -> object:
+        decision = form.get("decision")
+        if decision not in DECISIONS:
+            raise InvalidInput("decision: choose approuver or retourner")
         step = parse(
             CheckChange,
             agent=guard.caller.subject,
-            approved=form.get("decision") == "approuver",
+            approved=DECISIONS[decision],
             note=form.get("note", "").strip() or None,
         )
         return await guard.employee_changes.check(change_id, step)

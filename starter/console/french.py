@@ -66,6 +66,7 @@ FIELDS = {
     "cursor": "curseur",
     "data_scope": "portée des données",
     "departure_date": "date de départ",
+    "decision": "décision",
     "description": "description",
     "digest": "empreinte",
     "domain": "domaine",
@@ -169,7 +170,13 @@ FIELDS = {
     "name_changed": "changement de nom",
     "new_partition_group": "nouveau groupe de cloisonnement",
     "move": "changement de MO",
+    "to_authorised_by": "personne autorisée du MO d'arrivée",
+    "to_employee": "numéro d'employé dans le MO d'arrivée",
+    "to_hr_email": "courriel des RH du MO d'arrivée",
+    "to_manager_email": "courriel du gestionnaire dans le MO d'arrivée",
     "to_mo": "MO d'arrivée",
+    "to_partition_group": "groupe de cloisonnement dans le MO d'arrivée",
+    "to_responsibilities": "responsabilités dans le MO d'arrivée",
     "reported_by": "auteur de l'avis",
     "proposal": "proposition",
     "clear_partition": "retrait du cloisonnement",
@@ -567,6 +574,26 @@ def _clock(value: str) -> str:
     return value if found is None else f"{int(found[1])} h {found[2]}"
 
 
+# What an employee-data change wrote or started (`remove RM-X; grant RF-Y`), in words.
+CHANGE_WRITES = {
+    "grant": "ajout de",
+    "remove": "retrait de",
+    "partition": "cloisonnement",
+    "departure": "départ",
+    "arrival": "arrivée",
+}
+
+
+def change_writes(value: str) -> str:
+    """`remove RM-X; grant RF-Y` as `retrait de RM-X; ajout de RF-Y` (a word it does not know
+    is kept)."""
+    parts = []
+    for part in value.split("; "):
+        action, _, rest = part.partition(" ")
+        parts.append(f"{CHANGE_WRITES.get(action, action)} {rest}".strip())
+    return "; ".join(parts)
+
+
 CONVERTERS: dict[str, Converter] = {
     # Another desk's sentence quoted whole (SGA's refusal, say): said in French when known.
     "nested": lambda value, _: _nested(value),
@@ -580,6 +607,9 @@ CONVERTERS: dict[str, Converter] = {
     "email_detail": _detail(EMAIL_DETAILS),
     "expected": lambda value, _: _expected(value),
     "field": lambda value, _: field_label(value) or value,
+    "fields": lambda value, _: ", ".join(
+        field_label(name.strip()) or name.strip() for name in value.split(",")
+    ),
     "fstatus": lambda value, _: _status(value, True),
     "kind": lambda value, _: _de(KINDS.get(value, value)),
     "mstatus": lambda value, _: _status(value, False),
@@ -593,7 +623,7 @@ CONVERTERS: dict[str, Converter] = {
     "shown": lambda value, _: _limit_shown(value),
     "spans": lambda value, _: _spans(value),
     "status": lambda value, groups: _status(value, _feminine(groups)),
-    "step": lambda value, _: STEPS.get(value, value),
+    "step": lambda value, _: STEPS.get(value) or change_writes(value),
     "what": lambda value, _: ID_KINDS.get(value, value),
 }
 
@@ -1020,6 +1050,11 @@ SENTENCES = _patterns(
 # Rules: what follows a field's name ("mo: …"), or a sentence of their own.
 RULES = _patterns(
     [
+        (r"choose approuver or retourner", "choisissez Approuver ou Retourner à l'agent"),
+        (
+            r"(?P<fields>[\w, ]+) go with a move; name the new MO",
+            "{fields} : ces champs vont avec un changement de MO ; nommez le nouveau MO",
+        ),
         # employee changes: starter/desks/employee_changes.py (a move checked before it starts)
         (
             r"move: a departure of (?P<employee>\S+) from (?P<mo>\S+) is already under way "

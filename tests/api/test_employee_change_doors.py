@@ -148,6 +148,25 @@ async def test_the_console_refuses_another_mos_employee_in_french_and_starts_not
     assert desks.employee_changes.counters.next_number("modification-MTQ-10233") == 1
 
 
+async def test_the_console_refuses_a_moves_fields_without_the_new_mo_and_starts_nothing(
+    desks: Desks,
+) -> None:
+    app = create_app(desks, TEST_KEYS)
+    async with signed_in(app, desks, HR) as person:
+        await person.get("/console/modifications/nouvelle")
+        refused = await person.post(
+            "/console/modifications/nouvelle",
+            **form_of(reported()),
+            to_hr_email="rh@msss.example",
+        )
+    assert refused.status_code == 422
+    assert alert(refused) == (
+        "MO d'arrivée : courriel des RH du MO d'arrivée : ces champs vont avec un changement de "
+        "MO ; nommez le nouveau MO"
+    )
+    assert desks.employee_changes.counters.next_number("modification-MTQ-52311") == 1
+
+
 async def test_hr_informs_the_ca_in_the_console_and_agents_review_and_check_there(
     api: Api,
 ) -> None:
@@ -172,7 +191,10 @@ async def test_hr_informs_the_ca_in_the_console_and_agents_review_and_check_ther
         review = await until(page, lambda found: 'id="revue"' in found.text)
         assert "Proposer les changements aux accès" in shown(review)
         proposed = await agent.post(
-            f"/console/modifications/{change}/proposer", remove="RM-ACHETEUR", grant=""
+            f"/console/modifications/{change}/proposer",
+            remove="RM-ACHETEUR",
+            grant="",
+            note="Retirer l'achat : nouveau poste aux finances",
         )
         assert proposed.status_code == 303, proposed.text
         own = await agent.post(f"/console/modifications/{change}/controler", decision="approuver")
@@ -182,6 +204,9 @@ async def test_hr_informs_the_ca_in_the_console_and_agents_review_and_check_ther
             "autre agent"
         )
     async with signed_in(app, api.desks, OTHER_AGENT) as other:
+        unknown = await other.post(f"/console/modifications/{change}/controler", decision="oui")
+        assert unknown.status_code == 422
+        assert alert(unknown) == "Décision : choisissez Approuver ou Retourner à l'agent"
         checked = await other.post(
             f"/console/modifications/{change}/controler", decision="approuver"
         )
@@ -192,6 +217,10 @@ async def test_hr_informs_the_ca_in_the_console_and_agents_review_and_check_ther
 
         done = await until(applied, lambda found: "État : Appliquée" in shown(found))
         assert "Appliquée dans SAGIR" in shown(done)
+        assert "retrait de RM-ACHETEUR" in shown(done)  # what was written, in words
+        # The agent's note, as they typed it: never framed as a refusal.
+        assert "Retirer l'achat : nouveau poste aux finances" in shown(done)
+        assert "refusée : Retirer" not in shown(done)
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -202,6 +231,8 @@ async def test_hr_informs_the_ca_in_the_console_and_agents_review_and_check_ther
     [
         (["--effective", "demain"], "--effective: 'demain' is not a date like"),
         (["--unit", ""], "changes: name at least one thing that changes"),
+        (["--to-hr-email", "rh@msss.example"], "--to-hr-email go with a move: give --to-mo too"),
+        (["--birth-day", "0"], "--birth-day go with a move: give --to-mo too"),
     ],
 )
 def test_a_bad_change_on_the_command_line_exits_2_in_one_sentence(
@@ -222,3 +253,24 @@ def test_a_bad_change_on_the_command_line_exits_2_in_one_sentence(
     _, err = capsys.readouterr()
     assert int(exited.value.code or 0) == 2
     assert message in err.strip()
+
+
+def test_a_proposal_as_reviewed_with_adjustments_exits_2_and_sends_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "change",
+                "propose",
+                "modification-MTQ-52311-1",
+                "--agent",
+                "agent-roy",
+                "--as-reviewed",
+                "--grant",
+                "RF-CONSULTATION",
+            ]
+        )
+    _, err = capsys.readouterr()
+    assert int(exited.value.code or 0) == 2
+    assert "--as-reviewed proposes the review unchanged" in err

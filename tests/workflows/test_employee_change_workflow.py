@@ -158,7 +158,7 @@ async def test_an_employee_data_change_removes_what_the_registre_no_longer_allow
     ]
     assert done.checked_by == "agent-tremblay"
     [told] = await hr_mails(harness, state.id)
-    assert "remove RM-ACHETEUR; grant RF-CONSULTATION" in told
+    assert "retrait de RM-ACHETEUR; ajout de RF-CONSULTATION" in told  # said in French
     assert [step.kind for step in done.steps] == [
         "received",
         "take",
@@ -242,6 +242,7 @@ async def test_a_change_sagir_refuses_undoes_what_was_applied_in_reverse_order(
     )
     [told] = await hr_mails(harness, state.id)
     assert "n'a pas pu être appliquée" in told
+    assert "l'écriture « cloisonnement MTQ-DGF » a échoué" in told  # the write said in French
 
 
 async def test_a_move_between_mos_links_a_departure_and_an_arrival(desk: Desk) -> None:
