@@ -31,7 +31,6 @@ from activities.registre import RegistreActivities
 from activities.service_calendar import CalendarActivities
 from activities.tickets import TicketActivities
 from activities.training import TrainingActivities
-from activities.training_requests import TrainingRequestActivities
 from adapters.attachment_files import FileAttachments
 from adapters.database import UnitOfWork, make_engine
 from adapters.file_checkpoints import FileCheckpoints
@@ -127,7 +126,6 @@ def activities_on(
         ParameterisationActivities(erp, mailer, wordings),
         PasswordActivities(erp, mailer, wordings, make_secret),
         TrainingActivities(sga, erp, mailer, wordings),
-        TrainingRequestActivities(erp, mailer, wordings),
         EmployeeChangeActivities(erp, mailer, wordings),
         CommuniqueActivities(communiques, SqlSagirUsers(uow)),
         BillingActivities(invoices, SqlReceivables(uow), records, directory),

@@ -107,22 +107,6 @@ class RefuseTrainingRequest(Contract):
     reason: Reason
 
 
-class RequesterNotice(Contract):
-    """Tell the personne autorisée who authorised the request how it ended; the activity reads
-    their address from the dossier personne, so it never travels through the history."""
-
-    idempotency_key: str
-    request_id: str
-    mo: str
-    authorised_by: str
-    employee_number: str
-    course: str
-    status: TrainingRequestStatus
-    session: str | None = None
-    waiting_position: int | None = None
-    reason: str | None = None
-
-
 class TrainingRequestState(Record):
     id: str
     mo: str

@@ -12,9 +12,10 @@ from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlrea
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notices import NoticeActivities
     from activities.training import TrainingActivities
-    from activities.training_requests import TrainingRequestActivities
-    from models.requests import WARNED, Process
+    from models.notices import Template, Wording
+    from models.requests import WARNED, Notice, Process, Recipient
     from models.sagir import RuleRefused
     from models.ticket_lifecycle import SYSTEM
     from models.training import (
@@ -29,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         FINAL_TRAINING_REQUEST_STATUSES,
         RefuseTrainingRequest,
         RegisterInSession,
-        RequesterNotice,
         StartTrainingRequest,
         TakeTrainingRequest,
         TrainingRequestState,
@@ -206,20 +206,28 @@ class TrainingRequestWorkflow:
         self._state.registration = start.id
 
     async def _tell_requester(self) -> None:
+        """The personne autorisée who authorised the request is told how it ended, at the
+        address of their dossier personne (read by the notice's activity, never carried)."""
         state = self._state
         await execute(
-            TrainingRequestActivities.tell_requester,
-            RequesterNotice(
+            NoticeActivities.notify,
+            Notice(
                 idempotency_key=f"{state.id}/mail/{state.status.value}",
-                request_id=state.id,
                 mo=state.mo,
-                authorised_by=state.authorised_by,
-                employee_number=state.employee_number,
-                course=state.course,
-                status=state.status,
-                session=state.session,
-                waiting_position=state.waiting_position,
-                reason=state.refusal,
+                employee_number=state.authorised_by,
+                to=Recipient.employee,
+                wording=Wording(
+                    template=Template.training_request_answered,
+                    values={
+                        "request": state.id,
+                        "employee_number": state.employee_number,
+                        "course": state.course,
+                        "status": state.status.value,
+                        "session": state.session or "",
+                        "position": str(state.waiting_position or ""),
+                        "reason": state.refusal or "",
+                    },
+                ),
             ),
         )
 

@@ -128,10 +128,10 @@ async def test_training_request_histories_replay_on_current_code() -> None:
     # workflow started as a child.
     waiting = (await replays("training_request_wait_listed.json")).to_json()
     assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in waiting
-    assert waiting.count('"escalate"') == 2 and '"tell_requester"' in waiting
+    assert waiting.count('"escalate"') == 2 and '"notify"' in waiting
     # Taken and refused by the agent (an update), the authoriser told.
     refused = (await replays("training_request_refused.json")).to_json()
-    assert '"tell_requester"' in refused
+    assert '"notify"' in refused
 
 
 async def test_employee_change_histories_replay_on_current_code() -> None:
