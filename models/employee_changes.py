@@ -167,10 +167,6 @@ class Proposal(Contract):
     partition_group: GroupName | None = None
     clear_partition: bool = False
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.grant or self.remove or self.partition_group or self.clear_partition)
-
 
 class ReviewInput(Contract):
     """Which employee's accesses to review, and the group the MO named for the new unit."""

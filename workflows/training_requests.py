@@ -58,7 +58,6 @@ class TrainingRequestWorkflow:
 
     @workflow.init
     def __init__(self, start: StartTrainingRequest) -> None:
-        self._start = start
         self._state = TrainingRequestState.initial(start)
         self._registering = False
 
