@@ -1,5 +1,6 @@
 """Activities of training registration: enrol and cancel in SGA (each idempotent by the
-participant), read where someone stands, and tell them by mail."""
+participant), withdraw a place an unanswered enrolment made, read where someone stands, and tell
+them by mail."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from models.training import (
     EnrolmentRef,
     ParticipantNotice,
 )
+from models.training_requests import UnansweredEnrolment
 
 
 class TrainingActivities:
@@ -44,6 +46,20 @@ class TrainingActivities:
         now = activity.info().current_attempt_scheduled_time
         try:
             return self._sga.cancel(ref.session, ref.mo, ref.employee_number, now)
+        except ErpRefused as refused:
+            raise ApplicationError(str(refused), type="ErpRefused", non_retryable=True) from None
+
+    @activity.defn
+    def withdraw_unanswered(self, attempt: UnansweredEnrolment) -> Cancellation | None:
+        """Cancel the place an enrolment SGA did not answer made, if it made one; a place SGA
+        holds otherwise stays (None). A retry gets the same answer (cancelling is idempotent)."""
+        enrol = attempt.enrol
+        found = self._sga.enrolment(enrol.session, enrol.mo, enrol.employee_number)
+        if found is None or not attempt.made(found):
+            return None
+        now = activity.info().current_attempt_scheduled_time
+        try:
+            return self._sga.cancel(enrol.session, enrol.mo, enrol.employee_number, now)
         except ErpRefused as refused:
             raise ApplicationError(str(refused), type="ErpRefused", non_retryable=True) from None
 

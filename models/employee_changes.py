@@ -129,11 +129,6 @@ class ChangeStatus(StrEnum):
     handed_over = "handed_over"  # a move: the departure and the arrival carry it
 
 
-FINAL_CHANGE_STATUSES = frozenset(
-    {ChangeStatus.applied, ChangeStatus.failed, ChangeStatus.handed_over}
-)
-
-
 class AccessReview(Contract):
     """The employee's accesses against the new situation: what SAGIR holds, what the MO's
     positioning gives everyone (to add), what neither it nor the registre d'autorité allows any
@@ -206,6 +201,8 @@ class HrNotice(Contract):
     """How the change ended, to the MO's HR at the address of the report."""
 
     idempotency_key: str
+    # Not read by the mail; kept because notices already scheduled carry it, and a contract
+    # forbids fields it does not know (their retry would no longer parse).
     mo: str
     employee_number: str
     hr_email: str

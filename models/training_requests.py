@@ -15,7 +15,7 @@ from pydantic import StringConstraints, model_validator
 from models.requests import Listing, Process, Record, StepLog
 from models.sagir import EmployeeNumber, RuleRefused
 from models.tickets import ActorCode, Contract, Instant, MoCode, ServiceDate
-from models.training import CourseCode
+from models.training import CourseCode, Enrol, Enrolment
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
@@ -100,6 +100,26 @@ class ChosenSession(Contract):
     """The session an agent names to register the employee in."""
 
     session: CourseCode
+
+
+class UnansweredEnrolment(Contract):
+    """An enrolment SGA did not answer in time: it may have made it all the same, and lost the
+    answer. The request keeps it, so a place it made is never left behind: registering in the
+    same session again finds it (SGA enrols a person once per session), and a request ending
+    otherwise withdraws it."""
+
+    enrol: Enrol
+    since: datetime  # when the agent asked: no attempt of it began before
+    until: datetime  # when the request gave up: no attempt of it began after
+
+    def made(self, enrolment: Enrolment) -> bool:
+        """Whether SGA's enrolment is this attempt's: in its agent's name, on its basis, asked
+        while it was being tried. A place SGA held otherwise (the CA's own) is not."""
+        return (
+            enrolment.requested_by == self.enrol.by
+            and enrolment.basis is self.enrol.basis
+            and self.since <= enrolment.requested_at <= self.until
+        )
 
 
 class RefuseTrainingRequest(Contract):

@@ -13,7 +13,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.arrivals import ArrivalActivities
     from activities.employee_changes import EmployeeChangeActivities
     from models.employee_changes import (
-        FINAL_CHANGE_STATUSES,
         ChangeStatus,
         ChangeWrite,
         CheckChange,
@@ -55,7 +54,6 @@ class EmployeeChangeWorkflow:
     def __init__(self, start: StartEmployeeChange) -> None:
         self._start = start
         self._state = EmployeeChangeState.initial(start)
-        self._approved = False
 
     @workflow.run
     async def run(self, start: StartEmployeeChange) -> EmployeeChangeState:
@@ -82,7 +80,7 @@ class EmployeeChangeWorkflow:
                 start.id,
                 start.request.mo,
                 start.due,
-                self._taken_or_final,
+                self._taken,
                 self._breach,
                 received=start.received_at,
                 on_warning=self._warn,
@@ -135,7 +133,6 @@ class EmployeeChangeWorkflow:
         if step.approved:
             self._state.checked_by = step.agent
             self._state.log("quality_approved", step.agent, workflow.now(), step.note)
-            self._approved = True
             self._set_status(ChangeStatus.approved)
         else:
             # Back to the agent, who proposes again for another check.
@@ -182,7 +179,8 @@ class EmployeeChangeWorkflow:
         self._state.review = review
         self._state.proposal = review.proposal()
         self._state.log("reviewed", SYSTEM, workflow.now())
-        await workflow.wait_condition(lambda: self._approved)
+        # No update accepts an approved change: it stays approved until applied below.
+        await workflow.wait_condition(lambda: self._state.status is ChangeStatus.approved)
         wait = effective_at(self._state.effective_date) - workflow.now()
         if wait > timedelta(0):
             await workflow.sleep(wait)
@@ -257,8 +255,10 @@ class EmployeeChangeWorkflow:
             [pair.key.value_set(pair.value) for pair in employee_change_attributes(self._state)]
         )
 
-    def _taken_or_final(self) -> bool:
-        return self._state.taken_by is not None or self._state.status in FINAL_CHANGE_STATUSES
+    def _taken(self) -> bool:
+        # The watcher runs only for a change an agent takes: it cannot end (applied, failed)
+        # untaken, and a move (handed over) never starts it.
+        return self._state.taken_by is not None
 
     def _warn(self, at: datetime) -> None:
         self._state.log(WARNED, SYSTEM, at)

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.common import RetryPolicy, TypedSearchAttributes
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    RetryState,
+    WorkflowAlreadyStartedError,
+)
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -21,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from models.training import (
         Basis,
         Enrol,
+        Enrolment,
         EnrolmentStatus,
         StartTraining,
         TrainingState,
@@ -34,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         TakeTrainingRequest,
         TrainingRequestState,
         TrainingRequestStatus,
+        UnansweredEnrolment,
         check_session_fits,
     )
     from workflows.activity_options import execute, failure_reason
@@ -41,6 +48,20 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import training_attributes, training_request_attributes
     from workflows.take_in_charge import watch_take_deadline
     from workflows.training import TrainingRegistrationWorkflow
+
+# An agent waits on `register` (the command line, the API, a console page), so SGA is asked for a
+# bounded time: its enrolment is one short transaction, and three tries within 30 seconds ride
+# over a dropped connection or a lock held a moment. Requests registered before the bound waited
+# for SGA however long it took: the patch marks the ones that do not.
+BOUNDED_REGISTER_PATCH = "training-request-bounded-register"
+REGISTER_WITHIN = timedelta(seconds=30)
+REGISTER_TRY = timedelta(seconds=10)
+REGISTER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_attempts=3
+)
+SGA_DID_NOT_ANSWER = (
+    "SGA: the training system did not answer; the request is unchanged, try again later"
+)
 
 
 @workflow.defn
@@ -53,6 +74,9 @@ class TrainingRequestWorkflow:
     `TrainingRegistrationWorkflow` as an abandoned child, which follows the place from then on
     (waiting list, cancellation, the session's start). The personne autorisée who authorised the
     request is told how it ended.
+    SGA is asked for at most 30 seconds: past that, `register` is refused and the request is
+    unchanged. An enrolment SGA may have made without answering is kept in mind: registering in
+    that session again finds it, and the request ending otherwise withdraws it.
     Updates: `take`, `register`, `refuse`. Queries: `state`.
     """
 
@@ -60,6 +84,7 @@ class TrainingRequestWorkflow:
     def __init__(self, start: StartTrainingRequest) -> None:
         self._state = TrainingRequestState.initial(start)
         self._registering = False
+        self._unanswered: list[UnansweredEnrolment] = []
 
     @workflow.run
     async def run(self, start: StartTrainingRequest) -> TrainingRequestState:
@@ -85,6 +110,7 @@ class TrainingRequestWorkflow:
         )
         await workflow.wait_condition(lambda: self._state.status in FINAL_TRAINING_REQUEST_STATUSES)
         await self._tell_requester()
+        await self._withdraw_unanswered()
         await watcher
         await workflow.wait_condition(workflow.all_handlers_finished)
         await feed.close()  # every step in the audit trail before the end
@@ -125,14 +151,17 @@ class TrainingRequestWorkflow:
             basis=Basis.mo_instruction,
             by=step.agent,
         )
-        try:
-            enrolment = await execute(TrainingActivities.enrol, enrol)
-        except ActivityError as error:
-            # The caller is told why; the request stays with the agent, unchanged.
-            raise ApplicationError(
-                f"session: SGA refused the registration: {failure_reason(error)}",
-                type="ErpRefused",
-            ) from None
+        if workflow.patched(BOUNDED_REGISTER_PATCH):
+            enrolment = await self._enrol_within_bound(enrol)
+        else:
+            try:
+                enrolment = await execute(TrainingActivities.enrol, enrol)
+            except ActivityError as error:
+                raise _sga_refused(error) from None
+        # This session's place is followed now, whichever attempt made it.
+        self._unanswered = [
+            attempt for attempt in self._unanswered if attempt.enrol.session != step.session
+        ]
         state.session = step.session
         state.log("register", step.agent, workflow.now(), f"session {step.session}")
         await self._follow_place(enrol, step)
@@ -179,6 +208,48 @@ class TrainingRequestWorkflow:
             )
 
     # --- the process ------------------------------------------------------------------------
+
+    async def _enrol_within_bound(self, enrol: Enrol) -> Enrolment:
+        """SGA's answer within `REGISTER_WITHIN`, or the update is refused and the request stays
+        with the agent, unchanged."""
+        since = workflow.now()
+        try:
+            return await workflow.execute_activity_method(
+                TrainingActivities.enrol,
+                enrol,
+                start_to_close_timeout=REGISTER_TRY,
+                schedule_to_close_timeout=REGISTER_WITHIN,
+                retry_policy=REGISTER_RETRY,
+            )
+        except ActivityError as error:
+            if error.retry_state is RetryState.NON_RETRYABLE_FAILURE:
+                raise _sga_refused(error) from None
+            # SGA may have enrolled them and lost the answer: keep the attempt in mind.
+            self._unanswered.append(
+                UnansweredEnrolment(enrol=enrol, since=since, until=workflow.now())
+            )
+            raise ApplicationError(SGA_DID_NOT_ANSWER, type="SgaDidNotAnswer") from None
+
+    async def _withdraw_unanswered(self) -> None:
+        """Cancel the places unanswered attempts made in sessions the request did not end in
+        (SGA is asked until it answers: nobody waits on this); whoever such a cancellation
+        serves from the waiting list is told, as an agent's cancellation tells them."""
+        for attempt in self._unanswered:
+            cancellation = await execute(TrainingActivities.withdraw_unanswered, attempt)
+            if cancellation is None:
+                continue
+            workflow.logger.info("withdrew the unanswered enrolment in %s", attempt.enrol.session)
+            promoted = cancellation.promoted
+            if promoted is not None:
+                other = training_id(promoted.session, promoted.mo, promoted.employee_number)
+                try:
+                    await workflow.get_external_workflow_handle(other).signal(
+                        TrainingRegistrationWorkflow.promoted
+                    )
+                except ApplicationError:
+                    # Enrolled outside a workflow: SGA has registered them all the same.
+                    workflow.logger.info("no registration workflow %s to tell", other)
+        self._unanswered = []
 
     async def _follow_place(self, enrol: Enrol, step: RegisterInSession) -> None:
         """Start the employee's registration workflow, which follows the place as any
@@ -252,3 +323,10 @@ class TrainingRequestWorkflow:
         self._state.breached = True
         self._state.log("breached", SYSTEM, at)
         self._publish()
+
+
+def _sga_refused(error: ActivityError) -> ApplicationError:
+    """SGA's own refusal, for the caller; the request stays with the agent, unchanged."""
+    return ApplicationError(
+        f"session: SGA refused the registration: {failure_reason(error)}", type="ErpRefused"
+    )

@@ -910,6 +910,11 @@ SENTENCES = _patterns(
             "La base de données du centre d'assistance ne répond pas ; réessayez dans un moment",
         ),
         (
+            "SGA: the training system did not answer; the request is unchanged, try again later",
+            "SGA : le système de gestion des apprentissages n'a pas répondu ; la demande est "
+            "inchangée, réessayez plus tard",
+        ),
+        (
             "the desk failed to do this; it is recorded, and nothing half-done",
             "Le centre d'assistance n'a pas pu faire cette opération ; l'échec est consigné "
             "et rien n'est resté à moitié fait",

@@ -5,19 +5,23 @@ or refuses it; the personne autorisée who authorised it is told. Real desk, wor
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+import worker
 from adapters.database import UnitOfWork
 from adapters.sql_counters import SqlCounters
 from adapters.sql_directory import SqlDirectory
 from adapters.sql_sga import SqlSga
 from models.registre import AbsenceDeclaration
-from models.training import Basis, Enrol, EnrolmentStatus, Session, TrainingStatus
+from models.sagir import ErpRefused
+from models.training import Basis, Enrol, Enrolment, EnrolmentStatus, Session, TrainingStatus
 from models.training_requests import (
     RefuseTrainingRequest,
     TrainingRequest,
@@ -301,3 +305,266 @@ async def test_a_training_request_for_someone_already_registered_keeps_one_regis
     )
     assert len(SqlSga(harness.uow).enrolments("RF101-TWICE")) == 1
     assert (await training.show(enrolled.id)).basis is Basis.development_plan
+
+
+# --- SGA not answering, and register's other refusals ------------------------------------------
+
+
+class FailingSga(SqlSga):
+    """SGA failing on cue: `silent`, each enrolment fails as a dropped connection does;
+    `loses_answers`, it enrols them and then the answer is lost; `refuses`, its permanent
+    refusal. `answers` puts it back."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self.mode = "answers"
+        self.tries = 0
+
+    def enrol(self, enrol: Enrol, at: datetime) -> Enrolment:
+        self.tries += 1
+        if self.mode == "refuses":
+            raise ErpRefused(f"session: {enrol.session} is not a session of SGA")
+        if self.mode == "answers":
+            return super().enrol(enrol, at)
+        if self.mode == "loses_answers":
+            super().enrol(enrol, at)
+        raise ConnectionError("SGA did not answer")
+
+
+@pytest.fixture
+def sga(monkeypatch: pytest.MonkeyPatch, demo_uow: UnitOfWork) -> FailingSga:
+    failing = FailingSga(demo_uow)
+    # The worker's SGA, as its composition root builds it: this one.
+    monkeypatch.setattr(worker, "SqlSga", lambda uow: failing)
+    return failing
+
+
+@pytest.fixture
+async def failing_desk(
+    sga: FailingSga, time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> AsyncIterator[Desk]:
+    async with running_desks(time_skipping_env, demo_uow, task_queue) as harness:
+        harness.erp.add_person(new_person(AUTHORISER))
+        yield harness, training_request_desk(harness)
+
+
+async def taken_with_sessions(desk: Desk, *sessions: str) -> TrainingRequestState:
+    """A request taken by agent-roy, and sessions of one place in its wished period."""
+    harness, request_desk = desk
+    today = await harness.today()
+    for n, code in enumerate(sessions):
+        add_session(harness, code, today + timedelta(days=20 + n), capacity=1)
+    state = await submitted(desk)
+    return await request_desk.take(state.id, "agent-roy")
+
+
+def place(harness: DesksHarness, session: str, employee: str = EMPLOYEE) -> EnrolmentStatus | None:
+    found = SqlSga(harness.uow).enrolment(session, "MTQ", employee)
+    return None if found is None else found.status
+
+
+async def followed(harness: DesksHarness, workflow_id: str) -> bool:
+    """Whether a registration workflow follows the place (stopped at the test's end)."""
+    try:
+        await harness.env.client.get_workflow_handle(workflow_id).describe()
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    harness.started.append(workflow_id)
+    return True
+
+
+SILENT = "^SGA: the training system did not answer; the request is unchanged, try again later$"
+
+
+async def test_a_registration_sga_cannot_answer_is_refused_and_changes_nothing(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-SILENT")
+    sga.mode = "silent"
+    with pytest.raises(Refused, match=SILENT):
+        await request_desk.register(taken.id, "agent-roy", "RF101-SILENT")
+    assert sga.tries == 3  # a few tries within 30 seconds, then the agent is told
+    # Still taken, as it was; no place in SGA, no registration workflow following one.
+    assert (await request_desk.show(taken.id)) == taken
+    assert place(harness, "RF101-SILENT") is None
+    assert not await followed(harness, f"formation-RF101-SILENT-MTQ-{EMPLOYEE}")
+    # SGA back: the agent registers it again.
+    sga.mode = "answers"
+    registered = await request_desk.register(taken.id, "agent-roy", "RF101-SILENT")
+    assert registered.status is TrainingRequestStatus.registered
+    assert await followed(harness, f"formation-RF101-SILENT-MTQ-{EMPLOYEE}")
+
+
+async def test_a_registration_whose_answer_sga_lost_is_found_by_the_next_attempt(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-LOST")
+    sga.mode = "loses_answers"
+    with pytest.raises(Refused, match=SILENT):
+        await request_desk.register(taken.id, "agent-roy", "RF101-LOST")
+    assert (await request_desk.show(taken.id)) == taken
+    # SGA made the place once, however many tries lost its answer.
+    assert place(harness, "RF101-LOST") is EnrolmentStatus.registered
+    sga.mode = "answers"
+    registered = await request_desk.register(taken.id, "agent-roy", "RF101-LOST")
+    assert (registered.status, registered.registration) == (
+        TrainingRequestStatus.registered,
+        f"formation-RF101-LOST-MTQ-{EMPLOYEE}",
+    )
+    assert len(SqlSga(harness.uow).enrolments("RF101-LOST")) == 1
+    assert await followed(harness, f"formation-RF101-LOST-MTQ-{EMPLOYEE}")
+    done = await harness.env.client.get_workflow_handle(taken.id).result()
+    assert place(harness, "RF101-LOST") is EnrolmentStatus.registered  # kept: it is followed
+    assert [step.kind for step in TrainingRequestState.model_validate(done).steps][-2:] == [
+        "register",
+        "registered",
+    ]
+
+
+async def test_a_place_sga_made_without_answering_is_withdrawn_when_the_request_is_refused(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-WITHDRAWN")
+    sga.mode = "loses_answers"
+    with pytest.raises(Refused, match=SILENT):
+        await request_desk.register(taken.id, "agent-roy", "RF101-WITHDRAWN")
+    sga.mode = "answers"
+    # Someone waits for the one place the lost answer took.
+    waiting = await harness.training().enrol(
+        Enrol(
+            session="RF101-WITHDRAWN",
+            mo="MTQ",
+            employee_number="52311",
+            basis=Basis.mo_instruction,
+            by="agent-gagnon",
+        )
+    )
+    harness.started.append(waiting.id)
+    await harness.eventually(
+        lambda: harness.training().show(waiting.id),
+        lambda found: found.status is TrainingStatus.waiting,
+    )
+    await request_desk.refuse(
+        taken.id, RefuseTrainingRequest(agent="agent-roy", reason="Aucune session possible")
+    )
+    await harness.env.client.get_workflow_handle(taken.id).result()
+    assert place(harness, "RF101-WITHDRAWN") is EnrolmentStatus.cancelled
+    # The place it frees serves the first waiting, whose registration is told at once.
+    served = await harness.eventually(
+        lambda: harness.training().show(waiting.id),
+        lambda found: found.status is TrainingStatus.registered,
+    )
+    assert served.waiting_position is None
+
+
+async def test_a_place_sga_made_without_answering_is_withdrawn_when_another_session_is_chosen(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-FIRST", "RF101-SECOND")
+    sga.mode = "loses_answers"
+    with pytest.raises(Refused, match=SILENT):
+        await request_desk.register(taken.id, "agent-roy", "RF101-FIRST")
+    sga.mode = "answers"
+    registered = await request_desk.register(taken.id, "agent-roy", "RF101-SECOND")
+    assert (registered.status, registered.session) == (
+        TrainingRequestStatus.registered,
+        "RF101-SECOND",
+    )
+    assert await followed(harness, f"formation-RF101-SECOND-MTQ-{EMPLOYEE}")
+    await harness.env.client.get_workflow_handle(taken.id).result()
+    assert place(harness, "RF101-FIRST") is EnrolmentStatus.cancelled
+    assert place(harness, "RF101-SECOND") is EnrolmentStatus.registered
+
+
+async def test_a_place_sga_held_before_an_unanswered_registration_stays(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-HELD")
+    enrolled = await harness.training().enrol(
+        Enrol(
+            session="RF101-HELD",
+            mo="MTQ",
+            employee_number=EMPLOYEE,
+            basis=Basis.mo_instruction,
+            by="agent-roy",
+        )
+    )
+    harness.started.append(enrolled.id)
+    await harness.eventually(
+        lambda: harness.training().show(enrolled.id),
+        lambda found: found.status is TrainingStatus.registered,
+    )
+    sga.mode = "loses_answers"
+    with pytest.raises(Refused, match=SILENT):
+        await request_desk.register(taken.id, "agent-roy", "RF101-HELD")
+    sga.mode = "answers"
+    await request_desk.refuse(
+        taken.id, RefuseTrainingRequest(agent="agent-roy", reason="Déjà inscrit par le CA")
+    )
+    await harness.env.client.get_workflow_handle(taken.id).result()
+    # The CA's own place, made before the request asked: not the request's to withdraw.
+    assert place(harness, "RF101-HELD") is EnrolmentStatus.registered
+
+
+async def test_a_registration_sga_refuses_is_refused_in_its_words_and_changes_nothing(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-REFUSED")
+    sga.mode = "refuses"
+    with pytest.raises(
+        Refused,
+        match="^session: SGA refused the registration: session: RF101-REFUSED is not a session",
+    ):
+        await request_desk.register(taken.id, "agent-roy", "RF101-REFUSED")
+    assert sga.tries == 1  # a refusal is SGA's answer: not asked again
+    assert (await request_desk.show(taken.id)) == taken
+
+
+async def test_a_request_being_registered_takes_no_other_step_until_sga_answers(
+    failing_desk: Desk, sga: FailingSga
+) -> None:
+    harness, request_desk = failing_desk
+    taken = await taken_with_sessions(failing_desk, "RF101-BUSY")
+    sga.mode = "silent"
+    first = asyncio.create_task(request_desk.register(taken.id, "agent-roy", "RF101-BUSY"))
+    await harness.eventually(_async(lambda: sga.tries), lambda tries: tries >= 1)
+    with pytest.raises(Refused, match=f"^register: {taken.id} is being registered in a session$"):
+        await request_desk.register(taken.id, "agent-roy", "RF101-BUSY")
+    with pytest.raises(Refused, match=f"^refuse: {taken.id} is being registered in a session$"):
+        await request_desk.refuse(taken.id, RefuseTrainingRequest(agent="agent-roy", reason="Non"))
+    with pytest.raises(Refused, match=SILENT):
+        await first
+    assert (await request_desk.show(taken.id)) == taken
+
+
+async def test_a_training_request_is_registered_once_taken_in_a_session_not_begun(
+    desk: Desk,
+) -> None:
+    harness, request_desk = desk
+    today = await harness.today()
+    add_session(harness, "RF101-AHEAD", today + timedelta(days=20))
+    add_session(harness, "RF101-BEGUN", today)
+    state = await submitted(desk)
+    with pytest.raises(
+        Refused, match=f"^register: {state.id} is received; register is allowed only when it is "
+    ):
+        await request_desk.register(state.id, "agent-roy", "RF101-AHEAD")
+    taken = await request_desk.take(state.id, "agent-roy")
+    with pytest.raises(InvalidInput, match="^session: NOPE-1 is not a session of SGA$"):
+        await request_desk.register(state.id, "agent-roy", "NOPE-1")
+    with pytest.raises(
+        InvalidInput, match=f"^session: RF101-BEGUN began on {today}; choose a later one$"
+    ):
+        await request_desk.register(state.id, "agent-roy", "RF101-BEGUN")
+    with pytest.raises(InvalidInput, match="^agent: agent-nobody is not an active agent of the CA"):
+        await request_desk.register(state.id, "agent-nobody", "RF101-AHEAD")
+    assert (await request_desk.show(state.id)) == taken
+    assert SqlSga(harness.uow).enrolments("RF101-AHEAD") == []
