@@ -59,13 +59,19 @@ def new_key() -> Key:
 
 
 def local_keys(path: Path, setting: str = "SAGIR_PAYLOAD_KEYS") -> list[Key]:
-    """The embedded default: a key file under SAGIR_HOME, created (mode 0600) on first use."""
+    """The embedded default: a key file under SAGIR_HOME, created (mode 0600) on first use.
+    Written whole under another name, then linked into place: a process starting beside
+    another reads no file or the whole one, never one half written."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process of the desk made it first
-            return parse_keys(path.read_text(), setting)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(format_keys([new_key()]) + "\n")
+        try:
+            os.link(draft, path)  # unless another process of the desk made it first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return parse_keys(path.read_text(), setting)

@@ -153,7 +153,9 @@ def serve(settings: Settings) -> None:
     migrate(make_engine(settings.database_url))  # once, before the processes start
     if settings.api_workers > 1:
         # Each process keeps its metrics in this folder: any of them answers /metrics for all.
-        folder = settings.home / "api-metrics"
+        # One folder per instance (its port): another `sagir-desk api` on this SAGIR_HOME
+        # empties its own, never this one's.
+        folder = settings.home / f"api-metrics-{settings.api_port}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
