@@ -106,8 +106,9 @@ def activities_on(
         SqlDirectory(uow),
         OutboxMailer(uow, mail_keys, mail.domain),
         SqlSga(uow),
-        SqlTicketRecords(uow),
+        SqlTicketRecords(uow, mail_keys),
     )
+    trail = SqlAuditTrail(uow, audit_keys)
     # Where the communiqués' attachments are kept (the desk writes them, the relay reads them).
     communiques = SqlCommuniques(
         uow,
@@ -117,7 +118,7 @@ def activities_on(
     )
     invoices = SqlInvoices(uow, mail_keys, invoice_pdf, mail.domain, wordings)
     return activities_for(
-        TicketActivities(records, directory, contacts, mailer, wordings),
+        TicketActivities(records, directory, contacts, mailer, wordings, trail),
         CalendarActivities(calendar, warnings),
         DossierActivities(erp),
         ArrivalActivities(erp, sga),
@@ -138,7 +139,7 @@ def activities_on(
             mail.max_attempts,
         ),
         AuditActivities(
-            SqlAuditTrail(uow, audit_keys),
+            trail,
             directory,
             SqlRequestFacts(uow),
             SqlRequestRecords(uow),

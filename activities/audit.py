@@ -41,22 +41,7 @@ class AuditActivities:
         """Append each step under its key `<workflow id>/<run id>/<number>`; a retry appends
         only what is missing. Free-text notes of people (questions, answers, solutions) stay in
         the workflow, sealed; the system's reasons are kept. Returns how many were appended."""
-        appended = 0
-        for offset, step in enumerate(batch.steps):
-            key = f"{batch.workflow_id}/{batch.run_id}/{batch.first_index + offset}"
-            by_system = step.actor == SYSTEM
-            event = AuditEvent(
-                at=step.at,
-                workflow_id=batch.workflow_id,
-                mo=batch.mo,
-                actor=step.actor,
-                role="system" if by_system else self._role(step.actor),
-                action=f"{batch.process}.{step.kind}"[:60],
-                outcome=Outcome.refused if step.kind == "refused" else Outcome.done,
-                detail=(step.note or "")[:400] if by_system else "",
-            )
-            if self._trail.append(event, source_key=key) is not None:
-                appended += 1
+        appended = append_to_trail(self._trail, self._directory, batch)
         if batch.due is not None:
             self._note_facts(batch, batch.due)
         self._requests.note(batch)  # how it lists now, for the desk's lists
@@ -77,9 +62,31 @@ class AuditActivities:
             breached="breached" in kinds,
         )
 
-    def _role(self, actor: str) -> str:
-        """An agent's role from the directory; anyone else acted for their MO."""
-        agent = self._directory.agent(actor)
-        if agent is None:
-            return "mo"
-        return "ca_supervisor" if agent.role.value == "supervisor" else "ca_agent"
+
+def append_to_trail(trail: AuditTrail, directory: Directory, batch: WorkflowSteps) -> int:
+    """Append each step of `batch` to the trail once (see `append_steps`); how many were."""
+    appended = 0
+    for offset, step in enumerate(batch.steps):
+        key = f"{batch.workflow_id}/{batch.run_id}/{batch.first_index + offset}"
+        by_system = step.actor == SYSTEM
+        event = AuditEvent(
+            at=step.at,
+            workflow_id=batch.workflow_id,
+            mo=batch.mo,
+            actor=step.actor,
+            role="system" if by_system else _role(directory, step.actor),
+            action=f"{batch.process}.{step.kind}"[:60],
+            outcome=Outcome.refused if step.kind == "refused" else Outcome.done,
+            detail=(step.note or "")[:400] if by_system else "",
+        )
+        if trail.append(event, source_key=key) is not None:
+            appended += 1
+    return appended
+
+
+def _role(directory: Directory, actor: str) -> str:
+    """An agent's role from the directory; anyone else acted for their MO."""
+    agent = directory.agent(actor)
+    if agent is None:
+        return "mo"
+    return "ca_supervisor" if agent.role.value == "supervisor" else "ca_agent"

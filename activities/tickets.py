@@ -8,10 +8,13 @@ from datetime import timedelta
 
 from temporalio import activity
 
+from activities.audit import append_to_trail
 from activities.notices import mail_supervisors, supervisors_on_duty
-from adapters.ports import Contacts, Directory, Mailer, TicketRecords, Wordings
+from adapters.ports import AuditTrail, Contacts, Directory, Mailer, TicketRecords, Wordings
+from models.audit import WorkflowStep, WorkflowSteps
 from models.mail import Mail
 from models.notices import AgentNotice, Template, TicketNotice, Wording
+from models.requests import Process
 from models.tickets import BreachEscalation, Language, TicketBreach, TicketRecord
 
 log = logging.getLogger(__name__)
@@ -25,17 +28,39 @@ class TicketActivities:
         contacts: Contacts,
         mailer: Mailer,
         wordings: Wordings,
+        trail: AuditTrail,
     ) -> None:
         self._records = records
         self._directory = directory
         self._contacts = contacts
         self._mailer = mailer
         self._wordings = wordings
+        self._trail = trail
 
     @activity.defn
     def record_ticket(self, ticket: TicketRecord) -> None:
-        """Write the ticket's projection; a retried or stale write changes nothing."""
+        """Write the ticket's projection, and append its new steps to the audit trail when the
+        record says which run they belong to (one write per step); a retried or stale write
+        changes nothing, and a step already in the trail is not appended again."""
         self._records.record(ticket)
+        if ticket.audit_run is not None:
+            append_to_trail(
+                self._trail,
+                self._directory,
+                WorkflowSteps(
+                    workflow_id=ticket.id,
+                    run_id=ticket.audit_run,
+                    mo=ticket.mo,
+                    process=Process.ticket,
+                    first_index=ticket.first_seq - 1,
+                    steps=[
+                        WorkflowStep(
+                            kind=step.kind.value, actor=step.actor, at=step.at, note=step.note
+                        )
+                        for step in ticket.steps
+                    ],
+                ),
+            )
 
     @activity.defn
     def notify_requester(self, notice: TicketNotice) -> bool:
@@ -86,7 +111,7 @@ class TicketActivities:
         """A ticket not taken in charge in time, in one activity (a burst of deadlines costs one
         activity each): its projection first, so lists show it breached at once, then the
         escalation; both idempotent, so a retry redoes nothing."""
-        self._records.record(breach.record)
+        self.record_ticket(breach.record)
         return self.escalate_breach(breach.escalation)
 
     @activity.defn

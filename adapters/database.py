@@ -454,6 +454,9 @@ class TicketRow(Base):
     # The SAGIR module it is about (the committee's report counts by it); empty for tickets
     # projected before it was kept.
     module: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The rest of the ticket (TicketDetails), sealed; None for tickets projected before it was
+    # kept, or without the payload keys.
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # The queue: received, urgent first, then the earliest deadline.
     __table_args__ = (Index("tickets_queue", "status", urgent.desc(), "due_at", "id"),)
@@ -466,6 +469,7 @@ class TicketStepRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # sealed, as the details
 
 
 class EscalationRow(Base):

@@ -1,4 +1,10 @@
-"""TicketRecords on SQLAlchemy: the ticket projection and the escalations."""
+"""TicketRecords on SQLAlchemy: the ticket projection and the escalations.
+
+With the payload keys, the projection also keeps the rest of each ticket (its subject, question,
+solution, and each step's note), sealed at rest and bound to its row, so the desk reads a whole
+ticket from its records and asks the engine nothing. It keeps them only for a ticket whose every
+record carried them from its first step: a ticket projected before they were kept is read from
+its workflow."""
 
 from __future__ import annotations
 
@@ -14,14 +20,21 @@ from adapters.database import (
     UnitOfWork,
 )
 from adapters.listing import page
+from adapters.sealed_mail import MailKeys, Sealer
 from models.escalations import kind_of_key
 from models.requests import Escalation, Listed, ListQuery, Load, Order, Page
-from models.tickets import BreachEscalation, Step, TicketRecord, TicketStatus
+from models.service_calendar import MONTREAL
+from models.tickets import BreachEscalation, Step, TicketDetails, TicketRecord, TicketStatus
+
+TABLE, STEPS = "tickets", "ticket_steps"
 
 
 class SqlTicketRecords:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, keys: MailKeys | None = None) -> None:
+        """Without `keys`, the records keep what lists only (the desk reads tickets from the
+        engine)."""
         self._uow = uow
+        self._sealer = Sealer(keys) if keys is not None else None
 
     def record(self, ticket: TicketRecord) -> None:
         with self._uow.begin() as session:
@@ -29,6 +42,12 @@ class SqlTicketRecords:
             if row is None:
                 row = TicketRow(id=ticket.id, version=0)
                 session.add(row)
+                # Whole from its first step, or never: a ticket recorded without its details
+                # keeps none, so its steps' notes are never half there.
+                whole = ticket.first_seq == 1
+            else:
+                whole = row.details is not None
+            sealer = self._sealer if whole and ticket.details is not None else None
             if row.version < ticket.version:
                 row.mo_code = ticket.mo
                 row.channel = ticket.channel.value
@@ -44,6 +63,10 @@ class SqlTicketRecords:
                 row.requester = ticket.requester
                 row.forwarded_to = ticket.forwarded_to
                 row.version = ticket.version
+                if sealer is not None and ticket.details is not None:
+                    row.details = sealer.seal(ticket.details.model_dump_json(), TABLE, ticket.id)
+                else:
+                    row.details = None
             session.flush()
             known = set(
                 session.scalars(
@@ -59,6 +82,11 @@ class SqlTicketRecords:
                             kind=step.kind.value,
                             actor=step.actor,
                             at=step.at,
+                            note=(
+                                None
+                                if sealer is None or step.note is None
+                                else sealer.seal(step.note, STEPS, ticket.id, str(step.seq))
+                            ),
                         )
                     )
 
@@ -104,31 +132,62 @@ class SqlTicketRecords:
             ]
 
     def get(self, ticket_id: str) -> TicketRecord | None:
-        with self._uow.begin() as session:
-            row = session.get(TicketRow, ticket_id)
+        """The ticket as recorded; with its details and its steps' notes when they were kept
+        (`TicketRecord.state` then gives the whole ticket)."""
+        with self._uow.engine.connect() as connection:  # a read: no ORM objects
+            row = connection.execute(select(TicketRow).where(TicketRow.id == ticket_id)).first()
             if row is None:
                 return None
-            steps = session.scalars(
+            steps = connection.execute(
                 select(TicketStepRow)
                 .where(TicketStepRow.ticket_id == ticket_id)
                 .order_by(TicketStepRow.seq)
-            )
-            return TicketRecord(
-                id=row.id,
-                mo=row.mo_code,
-                channel=row.channel,
-                urgent=row.urgent,
-                status=row.status,
-                received_at=row.received_at,
-                due=row.due_at,
-                taken_at=row.taken_at,
-                assignee=row.assignee,
-                breached=row.breached,
-                warned=row.warned,
-                module=row.module,
-                version=row.version,
-                steps=[Step(seq=s.seq, kind=s.kind, actor=s.actor, at=s.at) for s in steps],
-            )
+            ).all()
+        sealer = self._sealer if row.details is not None else None
+        details = None
+        if sealer is not None:
+            opened = sealer.open(row.details, f"ticket {ticket_id}", TABLE, TABLE, ticket_id)
+            details = TicketDetails.model_validate_json(opened)
+        return TicketRecord(
+            id=row.id,
+            mo=row.mo_code,
+            channel=row.channel,
+            urgent=row.urgent,
+            status=row.status,
+            # In the service's time, as the desk computed them (the database keeps UTC).
+            received_at=row.received_at.astimezone(MONTREAL),
+            due=row.due_at.astimezone(MONTREAL),
+            taken_at=row.taken_at,
+            assignee=row.assignee,
+            breached=row.breached,
+            warned=row.warned,
+            module=row.module,
+            version=row.version,
+            requester=row.requester,
+            forwarded_to=row.forwarded_to,
+            details=details,
+            steps=[
+                Step(
+                    seq=step.seq,
+                    kind=step.kind,
+                    actor=step.actor,
+                    at=step.at,
+                    note=(
+                        None
+                        if sealer is None or step.note is None
+                        else sealer.open(
+                            step.note,
+                            f"step {step.seq} of ticket {ticket_id}",
+                            STEPS,
+                            STEPS,
+                            ticket_id,
+                            str(step.seq),
+                        )
+                    ),
+                )
+                for step in steps
+            ],
+        )
 
     def escalate(self, escalation: BreachEscalation, supervisors: list[str]) -> list[str]:
         return self.record_escalation(

@@ -143,6 +143,11 @@ class OpenTicket(Contract):
     # the ticket is closed, and open days between reminders of a ticket forwarded.
     answer_wait_open_days: int = Field(default=5, ge=1, le=60)
     forward_reminder_open_days: int = Field(default=2, ge=1, le=30)
+    # A long-lived ticket continues as new once its run's history holds this many events
+    # (SAGIR_TICKET_CONTINUE_AFTER_EVENTS), so no run's history grows large.
+    continue_after_events: int = Field(default=250, ge=20, le=40_000)
+    # What the run before handed on, when this run continues it; None for a new ticket.
+    carried: TicketCarried | None = None
 
 
 class TakeTicket(Contract):
@@ -272,6 +277,41 @@ class TicketState(Contract):
         return len(self.steps)
 
 
+class TicketCarried(Contract):
+    """What a ticket's run hands to the next when it continues as new: its state and every
+    choice made so far (the patches it runs under, its timers' instants, its counts), so the
+    ticket goes on as if nothing happened, under the same id."""
+
+    state: TicketState
+    recorded_version: int
+    audit_run: str  # the first run's id: the audit trail keys every step of the ticket by it
+    notices: bool
+    follow_ups: bool
+    warn_at: datetime | None = None
+    reminded_for: datetime | None = None
+    follow_at: datetime | None = None
+    follow_for: int | None = None
+    open_days: int = 0
+
+
+class TicketDetails(Contract):
+    """What a ticket's projection keeps beside its listed columns, so the desk reads a whole
+    ticket from its records (sealed at rest: the subject, the question and the solution are
+    people's words)."""
+
+    subject: str
+    description: str
+    warned_at: datetime | None = None
+    escalated_at: datetime | None = None
+    forward_target: ForwardTarget | None = None
+    question: str | None = None
+    proposal: Proposal | None = None
+    quality_check: QualityCheck | None = None
+    returned_at: datetime | None = None
+    reopen_until: datetime | None = None
+    closed_at: datetime | None = None
+
+
 class TicketRecord(Contract):
     """The desk's projection of a ticket, written to the database by an idempotent activity."""
 
@@ -292,13 +332,32 @@ class TicketRecord(Contract):
     # Who may see it beside the CA: the MO user who asked, the pilot it was forwarded to.
     requester: str | None = None
     forwarded_to: str | None = None
+    # The rest of the ticket (None in the payloads of tickets projected before it was kept).
+    details: TicketDetails | None = None
+    # The run whose steps these are, when the same write appends them to the audit trail (one
+    # write per step); None when the audit feed sends them apart (tickets opened before).
+    audit_run: str | None = None
 
     @classmethod
-    def of(cls, state: TicketState, since: int = 0) -> TicketRecord:
+    def of(cls, state: TicketState, since: int = 0, audit_run: str | None = None) -> TicketRecord:
         """The projection of `state`, with its steps after the first `since` (those already
         recorded: each step travels to the records once, and a long ticket's history does not
         grow with the square of its steps)."""
         return cls(
+            details=TicketDetails(
+                subject=state.subject,
+                description=state.description,
+                warned_at=state.warned_at,
+                escalated_at=state.escalated_at,
+                forward_target=state.forward_target,
+                question=state.question,
+                proposal=state.proposal,
+                quality_check=state.quality_check,
+                returned_at=state.returned_at,
+                reopen_until=state.reopen_until,
+                closed_at=state.closed_at,
+            ),
+            audit_run=audit_run,
             id=state.id,
             mo=state.mo,
             channel=state.channel,
@@ -315,6 +374,50 @@ class TicketRecord(Contract):
             module=state.module,
             requester=state.requester,
             forwarded_to=state.forwarded_to,
+        )
+
+    @property
+    def first_seq(self) -> int:
+        """The number of the first step this record carries (steps are numbered from 1)."""
+        return self.version - len(self.steps) + 1
+
+    def state(self) -> TicketState | None:
+        """The whole ticket, when this record holds its details and every step from the first;
+        None otherwise (a ticket projected before the details were kept)."""
+        if self.details is None or self.requester is None or self.first_seq != 1:
+            return None
+        return TicketState(
+            id=self.id,
+            mo=self.mo,
+            channel=self.channel,
+            urgent=self.urgent,
+            requester=self.requester,
+            module=self.module,
+            received_at=self.received_at,
+            due=self.due,
+            status=self.status,
+            breached=self.breached,
+            assignee=self.assignee,
+            taken_at=self.taken_at,
+            forwarded_to=self.forwarded_to,
+            steps=self.steps,
+            **self.details.model_dump(),
+        )
+
+
+class StepDone(Contract):
+    """What a ticket's step answers its caller: the step taken, the ticket's status and version
+    after it (the whole ticket is read from the desk's records, current once this returns)."""
+
+    ticket_id: str
+    version: int
+    status: TicketStatus
+    step: Step
+
+    @classmethod
+    def of(cls, state: TicketState) -> StepDone:
+        return cls(
+            ticket_id=state.id, version=state.version, status=state.status, step=state.steps[-1]
         )
 
 
@@ -369,3 +472,6 @@ class TicketRequest(Contract):
     # without it the requester is told nothing by mail.
     contact_email: EmailAddress | None = Field(default=None, repr=False)
     language: Language = Language.fr
+
+
+OpenTicket.model_rebuild()  # its `carried` names TicketState, defined after it

@@ -32,9 +32,11 @@ with workflow.unsafe.imports_passed_through():
         ReopenTicket,
         ReopenUntilRequest,
         ReturnToClient,
+        StepDone,
         StepKind,
         TakeTicket,
         TicketBreach,
+        TicketCarried,
         TicketRecord,
         TicketState,
         TicketStatus,
@@ -57,6 +59,11 @@ WARNING_PATCH = "ticket-warning"
 BREACH_PATCH = "ticket-breach-one-activity"
 # Tickets started before follow-ups existed are never reminded nor closed for want of an answer.
 FOLLOW_UP_PATCH = "ticket-follow-ups"
+# One write per step: the projection's activity appends the new steps to the audit trail too (no
+# audit feed beside it), and a step answers once its record is written, with what it did
+# (`StepDone`): the desk reads the whole ticket from its records. Tickets started before keep
+# their audit feed and answer with their whole state.
+ONE_WRITE_PATCH = "ticket-one-write"
 # The statuses in which the ticket waits on someone outside the CA, and is followed up.
 FOLLOWED = (TicketStatus.waiting_client, TicketStatus.forwarded)
 # The requester is reminded this long before their reopen window ends.
@@ -76,7 +83,9 @@ class TicketWorkflow:
     Updates (each validated; a refused step is answered with the reason and changes nothing):
     `take`, `forward`, `bring_back`, `ask_client`, `record_answer`, `propose`, `check_quality`,
     `return_to_client`, `close`, `reopen`, `client_message` (the client wrote: an answer, a
-    reopening asked for, or a message). Each returns the ticket's state after the step.
+    reopening asked for, or a message). Each answers once the step is in the desk's records,
+    with the step, the new status and version (`StepDone`; the whole state for tickets started
+    before patch `ticket-one-write`).
     Queries: `state`. Signals: none.
     Timers: the warning before a breach (patch `ticket-warning`: at 75% of the ticket's open
     time, or 5 open minutes before a phone ticket's deadline, a ticket nobody took is marked
@@ -97,21 +106,31 @@ class TicketWorkflow:
 
     @workflow.init
     def __init__(self, ticket: OpenTicket) -> None:
-        self._state = lifecycle.open_ticket(ticket)
+        carried = ticket.carried
+        self._state = lifecycle.open_ticket(ticket) if carried is None else carried.state
         self._recorded_version = 0
         self._busy = False
         self._notices = False
         self._owed: list[TicketNotice] = []  # notices of committed steps, not yet queued
         self._reminded_for: datetime | None = None  # the window whose reminder was queued
         self._warn_at: datetime | None = None  # when the CA is warned, if nobody takes it
-        self._ticket = ticket
+        self._ticket = ticket.model_copy(update={"carried": None})
         self._follow_ups = False
         self._follow_at: datetime | None = None  # the next open day's opening, while followed
         self._follow_for: int | None = None  # the step that made the ticket wait (its seq)
         self._open_days = 0  # open days begun since that step
+        self._audit_run: str | None = None  # the run the records' writes key the trail by
+        if carried is not None:  # the run before chose all this: go on with it
+            self._recorded_version, self._audit_run = carried.recorded_version, carried.audit_run
+            self._notices, self._follow_ups = carried.notices, carried.follow_ups
+            self._warn_at, self._reminded_for = carried.warn_at, carried.reminded_for
+            self._follow_at, self._follow_for = carried.follow_at, carried.follow_for
+            self._open_days = carried.open_days
 
     @workflow.run
     async def run(self, ticket: OpenTicket) -> TicketState:
+        if ticket.carried is not None:
+            return await self._run(ticket)  # a ticket that continued as new: all chosen before
         self._notices = workflow.patched(NOTICES_PATCH)
         if self._notices:
             self._owe(self._state, self._state.steps[-1])
@@ -128,9 +147,14 @@ class TicketWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
             )
         self._follow_ups = workflow.patched(FOLLOW_UP_PATCH)
-        feed = AuditFeed(ticket.ticket_id, ticket.mo, Process.ticket, lambda: self._state.steps)
+        feed = None
+        if workflow.patched(ONE_WRITE_PATCH):
+            self._audit_run = workflow.info().run_id
+        else:
+            feed = AuditFeed(ticket.ticket_id, ticket.mo, Process.ticket, lambda: self._state.steps)
         state = await self._run(ticket)
-        await feed.close()  # every step in the audit trail before the end
+        if feed is not None:
+            await feed.close()  # every step in the audit trail before the end
         return state
 
     async def _run(self, ticket: OpenTicket) -> TicketState:
@@ -139,6 +163,17 @@ class TicketWorkflow:
             await self._tell()
             if self._finished():
                 break
+            if self._history_is_long():
+                # Between steps, every one recorded and told: hand the ticket to a new run.
+                # (A step arriving meanwhile waits for its record: record it first.)
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or self._has_news()
+                )
+                if not self._has_news() and workflow.all_handlers_finished():
+                    workflow.continue_as_new(
+                        self._ticket.model_copy(update={"carried": self._carried()})
+                    )
+                continue
             await self._plan_follow_up()
             deadline = self._next_deadline()
             if deadline is None:
@@ -162,63 +197,63 @@ class TicketWorkflow:
     # --- the agents' steps ---------------------------------------------------------------
 
     @workflow.update
-    def take(self, step: TakeTicket) -> TicketState:
-        return self._apply(lifecycle.take, step)
+    async def take(self, step: TakeTicket) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.take, step))
 
     @take.validator
     def _validate_take(self, step: TakeTicket) -> None:
         self._validate(lifecycle.take, step)
 
     @workflow.update
-    def forward(self, step: ForwardTicket) -> TicketState:
-        return self._apply(lifecycle.forward, step)
+    async def forward(self, step: ForwardTicket) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.forward, step))
 
     @forward.validator
     def _validate_forward(self, step: ForwardTicket) -> None:
         self._validate(lifecycle.forward, step)
 
     @workflow.update
-    def bring_back(self, step: BringBack) -> TicketState:
-        return self._apply(lifecycle.bring_back, step)
+    async def bring_back(self, step: BringBack) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.bring_back, step))
 
     @bring_back.validator
     def _validate_bring_back(self, step: BringBack) -> None:
         self._validate(lifecycle.bring_back, step)
 
     @workflow.update
-    def ask_client(self, step: AskClient) -> TicketState:
-        return self._apply(lifecycle.ask_client, step)
+    async def ask_client(self, step: AskClient) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.ask_client, step))
 
     @ask_client.validator
     def _validate_ask_client(self, step: AskClient) -> None:
         self._validate(lifecycle.ask_client, step)
 
     @workflow.update
-    def record_answer(self, step: RecordAnswer) -> TicketState:
-        return self._apply(lifecycle.record_answer, step)
+    async def record_answer(self, step: RecordAnswer) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.record_answer, step))
 
     @record_answer.validator
     def _validate_record_answer(self, step: RecordAnswer) -> None:
         self._validate(lifecycle.record_answer, step)
 
     @workflow.update
-    def propose(self, step: ProposeSolution) -> TicketState:
-        return self._apply(lifecycle.propose, step)
+    async def propose(self, step: ProposeSolution) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.propose, step))
 
     @propose.validator
     def _validate_propose(self, step: ProposeSolution) -> None:
         self._validate(lifecycle.propose, step)
 
     @workflow.update
-    def check_quality(self, step: CheckQuality) -> TicketState:
-        return self._apply(lifecycle.check_quality, step)
+    async def check_quality(self, step: CheckQuality) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.check_quality, step))
 
     @check_quality.validator
     def _validate_check_quality(self, step: CheckQuality) -> None:
         self._validate(lifecycle.check_quality, step)
 
     @workflow.update
-    async def return_to_client(self, step: ReturnToClient) -> TicketState:
+    async def return_to_client(self, step: ReturnToClient) -> TicketState | StepDone:
         # The reopen window is counted in open days, which needs the holiday list: a local
         # activity computes it so the answer is kept in the history.
         self._busy = True
@@ -229,13 +264,14 @@ class TicketWorkflow:
                 ReopenUntilRequest(returned_at=now),
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
             )
-            return self._commit(
+            state = self._commit(
                 _refusal_as_failure(
                     lifecycle.return_to_client, self._state, step, now, reopen_until
                 )
             )
         finally:
             self._busy = False
+        return await self._answer(state)
 
     @return_to_client.validator
     def _validate_return_to_client(self, step: ReturnToClient) -> None:
@@ -243,24 +279,24 @@ class TicketWorkflow:
         lifecycle.return_to_client(self._state, step, workflow.now(), None)
 
     @workflow.update
-    def close(self, step: CloseTicket) -> TicketState:
-        return self._apply(lifecycle.close, step)
+    async def close(self, step: CloseTicket) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.close, step))
 
     @close.validator
     def _validate_close(self, step: CloseTicket) -> None:
         self._validate(lifecycle.close, step)
 
     @workflow.update
-    def reopen(self, step: ReopenTicket) -> TicketState:
-        return self._apply(lifecycle.reopen, step)
+    async def reopen(self, step: ReopenTicket) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.reopen, step))
 
     @reopen.validator
     def _validate_reopen(self, step: ReopenTicket) -> None:
         self._validate(lifecycle.reopen, step)
 
     @workflow.update
-    def client_message(self, step: ClientMessage) -> TicketState:
-        return self._apply(lifecycle.client_message, step)
+    async def client_message(self, step: ClientMessage) -> TicketState | StepDone:
+        return await self._answer(self._apply(lifecycle.client_message, step))
 
     @client_message.validator
     def _validate_client_message(self, step: ClientMessage) -> None:
@@ -280,6 +316,14 @@ class TicketWorkflow:
     ) -> TicketState:
         return self._commit(_refusal_as_failure(transition, self._state, step, workflow.now()))
 
+    async def _answer(self, state: TicketState) -> TicketState | StepDone:
+        """What a step answers: once its record is written, the step and the new status (the
+        caller reads the rest from the records); the whole state for tickets started before."""
+        if not workflow.patched(ONE_WRITE_PATCH):
+            return state
+        await workflow.wait_condition(lambda: self._recorded_version >= state.version)
+        return StepDone.of(state)
+
     def _refuse_while_busy(self) -> None:
         if self._busy:
             raise StepRefused(
@@ -295,6 +339,31 @@ class TicketWorkflow:
             [pair.key.value_set(pair.value) for pair in ticket_attributes(state)]
         )
         return state
+
+    def _history_is_long(self) -> bool:
+        """Whether this run should hand over: its history holds the ticket's threshold of
+        events, or the engine suggests it. Only tickets writing each step once do (patch
+        `ticket-one-write`: their audit trail keys every step by the first run)."""
+        if self._audit_run is None:
+            return False
+        info = workflow.info()
+        length = info.get_current_history_length()
+        return length >= self._ticket.continue_after_events or info.is_continue_as_new_suggested()
+
+    def _carried(self) -> TicketCarried:
+        assert self._audit_run is not None
+        return TicketCarried(
+            state=self._state,
+            recorded_version=self._recorded_version,
+            audit_run=self._audit_run,
+            notices=self._notices,
+            follow_ups=self._follow_ups,
+            warn_at=self._warn_at,
+            reminded_for=self._reminded_for,
+            follow_at=self._follow_at,
+            follow_for=self._follow_for,
+            open_days=self._open_days,
+        )
 
     def _has_news(self) -> bool:
         return self._state.version != self._recorded_version or bool(self._owed)
@@ -346,7 +415,9 @@ class TicketWorkflow:
 
     async def _record(self) -> None:
         while self._state.version != self._recorded_version:
-            snapshot = TicketRecord.of(self._state, since=self._recorded_version)
+            snapshot = TicketRecord.of(
+                self._state, since=self._recorded_version, audit_run=self._audit_run
+            )
             await workflow.execute_activity_method(
                 TicketActivities.record_ticket,
                 snapshot,
@@ -436,7 +507,9 @@ class TicketWorkflow:
                 received_at=state.received_at,
             )
             if workflow.patched(BREACH_PATCH):
-                record = TicketRecord.of(breached, since=self._recorded_version)
+                record = TicketRecord.of(
+                    breached, since=self._recorded_version, audit_run=self._audit_run
+                )
                 await execute(
                     TicketActivities.breach, TicketBreach(escalation=escalation, record=record)
                 )

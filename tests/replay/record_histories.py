@@ -7,6 +7,7 @@ before a change is what proves the change is safe for workflows in flight.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import tempfile
 import uuid
@@ -43,7 +44,7 @@ from models.tickets import (
     ReturnToClient,
     TakeTicket,
 )
-from models.training import Basis, Enrol, Session, TrainingStatus
+from models.training import Basis, Enrol, EnrolmentStatus, Session, TrainingStatus
 from starter.client import register_search_attributes
 from tests.conftest import installed_binary
 from tests.mail_server import TestSmtp
@@ -87,8 +88,9 @@ async def ticket_desk() -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
             yield env, desk
 
 
-async def record_ticket_lifecycle() -> None:
+async def record_ticket_lifecycle(name: str = "ticket_lifecycle.json") -> None:
     async with ticket_desk() as (env, desk):
+        desk.desk = dataclasses.replace(desk.desk, continue_after_events=5_000)  # one run
         ticket = await desk.open(Channel.phone, urgent=True)
         await desk.skip(timedelta(days=1))  # breached and escalated
         await desk.eventually(ticket.id, lambda s: s.breached)
@@ -122,7 +124,7 @@ async def record_ticket_lifecycle() -> None:
         await handle.result()
         history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
-    (HISTORIES / "ticket_lifecycle.json").write_text(history.to_json())
+    (HISTORIES / name).write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
 
 
@@ -186,6 +188,54 @@ async def record_ticket_followed_up() -> None:
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / "ticket_followed_up.json").write_text(history.to_json())
     print(f"recorded {len(history.events)} events of {tid}")
+
+
+async def record_ticket_continued() -> None:
+    """A ticket under patch `ticket-one-write` whose runs hand over (continue as new) every 40
+    events: forwarded and brought back, breached in a later run, returned, closed by its window.
+    Its first run and its last are kept."""
+    async with ticket_desk() as (env, desk):
+        desk.desk = dataclasses.replace(desk.desk, continue_after_events=40)
+        ticket = await desk.open(Channel.phone, contact_email="josee.lavoie@mtq.example")
+        tid = ticket.id
+        for turn in range(3):
+            await desk.act(
+                "client_message", tid, ClientMessage(by="josee.lavoie@mtq.example", text=f"{turn}")
+            )
+        await desk.skip(timedelta(days=1))
+        await desk.eventually(tid, lambda s: s.breached)
+        await desk.act("take", tid, TakeTicket(agent="agent-tremblay"))
+        for turn in range(3):
+            await desk.act(
+                "forward",
+                tid,
+                ForwardTicket(
+                    agent="agent-tremblay",
+                    target=ForwardTarget.dggir_pilot,
+                    to="pilote-rf",
+                    note=f"Tour {turn}",
+                ),
+            )
+            await desk.act("bring_back", tid, BringBack(by="pilote-rf", note=f"Vu {turn}"))
+        await desk.act("propose", tid, ProposeSolution(agent="agent-tremblay", solution="v1"))
+        await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
+        await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
+        await desk.skip(timedelta(days=30))  # reminded, then closed when the window ends
+        last = env.client.get_workflow_handle(tid)
+        await last.result()
+        run_id = (await last.describe()).run_id
+        runs: list[WorkflowHistory] = []
+        while run_id:
+            history = await env.client.get_workflow_handle(tid, run_id=run_id).fetch_history()
+            runs.insert(0, history)
+            run_id = history.events[
+                0
+            ].workflow_execution_started_event_attributes.continued_execution_run_id
+    assert len(runs) >= 3, f"{tid} handed over {len(runs) - 1} times"
+    HISTORIES.mkdir(exist_ok=True)
+    for name, history in (("first", runs[0]), ("last", runs[-1])):
+        (HISTORIES / f"ticket_continued_{name}.json").write_text(history.to_json())
+    print(f"recorded {len(runs)} runs of {tid}: {[len(h.events) for h in runs]} events")
 
 
 async def record_employee_histories() -> None:
@@ -766,6 +816,80 @@ async def record_training_requests() -> None:
     write(histories)
 
 
+async def record_training_request_unanswered() -> None:
+    """A training request registered once SGA answered (patch
+    `training-request-bounded-register`): taken; SGA enrols the employee in a first session but
+    loses every answer, so the bounded `register` is refused; SGA back, registered in a second
+    session; the first session's place withdrawn before the end."""
+    from unittest.mock import patch
+
+    import worker
+    from models.training_requests import TrainingRequest
+    from starter.desks.errors import Refused
+    from tests.workflows.test_training_request_workflow import FailingSga, training_request_desk
+    from workflows.training_requests import SGA_DID_NOT_ANSWER
+
+    name = "training_request_unanswered"
+    if (HISTORIES / f"{name}.json").exists():
+        raise SystemExit(f"{name}.json is recorded already: it stays as it is")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=TEST_CONVERTER,
+    )
+    await register_search_attributes(env.client)
+    with tempfile.TemporaryDirectory() as folder:
+        uow = UnitOfWork(make_engine(f"sqlite:///{folder}/sagir.db"))
+        migrate(uow.engine)
+        load_demo_data(SqlDirectory(uow), SqlSagirErp(uow), SqlSga(uow))
+        sga = FailingSga(uow)
+        async with env:
+            queue = f"record-{uuid.uuid4()}"
+            with patch.object(worker, "SqlSga", lambda _: sga):
+                async with running_desks(env, uow, queue) as harness:
+                    harness.erp.add_person(new_person("30001"))
+                    desk = training_request_desk(harness)
+                    today = await harness.today()
+                    first, second = f"RF101-{today.year}-U1", f"RF101-{today.year}-U2"
+                    for n, code in enumerate((first, second)):
+                        SqlSga(uow).add_session(
+                            Session(
+                                code=code,
+                                course="SAGIR-RF-101",
+                                starts_on=today + timedelta(days=20 + n),
+                                capacity=2,
+                            )
+                        )
+                    await harness.sync()
+                    state = await desk.submit(
+                        TrainingRequest(
+                            mo="MTQ",
+                            employee_number="52310",
+                            course="SAGIR-RF-101",
+                            wished_from=today + timedelta(days=10),
+                            wished_until=today + timedelta(days=40),
+                            reason="Nouvelle responsable des paiements",
+                            authorised_by="30001",
+                            requested_by="rh-mtq",
+                        )
+                    )
+                    await desk.take(state.id, "agent-roy")
+                    sga.mode = "loses_answers"
+                    try:
+                        await desk.register(state.id, "agent-roy", first)
+                        raise AssertionError("SGA lost its answers: the register should fail")
+                    except Refused as refused:
+                        assert str(refused) == SGA_DID_NOT_ANSWER, refused
+                    sga.mode = "answers"
+                    await desk.register(state.id, "agent-roy", second)
+                    harness.started.append(f"formation-{second}-MTQ-52310")
+                    handle = env.client.get_workflow_handle(state.id)
+                    await handle.result()
+                    left = SqlSga(uow).enrolment(first, "MTQ", "52310")
+                    assert left is not None and left.status is EnrolmentStatus.cancelled
+                    history = await handle.fetch_history()
+    write({name: history})
+
+
 async def record_employee_changes() -> None:
     """Employee-data changes (issue 16 item 5): one warned and breached, taken, reviewed,
     returned by the quality check, proposed again, approved and applied on its effective date;
@@ -870,6 +994,10 @@ RECORDERS = {
     "ticket-follow-ups": record_ticket_followed_up,
     # The same ticket once a breach is one activity (patch `ticket-breach-one-activity`).
     "ticket-breach": lambda: record_ticket_with_notices("ticket_breached_in_one.json"),
+    # Patch `ticket-one-write`: each step one write, answered lean; and runs handing over.
+    "ticket-one-write": lambda: record_ticket_lifecycle("ticket_lifecycle_one_write.json"),
+    "ticket-notices-one-write": lambda: record_ticket_with_notices("ticket_noticed_one_write.json"),
+    "ticket-continued": record_ticket_continued,
     "employee": record_employee_histories,
     "request": record_request_histories,
     "audit": record_audit_checkpoint,
@@ -879,6 +1007,7 @@ RECORDERS = {
     "billing": record_billing,
     "registre": record_registre_expiry,
     "training-requests": record_training_requests,
+    "training-request-unanswered": record_training_request_unanswered,
     "employee-changes": record_employee_changes,
 }
 
@@ -887,7 +1016,7 @@ if __name__ == "__main__":
     # [ticket-breach]
     # [employee] [request]
     # [audit] [mail] [intake] [communiques] [billing] [registre] [training-requests]
-    # [employee-changes]
+    # [training-request-unanswered] [employee-changes]
     # (default: request)
     for name in sys.argv[1:] or ["request"]:
         asyncio.run(RECORDERS[name]())

@@ -65,6 +65,24 @@ async def test_a_ticket_breached_in_one_activity_replays_on_current_code() -> No
     assert '"breach"' in text and '"escalate_breach"' not in text
 
 
+async def test_a_ticket_writing_each_step_once_replays_on_current_code() -> None:
+    # Recorded with the `ticket-one-write` patch: the projection's activity appends the steps
+    # to the audit trail (no audit feed beside it), and each step answers once recorded.
+    for name in ("ticket_lifecycle_one_write.json", "ticket_noticed_one_write.json"):
+        text = (await replays(name)).to_json()
+        assert '"record_ticket"' in text and '"append_steps"' not in text
+
+
+async def test_a_ticket_whose_runs_handed_over_replays_on_current_code() -> None:
+    # Recorded with runs continuing as new every 40 events: the first run (opened, handed over)
+    # and the last (carried in, returned, closed by its window) both replay.
+    first = (await replays("ticket_continued_first.json")).to_json()
+    assert "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW" in first
+    last = await replays("ticket_continued_last.json")
+    started = last.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id  # it continues a run before it
+
+
 async def test_arrival_history_replays_on_current_code() -> None:
     # Dossier waited for (a reminder), taken after a breach, prepared, activated, notified.
     history = await replays("arrival_lifecycle.json")
@@ -132,6 +150,16 @@ async def test_training_request_histories_replay_on_current_code() -> None:
     # Taken and refused by the agent (an update), the authoriser told.
     refused = (await replays("training_request_refused.json")).to_json()
     assert '"notify"' in refused
+
+
+async def test_a_training_request_registered_once_sga_answered_replays_on_current_code() -> None:
+    # Recorded with `training-request-bounded-register`: SGA enrolled the employee in a first
+    # session and lost every answer (three tries within 30 s, the update refused); registered in
+    # a second once SGA answered; the first session's place withdrawn before the end.
+    text = (await replays("training_request_unanswered.json")).to_json()
+    assert '"maximumAttempts": 3' in text and '"scheduleToCloseTimeout": "30s"' in text
+    assert text.count('"enrol"') == 2 and '"withdraw_unanswered"' in text
+    assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in text
 
 
 async def test_employee_change_histories_replay_on_current_code() -> None:

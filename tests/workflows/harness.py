@@ -38,7 +38,7 @@ class Harness:
     def __init__(self, env: WorkflowEnvironment, uow: UnitOfWork, task_queue: str) -> None:
         self.env = env
         self.task_queue = task_queue
-        self.records = SqlTicketRecords(uow)
+        self.records = SqlTicketRecords(uow, TEST_MAIL_KEYS)
         self.now = datetime.now(UTC)
         self.desk = TicketDesk(
             TemporalEngine(env.client, task_queue),
