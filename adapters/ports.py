@@ -7,63 +7,66 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
-from models.billing import (
-    Agreement,
-    Invoice,
-    InvoiceKind,
-    InvoiceNote,
-    InvoiceView,
-    IssuedInvoice,
-    IssueInvoice,
-    Payment,
-    Period,
-    Rate,
-    Snapshot,
-    YearLine,
-)
-from models.committee import CommitteeTicket, WarningGiven
-from models.communiques import (
-    Communique,
-    CommuniqueContent,
-    CommuniqueNote,
-    CommuniqueStatus,
-    DeliveryCounts,
-    FileRef,
-    Group,
-    Question,
-    QuestionVia,
-    Recipient,
-    Resolution,
-    Side,
-    Submission,
-    VerifyReport,
-)
-from models.directory import Agent, Mo, Person
-from models.escalations import EscalationPage, EscalationQuery, EscalationView
-from models.figures import DeskFigures
-from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
-from models.mail import Contact, Delivery, DeliveryStatus, Handed, Mail, OutboxEntry
-from models.notices import RenderedNotice, Wording
-from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
-from models.registre import (
-    AbsenceDeclaration,
-    AbsenceEnd,
-    ChangeValidity,
-    Declaration,
-    RegistreAction,
-    RegistreChange,
-    RegistreLine,
-)
-from models.reports import LateNotice, TicketFact
-from models.requests import Escalation, ListQuery, Load, Page
-from models.roles import Caller
-from models.sagir import Absence, AccessSnapshot, Authority, Responsibility
-from models.tickets import BreachEscalation, Language, TicketRecord
-from models.tokens import IssuedToken, TokenInfo
-from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
+from models.registre import RegistreAction  # a default value below
+
+if TYPE_CHECKING:
+    from models.audit import AuditEntry, AuditEvent, ChainBreak, Checkpoint, WorkflowSteps
+    from models.billing import (
+        Agreement,
+        Invoice,
+        InvoiceKind,
+        InvoiceNote,
+        InvoiceView,
+        IssuedInvoice,
+        IssueInvoice,
+        Payment,
+        Period,
+        Rate,
+        Snapshot,
+        YearLine,
+    )
+    from models.committee import CommitteeTicket, WarningGiven
+    from models.communiques import (
+        Communique,
+        CommuniqueContent,
+        CommuniqueNote,
+        CommuniqueStatus,
+        DeliveryCounts,
+        FileRef,
+        Group,
+        Question,
+        QuestionVia,
+        Recipient,
+        Resolution,
+        Side,
+        Submission,
+        VerifyReport,
+    )
+    from models.directory import Agent, Mo, Person
+    from models.escalations import EscalationPage, EscalationQuery, EscalationView
+    from models.figures import DeskFigures
+    from models.inbound import Attachment, InboundMessage, MailDomain, ParsedMail, Routing
+    from models.mail import Contact, Delivery, DeliveryStatus, Handed, Mail, OutboxEntry
+    from models.notices import RenderedNotice, Wording
+    from models.parameterisation import ApprovalPowers, ResponsibilityTemplate
+    from models.registre import (
+        AbsenceDeclaration,
+        AbsenceEnd,
+        ChangeValidity,
+        Declaration,
+        RegistreAction,
+        RegistreChange,
+        RegistreLine,
+    )
+    from models.reports import LateNotice, TicketFact
+    from models.requests import Escalation, ListQuery, Load, Page
+    from models.roles import Caller
+    from models.sagir import Absence, AccessSnapshot, Authority, Responsibility
+    from models.tickets import BreachEscalation, Language, TicketRecord
+    from models.tokens import IssuedToken, TokenInfo
+    from models.training import Cancellation, Course, Enrol, Enrolment, Session, SessionView
 
 
 class TicketRecords(Protocol):

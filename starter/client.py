@@ -1,5 +1,7 @@
 """The one client factory: every worker, starter, test and replayer gets its client and data
-converter here, so they can never disagree on the converter or the payload codec."""
+converter here, so they can never disagree on the converter or the payload codec. The desk's
+search attributes and Schedules are set up here too; their workflows are imported only there,
+so that a command line reaching the engine loads no workflow it does not run."""
 
 from __future__ import annotations
 
@@ -30,17 +32,10 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
-from models.billing import InvoiceKind
 from starter.desks.errors import Unavailable
 from starter.keys import Key
 from starter.payload_codec import EncryptionCodec
 from starter.settings import Settings
-from workflows import billing, mail_intake, mail_relay, registre, search_attributes
-from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
-from workflows.billing import BillingRunWorkflow, HeadcountWorkflow
-from workflows.mail_intake import MailIntakeWorkflow
-from workflows.mail_relay import MailRelayWorkflow
-from workflows.registre import RegistreExpiryWorkflow
 
 
 def data_converter(keys: Sequence[Key]) -> DataConverter:
@@ -99,6 +94,8 @@ async def reach_engine(settings: Settings) -> Client:
 
 async def register_search_attributes(client: Client) -> None:
     """Register the desk's search attributes on the namespace; those already there are kept."""
+    from workflows import search_attributes
+
     try:
         listed = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=client.namespace)
@@ -129,6 +126,10 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
     SAGIR_AUDIT_CHECKPOINT_MINUTES, and, when SAGIR_SMTP_URL is set, the mail relay's round every
     SAGIR_MAIL_RELAY_SECONDS. Creating one that exists changes nothing, so every worker may call
     this when it starts."""
+    from workflows import mail_relay, registre
+    from workflows.audit_checkpoints import SCHEDULE_ID, AuditCheckpointWorkflow
+    from workflows.mail_relay import MailRelayWorkflow
+
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
             AuditCheckpointWorkflow.run, id="audit-checkpoint", task_queue=settings.task_queue
@@ -171,6 +172,9 @@ def billing_schedules(settings: Settings) -> dict[str, Schedule]:
     06:00; each MO's year-end adjustment on April 2 at 06:00 (once March 31's headcount is
     taken); every MO's headcount each evening at 23:30. A run fired twice, backfilled or
     triggered by hand issues nothing twice: each invoice is its own workflow, under its key."""
+    from models.billing import InvoiceKind
+    from workflows import billing
+    from workflows.billing import BillingRunWorkflow, HeadcountWorkflow
 
     def at(
         hour: int, minute: int, day: int | None = None, month: int | None = None
@@ -223,6 +227,9 @@ def registre_schedule(settings: Settings) -> Schedule:
     """The registre d'autorité's warning of lines whose validity ends within 30 days: each
     morning at 07:00, Montréal time. A run missed while the engine was down is made up within
     a day; a run twice warns once (each mail has its key)."""
+    from workflows import registre
+    from workflows.registre import RegistreExpiryWorkflow
+
     every_morning = ScheduleCalendarSpec(hour=[ScheduleRange(7)], minute=[ScheduleRange(0)])
     return Schedule(
         action=ScheduleActionStartWorkflow(
@@ -243,6 +250,9 @@ async def ensure_billing_schedules(client: Client, settings: Settings) -> None:
 async def ensure_intake_schedule(client: Client, settings: Settings) -> None:
     """The intake's round every SAGIR_INTAKE_SWEEP_SECONDS: created by the intake process when
     it starts (where no intake is deployed, no round is scheduled); once, like the others."""
+    from workflows import mail_intake
+    from workflows.mail_intake import MailIntakeWorkflow
+
     rounds = Schedule(
         action=ScheduleActionStartWorkflow(
             MailIntakeWorkflow.run,

@@ -1,4 +1,9 @@
-"""Configuration, read once from the environment (see the README's table of variables)."""
+"""Configuration, read once from the environment (see the README's table of variables).
+
+What a setting becomes (the calendar, the keys, the mail relay) is imported when it is first
+asked for: every command reads the settings, and `sla deadline` must not load the mail's and
+the communiqués' models to compute one date.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,20 @@ from datetime import date, timedelta
 from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from adapters.sealed_mail import MailKeys
-from adapters.smtp_mail_server import SmtpServer
-from models.audit import SealKeys
-from models.inbound import DEFAULT_FILE_KINDS, IntakeAddresses, addresses_of, attachment_types
-from models.resolution import Targets, parse_targets
-from models.service_calendar import ServiceCalendar
-from models.sla import WarningPolicy
-from starter.keys import Key, local_keys, parse_keys
+if TYPE_CHECKING:
+    from adapters.sealed_mail import MailKeys
+    from adapters.smtp_mail_server import SmtpServer
+    from models.audit import SealKeys
+    from models.inbound import IntakeAddresses
+    from models.resolution import Targets
+    from models.service_calendar import ServiceCalendar
+    from models.sla import WarningPolicy
+    from starter.keys import Key
 
 
 class Settings(BaseSettings):
@@ -88,6 +94,11 @@ class Settings(BaseSettings):
     forward_reminder_open_days: int = Field(
         default=2, ge=1, le=30, validation_alias="SAGIR_FORWARD_REMINDER_OPEN_DAYS"
     )
+    # A ticket's run hands over to a new one (continue-as-new) once its history holds this many
+    # events, so no run's history grows large (a ticket of 30 steps or more).
+    ticket_continue_after_events: int = Field(
+        default=250, ge=20, le=40_000, validation_alias="SAGIR_TICKET_CONTINUE_AFTER_EVENTS"
+    )
     # Open days a parameterisation request or a ticket waits for the client's answer before it
     # is closed.
     answer_wait_open_days: int = Field(
@@ -130,8 +141,9 @@ class Settings(BaseSettings):
     intake_max_attachment_bytes: int = Field(
         default=10_000_000, ge=1, validation_alias="SAGIR_INTAKE_MAX_ATTACHMENT_BYTES"
     )
-    intake_attachment_types_text: str = Field(
-        default=DEFAULT_FILE_KINDS, validation_alias="SAGIR_INTAKE_ATTACHMENT_TYPES"
+    # Unset: the kinds of `models.inbound.DEFAULT_FILE_KINDS` (read only when asked for).
+    intake_attachment_types_text: str | None = Field(
+        default=None, validation_alias="SAGIR_INTAKE_ATTACHMENT_TYPES"
     )
     fax_gateway_addresses_text: str = Field(
         default="", validation_alias="SAGIR_FAX_GATEWAY_ADDRESSES"
@@ -167,6 +179,11 @@ class Settings(BaseSettings):
     @field_validator("resolution_targets_text", mode="after")
     @classmethod
     def _targets(cls, value: str) -> str:
+        # Run on the default too (pydantic-settings validates defaults): no target, no import.
+        if not any(part.strip() for part in value.split(",")):
+            return value
+        from models.resolution import parse_targets
+
         parse_targets(value)  # one sentence naming the variable and the entry
         return value
 
@@ -175,6 +192,8 @@ class Settings(BaseSettings):
     def _an_smtp_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
+        from adapters.smtp_mail_server import SmtpServer
+
         SmtpServer.from_url(value)  # one sentence naming the variable, never the URL
         return value
 
@@ -191,6 +210,8 @@ class Settings(BaseSettings):
     @property
     def smtp_server(self) -> SmtpServer | None:
         """The mail relay of SAGIR_SMTP_URL; None: no relay runs, mail stays queued."""
+        from adapters.smtp_mail_server import SmtpServer
+
         return None if self.smtp_url is None else SmtpServer.from_url(self.smtp_url)
 
     @property
@@ -200,7 +221,11 @@ class Settings(BaseSettings):
 
     @field_validator("intake_attachment_types_text")
     @classmethod
-    def _known_file_kinds(cls, value: str) -> str:
+    def _known_file_kinds(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from models.inbound import attachment_types
+
         try:
             attachment_types(value)
         except ValueError as error:
@@ -209,11 +234,16 @@ class Settings(BaseSettings):
 
     @property
     def intake_attachment_types(self) -> frozenset[str]:
-        return attachment_types(self.intake_attachment_types_text)
+        from models.inbound import DEFAULT_FILE_KINDS, attachment_types
+
+        text = self.intake_attachment_types_text
+        return attachment_types(DEFAULT_FILE_KINDS if text is None else text)
 
     @property
     def intake_addresses(self) -> IntakeAddresses:
         """The desk's address, and the fax gateway's and voicemail system's."""
+        from models.inbound import IntakeAddresses, addresses_of
+
         return IntakeAddresses(
             desk=self.intake_address.strip().lower(),
             fax=addresses_of(self.fax_gateway_addresses_text),
@@ -247,6 +277,8 @@ class Settings(BaseSettings):
     @cached_property
     def payload_keys(self) -> list[Key]:
         """SAGIR_PAYLOAD_KEYS when set; otherwise a key file made under SAGIR_HOME."""
+        from starter.keys import local_keys, parse_keys
+
         if self.payload_keys_text:
             return parse_keys(self.payload_keys_text)
         return local_keys(self.home / "payload-keys")
@@ -254,6 +286,8 @@ class Settings(BaseSettings):
     @cached_property
     def mail_keys(self) -> MailKeys:
         """The payload keys, as the adapters seal personal data and secrets at rest with them."""
+        from adapters.sealed_mail import MailKeys
+
         return MailKeys.of([(key.key_id, key.secret) for key in self.payload_keys])
 
     @property
@@ -264,6 +298,9 @@ class Settings(BaseSettings):
     def audit_keys(self) -> SealKeys:
         """SAGIR_AUDIT_KEYS when set; otherwise a key file made under SAGIR_HOME. Never in the
         database: whoever can write the trail's table cannot seal an entry."""
+        from models.audit import SealKeys
+        from starter.keys import local_keys, parse_keys
+
         setting = "SAGIR_AUDIT_KEYS"
         if self.audit_keys_text:
             keys = parse_keys(self.audit_keys_text, setting)
@@ -273,12 +310,18 @@ class Settings(BaseSettings):
 
     @cached_property
     def warning_policy(self) -> WarningPolicy:
+        from models.sla import WarningPolicy
+
         return WarningPolicy(self.warning_share, timedelta(minutes=self.phone_warning_minutes))
 
     @cached_property
     def resolution_targets(self) -> Targets:
+        from models.resolution import parse_targets
+
         return parse_targets(self.resolution_targets_text)
 
     @cached_property
     def calendar(self) -> ServiceCalendar:
+        from models.service_calendar import ServiceCalendar
+
         return ServiceCalendar(frozenset(self.extra_closures))

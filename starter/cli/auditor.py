@@ -169,7 +169,8 @@ def audit_replay(workflow_id: str, as_json: bool) -> None:
 
 
 def _with_auditor(action: Callable[[GuardedAuditor], Awaitable[T]]) -> T:
-    return session.run(lambda desks: desks.auditor, action)
+    # The auditor's desk reads histories through the engine's client itself: connected first.
+    return session.run(lambda desks: desks.auditor, action, engine_first=True)
 
 
 def _with_trail(action: Callable[[GuardedAuditor], T]) -> T:

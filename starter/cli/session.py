@@ -3,14 +3,17 @@ and the desks as the holder of SAGIR_TOKEN may use them (checked exactly as the 
 its callers). Each failure to reach something is one clear line.
 
 A command that may change something is declared with `cls=Changing`: what it did, or the
-refusal it met, goes to the audit trail, as the API's requests do. Everything heavy (the
-engine's SDK, SQLAlchemy) is imported when a command runs, never when the command line starts.
+refusal it met, goes to the audit trail, as the API's requests do; it reaches the engine before
+it begins, so an engine that is down stops it before anything is half made. Any other command
+connects when its desk first calls the engine, and never when the desk answers from its own
+records. Everything heavy (the engine's SDK, SQLAlchemy, the desks a command does not use) is
+imported when a command runs, never when the command line starts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -20,6 +23,8 @@ import click
 from starter.desks.errors import DeskError, InvalidInput, Unauthenticated, Unavailable
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from adapters.database import UnitOfWork
     from adapters.jinja_notices import NoticeTemplates
     from adapters.mail_sink import MailSink
@@ -60,11 +65,17 @@ def run(
     pick: Callable[[GuardedDesks], Desk],
     action: Callable[[Desk], Awaitable[T]],
     engine_optional: bool = False,
+    engine_first: bool = False,
 ) -> T:
     """Run one action on the guarded desk `pick` chooses, as the holder of SAGIR_TOKEN, on fresh
-    connections to the engine and the database, and close them. With `engine_optional`, an
-    engine that cannot be reached leaves the desk without one (it says what it could not do)."""
-    return _as_token_holder(pick, action, engine=True, engine_optional=engine_optional)
+    connections to the engine and the database, and close them. The engine is reached before
+    the action for a `Changing` command and with `engine_first` (a desk that uses the engine's
+    client itself, the auditor's), else when the desk first calls it. With `engine_optional`,
+    an engine that cannot be reached leaves the desk without one (it says what it could not
+    do)."""
+    return _as_token_holder(
+        pick, action, engine=True, engine_optional=engine_optional, engine_first=engine_first
+    )
 
 
 def run_on_database(pick: Callable[[GuardedDesks], Desk], action: Callable[[Desk], T]) -> T:
@@ -89,7 +100,10 @@ def _as_token_holder(
     action: Callable[[Desk], Awaitable[T]],
     engine: bool,
     engine_optional: bool = False,
+    engine_first: bool = False,
 ) -> T:
+    import asyncio
+
     config = settings()
     if not config.token:
         raise Unauthenticated(
@@ -114,11 +128,15 @@ def _as_token_holder(
         _record(desks, guarded, "done", "", result)
         return result
 
-    return asyncio.run(_with_desks(config, engine, act, engine_optional))
+    context = click.get_current_context(silent=True)
+    changing = context is not None and isinstance(context.command, Changing)
+    first = engine_first or engine_optional or changing
+    return asyncio.run(_with_desks(config, engine, act, engine_optional, first))
 
 
 def administer(action: Callable[[Desks], T]) -> T:
     """The desk's own administration (tokens), on its own machine: the database only, no token."""
+    import asyncio
 
     async def act(desks: Desks) -> T:
         return action(desks)
@@ -240,7 +258,7 @@ def console_demo_tokens(
     kept: dict[str, str] = json.loads(kept_at.read_text()) if kept_at.exists() else {}
     uow = UnitOfWork(make_engine(config.database_url))
     try:
-        tokens = build_desks(config, None, uow).tokens
+        tokens = build_desks(config, None, uow, on_demand=True).tokens
         for role, mo, subject in people:
             token = kept.get(subject)
             if token is None or tokens.tokens.authenticate(token) is None:
@@ -272,33 +290,53 @@ async def _with_desks(
     engine: bool,
     act: Callable[[Desks], Awaitable[T]],
     engine_optional: bool = False,
+    engine_first: bool = True,
 ) -> T:
+    """`act` on the desks, each made when first used. `engine`: whether they may call the
+    engine; `engine_first`: reached now, not at the desks' first call."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
-    from temporalio.service import RPCError
 
     from adapters.database import UnitOfWork, make_engine
-    from starter.client import reach_engine
     from starter.desks.compose import build_desks
 
+    async def reach() -> Client:
+        from starter.client import reach_engine  # the engine's SDK, when it is needed
+
+        return await reach_engine(config)
+
     client = None
-    if engine:
+    if engine and engine_first:
         try:
-            client = await reach_engine(config)
+            client = await reach()
         except Unavailable:
             if not engine_optional:
                 raise
+
+    connect = reach if engine and not engine_first else None
     uow = UnitOfWork(make_engine(config.database_url))
     try:
-        return await act(build_desks(config, client, uow))
+        return await act(build_desks(config, client, uow, connect, on_demand=True))
     except (OperationalError, ProgrammingError):
         raise Unavailable(
             f"the database {shown_url(config.database_url)} is not ready; run `sagir-desk dev` "
             "or `sagir-desk migrate` first"
         ) from None
-    except RPCError as error:
-        raise Unavailable(f"the Temporal engine refused the call: {error.message}") from None
+    except Exception as error:
+        refused = _engine_refusal(error)
+        if refused is None:
+            raise
+        raise refused from None
     finally:
         uow.engine.dispose()
+
+
+def _engine_refusal(error: Exception) -> Unavailable | None:
+    """The engine's refusal of a call (its SDK's `RPCError`) as one sentence. The SDK is looked
+    up, not imported: a command that never loaded it cannot have met its errors."""
+    service = sys.modules.get("temporalio.service")
+    if service is None or not isinstance(error, service.RPCError):
+        return None
+    return Unavailable(f"the Temporal engine refused the call: {error.message}")
 
 
 def _record(desks: Desks, guarded: GuardedDesks, outcome: str, detail: str, result: object) -> None:

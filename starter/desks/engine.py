@@ -1,28 +1,27 @@
 """How every desk speaks to the Temporal engine: start a workflow (or say it already runs), read
 its state, send it a step whose refusal becomes the caller's one sentence, and find workflows
 through the engine's visibility. `Engine` is the port the desks depend on; `TemporalEngine` is
-the engine itself, and the desks' unit tests put a fake in its place."""
+the engine itself, and the desks' unit tests put a fake in its place.
+
+The engine's SDK is imported when a call is made: a desk that answers from its own records (a
+ticket's `show`, most often) costs the command line neither the SDK's client nor a connection.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any, Protocol, cast
-
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-)
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from models.requests import Listed, Process
 from starter.desks.errors import AlreadyRunning, InvalidInput, NotFound, Refused, Unavailable
-from workflows import search_attributes as sa
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+    from temporalio.common import SearchAttributePair
+    from temporalio.service import RPCError
 
 WorkflowMethod = Callable[..., Any]
 
@@ -64,16 +63,43 @@ class Engine(Protocol):
 
 
 class TemporalEngine:
-    def __init__(self, client: Client | None, task_queue: str) -> None:
+    """The engine through `client`, or through the client `connect` makes at the first call
+    (the command line's: a command that never calls the engine never connects; one that does
+    and finds it down says so in the same sentence). Neither: a command that needs only the
+    database, which fails clearly if it reaches for the engine."""
+
+    def __init__(
+        self,
+        client: Client | None,
+        task_queue: str,
+        connect: Callable[[], Awaitable[Client]] | None = None,
+    ) -> None:
         self._client = client
+        self._connect = connect
+        self._connecting = asyncio.Lock()
         self.task_queue = task_queue
 
     @property
+    def reachable(self) -> bool:
+        """Whether this engine has, or can make, a connection (else every call is refused)."""
+        return self._client is not None or self._connect is not None
+
+    @property
     def client(self) -> Client:
-        """The engine's client; a command that needs only the database has none."""
+        """The engine's client, once connected (`connected`); a command that needs only the
+        database has none."""
         if self._client is None:
             raise Unavailable("this command was given no connection to the Temporal engine")
         return self._client
+
+    async def connected(self) -> Client:
+        """The client, connecting now if this is the first call (once, however many calls
+        wait for it); `Unavailable` if the engine cannot be reached."""
+        if self._client is None and self._connect is not None:
+            async with self._connecting:
+                if self._client is None:
+                    self._client = await self._connect()
+        return self.client
 
     async def start(
         self,
@@ -84,6 +110,11 @@ class TemporalEngine:
         again: bool = True,
         after_failure: bool = False,
     ) -> None:
+        from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
+        from temporalio.exceptions import WorkflowAlreadyStartedError
+        from temporalio.service import RPCError
+
+        client = await self.connected()
         reuse = (
             WorkflowIDReusePolicy.ALLOW_DUPLICATE
             if again
@@ -92,7 +123,7 @@ class TemporalEngine:
             else WorkflowIDReusePolicy.REJECT_DUPLICATE
         )
         try:
-            await self.client.start_workflow(
+            await client.start_workflow(
                 run,
                 argument,
                 id=workflow_id,
@@ -108,7 +139,10 @@ class TemporalEngine:
             raise
 
     async def state(self, workflow: type, workflow_id: str) -> Any:
-        handle = self._handle(workflow, workflow_id)
+        from temporalio.client import WorkflowExecutionStatus
+        from temporalio.service import RPCError, RPCStatusCode
+
+        handle = self._handle(await self.connected(), workflow, workflow_id)
         try:
             return await handle.query(
                 workflow.state,  # type: ignore[attr-defined]
@@ -132,8 +166,12 @@ class TemporalEngine:
         workflow_id: str,
         update_id: str | None = None,
     ) -> Any:
+        from temporalio.client import WorkflowUpdateFailedError
+        from temporalio.service import RPCError, RPCStatusCode
+
+        client = await self.connected()
         try:
-            handle = self.client.get_workflow_handle(workflow_id)
+            handle = client.get_workflow_handle(workflow_id)
             return await handle.execute_update(cast(Any, update), argument, id=update_id)
         except WorkflowUpdateFailedError as failed:
             raise Refused(refusal_reason(failed)) from None
@@ -145,8 +183,11 @@ class TemporalEngine:
             raise
 
     async def signal(self, signal: WorkflowMethod, workflow_id: str) -> None:
+        from temporalio.service import RPCError, RPCStatusCode
+
+        client = await self.connected()
         try:
-            await self.client.get_workflow_handle(workflow_id).signal(signal)
+            await client.get_workflow_handle(workflow_id).signal(signal)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist or is finished") from None
@@ -155,19 +196,24 @@ class TemporalEngine:
             raise
 
     async def result(self, workflow: type, workflow_id: str) -> Any:
-        return await self._handle(workflow, workflow_id).result()
+        return await self._handle(await self.connected(), workflow, workflow_id).result()
 
     async def list(self, query: str | None, limit: int) -> list[Listed]:
+        from temporalio.service import RPCError
+
+        client = await self.connected()
         try:
-            return await self._list(query, limit)
+            return await self._list(client, query, limit)
         except RPCError as error:
             if (down := unreachable(error)) is not None:
                 raise down from None
             raise
 
-    async def _list(self, query: str | None, limit: int) -> builtins.list[Listed]:
+    async def _list(self, client: Client, query: str | None, limit: int) -> builtins.list[Listed]:
+        from workflows import search_attributes as sa
+
         found = []
-        async for execution in self.client.list_workflows(query, limit=limit):
+        async for execution in client.list_workflows(query, limit=limit):
             attrs = execution.typed_search_attributes
             found.append(
                 Listed(
@@ -186,19 +232,21 @@ class TemporalEngine:
             )
         return sorted(found, key=lambda item: item.id)
 
-    def _handle(self, workflow: type, workflow_id: str) -> WorkflowHandle[Any, Any]:
+    @staticmethod
+    def _handle(client: Client, workflow: type, workflow_id: str) -> WorkflowHandle[Any, Any]:
         """A handle whose result is read as the workflow's `run` returns it."""
-        return self.client.get_workflow_handle_for(workflow.run, workflow_id)  # type: ignore[attr-defined]
+        return client.get_workflow_handle_for(workflow.run, workflow_id)  # type: ignore[attr-defined]
 
 
-# What an engine that is down or overloaded answers: not the caller's doing.
+# What an engine that is down or overloaded answers (the SDK's `RPCStatusCode` names): not the
+# caller's doing.
 _UNREACHABLE = frozenset(
     {
-        RPCStatusCode.UNAVAILABLE,
-        RPCStatusCode.DEADLINE_EXCEEDED,
-        RPCStatusCode.RESOURCE_EXHAUSTED,
+        "UNAVAILABLE",
+        "DEADLINE_EXCEEDED",
+        "RESOURCE_EXHAUSTED",
         # A query held by a worker that died or froze: the engine gives up on it.
-        RPCStatusCode.CANCELLED,
+        "CANCELLED",
     }
 )
 # A read waits no longer than this for a worker to answer (one that died is replaced, and its
@@ -211,11 +259,13 @@ def unreachable(error: RPCError) -> Unavailable | None:
     # A query while the workflow's last task failed (its worker was killed, or starved, in the
     # middle of it): the engine retries the task on a live worker, so this too passes; the
     # worker-kill chaos test met it once as a 500.
+    from temporalio.service import RPCStatusCode
+
     task_failed = (
         error.status is RPCStatusCode.FAILED_PRECONDITION
         and "Workflow Task in failed state" in error.message
     )
-    if error.status in _UNREACHABLE or task_failed:
+    if error.status.name in _UNREACHABLE or task_failed:
         return Unavailable(
             "the Temporal engine or its workers are not answering; try again in a moment"
         )
@@ -239,6 +289,8 @@ def visibility_query(
 ) -> str | None:
     """The search attributes' clauses joined by AND (None: every workflow), each value checked
     before it goes into the query's text."""
+    from workflows import search_attributes as sa
+
     clauses = []
     if process is not None:
         clauses.append(f"{sa.PROCESS.name} = '{Process(process).value}'")
