@@ -11,7 +11,7 @@ open periods. That keeps daylight-saving changes from ever stretching or shrinki
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -141,6 +141,25 @@ class ServiceCalendar:
             raise ValueError("received must carry a UTC offset")
         timeline = _timeline(self)
         at = _micros(received)
+        span = timeline.span
+        if span.safe_from <= at < span.safe_until:
+            # Received in a year laid out with the years around it, the answer found there: the
+            # common case, in bisections only (the general path below handles every other).
+            index = bisect_right(span.ends, at)
+            start = span.starts[index]
+            if open_time is not None:
+                target = span.positions[index] + (at - start if at > start else 0)
+                target += open_time // ONE_MICROSECOND
+                found = bisect_left(span.reaches, target, index)
+                if found < len(span.reaches):
+                    offset = target - span.positions[found]
+                    return span.local_starts[found] + timedelta(microseconds=offset)
+            else:
+                due = (start if start > at else at) + (elapsed or _NO_TIME) // ONE_MICROSECOND
+                found = bisect_right(span.ends, due, index)
+                if due < span.safe_until and found < len(span.starts):
+                    offset = due - span.starts[found] if due > span.starts[found] else 0
+                    return span.local_starts[found] + timedelta(microseconds=offset)
         if open_time is not None:
             span, index, due = timeline.added(at, open_time // ONE_MICROSECOND)
         else:
@@ -222,6 +241,7 @@ def _require_aware(instant: datetime) -> None:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
+_NO_TIME = timedelta(0)
 ANCHOR = date(2026, 1, 1)
 
 
@@ -249,6 +269,9 @@ class _Span:
     # Each period's start as a Montréal datetime: an answer inside a period is its start plus
     # the offset (no clock change ever falls in open hours, so wall and elapsed time agree).
     local_starts: tuple[datetime, ...]
+    # The position of each period's end (its start's plus its length): sorted, so the period in
+    # which some open time runs out is one bisection in C.
+    reaches: tuple[int, ...]
 
 
 class _Timeline:
@@ -258,11 +281,11 @@ class _Timeline:
     def __init__(self, calendar: ServiceCalendar) -> None:
         self._calendar = calendar
         self._lock = threading.Lock()
-        self._span = self._laid_out(ANCHOR.year, ANCHOR.year)
+        self.span = self._laid_out(ANCHOR.year, ANCHOR.year)
 
     def locate(self, at: int) -> tuple[_Span, int]:
         """A span, and the index in it of the first period that ends after `at`."""
-        span = self._span
+        span = self.span
         if not span.safe_from <= at < span.safe_until:
             # A local day may begin in the UTC year before: the years around are laid out.
             year = _instant(at).year
@@ -288,7 +311,8 @@ class _Timeline:
         span, index = self.locate(at)
         target = span.positions[index] + max(0, at - span.starts[index]) + amount
         while True:
-            found = _first_reaching(span, target, index)
+            # The first period from `index` whose end brings the open time to `target`.
+            found = bisect_left(span.reaches, target, index)
             if found < len(span.starts):
                 return span, found, span.starts[found] + (target - span.positions[found])
             span = self._later(span, span.ends[-1] if span.ends else at)
@@ -304,11 +328,11 @@ class _Timeline:
 
     def _widened(self, first: int, last: int) -> _Span:
         with self._lock:
-            span = self._span
+            span = self.span
             if span.first <= first and last <= span.last:
                 return span
-            self._span = self._laid_out(min(first, span.first), max(last, span.last))
-            return self._span
+            self.span = self._laid_out(min(first, span.first), max(last, span.last))
+            return self.span
 
     def _laid_out(self, first: int, last: int) -> _Span:
         first, last = min(first, ANCHOR.year), max(last, ANCHOR.year)
@@ -328,21 +352,21 @@ class _Timeline:
         safe_from = _micros(datetime(first + 1, 1, 1, tzinfo=UTC))
         safe_until = _micros(datetime(last, 1, 1, tzinfo=UTC))
         local_starts = tuple(_instant(start).astimezone(MONTREAL) for start in starts)
-        return _Span(
-            first, last, tuple(starts), tuple(ends), positions, safe_from, safe_until, local_starts
+        reaches = tuple(
+            position + end - start
+            for position, start, end in zip(positions, starts, ends, strict=True)
         )
-
-
-def _first_reaching(span: _Span, target: int, low: int) -> int:
-    """The first index from `low` whose period's end brings the open time to `target`."""
-    high = len(span.starts)
-    while low < high:
-        middle = (low + high) // 2
-        if span.positions[middle] + span.ends[middle] - span.starts[middle] < target:
-            low = middle + 1
-        else:
-            high = middle
-    return low
+        return _Span(
+            first,
+            last,
+            tuple(starts),
+            tuple(ends),
+            positions,
+            safe_from,
+            safe_until,
+            local_starts,
+            reaches,
+        )
 
 
 _TIMELINES: dict[frozenset[date], _Timeline] = {}

@@ -15,19 +15,20 @@ from models.service_calendar import MONTREAL, OpenPeriod, ServiceCalendar
 CALENDAR = ServiceCalendar(frozenset({date(2027, 3, 3), date(2025, 7, 2)}))
 
 
-def walk(instant: datetime) -> list[OpenPeriod]:
-    """Open periods ending after `instant`, for a few weeks, from the day layout alone."""
+def walk(instant: datetime, count: int = 120) -> list[OpenPeriod]:
+    """Open periods ending after `instant` (`count` of them: a few weeks), from the day layout
+    alone."""
     day = instant.astimezone(MONTREAL).date()
     found: list[OpenPeriod] = []
-    while len(found) < 120:
+    while len(found) < count:
         found += [p for p in CALENDAR.periods_on(day) if p.end > instant]
         day += timedelta(days=1)
     return found
 
 
-def walked_add(instant: datetime, amount: timedelta) -> datetime:
+def walked_add(instant: datetime, amount: timedelta, count: int = 120) -> datetime:
     remaining, at = amount, instant.astimezone(UTC)
-    for period in walk(at):
+    for period in walk(at, count):
         start = max(period.start, at)
         if remaining <= period.end - start:
             return start + remaining
@@ -88,3 +89,36 @@ def test_a_calendar_closed_for_good_is_an_error_not_a_hang() -> None:
     closed = ServiceCalendar(every_day)
     with pytest.raises(ValueError, match="no open day after"):
         closed.next_open_instant(datetime(2030, 1, 1, tzinfo=UTC))
+
+
+def walked_written(instant: datetime, elapsed: timedelta) -> datetime:
+    """The written rule by walking: `elapsed` from the first open instant at or after
+    `instant`, then the first open instant at or after that."""
+    first = walk(instant, 1)[0]
+    due = max(first.start, instant.astimezone(UTC)) + elapsed
+    return max(walk(due, 1)[0].start, due)
+
+
+def test_deadlines_at_every_opening_and_closing_match_the_walk() -> None:
+    """Receipts at each period's start and end, a microsecond either side, and 15 minutes
+    before a closing (where the phone rule's answer is the closing itself): the deadline's quick
+    path and its general one give the walk's answer, in Montréal time."""
+    quarter, day_ = timedelta(minutes=15), timedelta(hours=24)
+    one = timedelta(microseconds=1)
+    day = date(2025, 12, 29)
+    while day < date(2028, 1, 4):
+        for period in CALENDAR.periods_on(day):
+            for at in (
+                period.start - one,
+                period.start,
+                period.start + one,
+                period.end - one,
+                period.end,
+                period.end + one,
+                period.end - quarter,
+                period.end - quarter + one,
+            ):
+                phone = CALENDAR.deadline(at, open_time=quarter)
+                assert phone == walked_add(at, quarter, 3) and phone.tzinfo is MONTREAL
+                assert CALENDAR.deadline(at, elapsed=day_) == walked_written(at, day_)
+        day += timedelta(days=1)
