@@ -22,13 +22,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/deadlines.py
-	$(PY) bench/cli_startup.py
-	$(PY) bench/lists.py
-	$(PY) bench/ticket_throughput.py
-	$(PY) bench/ticket_history.py && $(PY) bench/breach_burst.py
-	$(PY) bench/console_pages.py
-	$(PY) bench/communique_fanout.py
+	$(PY) -m pip install -q -e ".[test,bench]"
+	$(PY) bench/all.py
 
 # The README's pictures of the console, taken again by the browser tests (needs Chromium).
 screenshots: $(STAMP)

@@ -32,8 +32,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from desk_processes import BIN, desk_processes, settings_of  # noqa: E402  (beside this script)
+from table import Figure, print_table  # noqa: E402
 
 from adapters.database import (  # noqa: E402
     OutboxRow,
@@ -69,7 +71,7 @@ from models.mail import Delivery, Mail  # noqa: E402
 from starter.client import connect  # noqa: E402
 from starter.desks.communiques import CommuniqueDesk  # noqa: E402
 from starter.desks.compose import build_desks  # noqa: E402
-from starter.ports import engine_port_args, free_ports  # noqa: E402
+from starter.ports import free_ports  # noqa: E402
 from starter.settings import Settings  # noqa: E402
 from workflows import mail_relay  # noqa: E402
 
@@ -237,31 +239,9 @@ def versions(url: str, temporal: Path) -> str:
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {database}, {cli}"
 
 
-@contextmanager
-def process(command: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        running = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield
-        finally:
-            running.terminate()
-            try:
-                running.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                running.kill()
-                running.wait()
-
-
-def wait_for(what: str, log: Path, marker: str, seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while marker not in log.read_text(errors="replace"):
-        if time.monotonic() > deadline:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise SystemExit(f"{what} did not start in {seconds:.0f} s; its log:\n{tail}")
-        time.sleep(0.2)
-
-
-async def measure(settings: Settings, handler: CountingHandler, budget: float) -> dict[str, Any]:
+async def measure_fanout(
+    settings: Settings, handler: CountingHandler, budget: float
+) -> dict[str, Any]:
     client = await connect(settings)
     uow = UnitOfWork(make_engine(settings.database_url))
     desk = build_desks(settings, client, uow).communiques
@@ -283,6 +263,120 @@ async def measure(settings: Settings, handler: CountingHandler, budget: float) -
     }
 
 
+@dataclass(frozen=True)
+class Fanned:
+    """What one run measured."""
+
+    recipients: int
+    relay_seconds: int
+    users: int
+    seed_seconds: float  # the users bulk-inserted (the queue's anchor)
+    big: Fanout
+    small: Fanout
+    relay: float  # release to the relay's last mail
+    server: float  # release to the server's last receipt
+    anchor: float  # the same message `users` times over one SMTP connection
+    verify: Any
+    repeated: int  # Message-IDs received more than once
+    received: int  # distinct Message-IDs received
+    rounds: int  # relay rounds started
+    on: str
+    seconds: float  # run time
+
+
+def measure(recipients: int, database: str | None, relay_seconds: int, budget: float) -> Fanned:
+    started = time.monotonic()
+    handler = CountingHandler()
+    (smtp_port,) = free_ports(1)
+    sink = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as running:
+        home = Path(folder)
+        url = database or f"sqlite:///{home}/sagir.db"
+        seed_seconds, users = seed_users(url, recipients)
+        sink.start()
+        running.callback(sink.stop)
+        desk = running.enter_context(
+            desk_processes(
+                home,
+                url,
+                worker=True,
+                SAGIR_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+                SAGIR_MAIL_RELAY_SECONDS=str(relay_seconds),
+            )
+        )
+        settings = settings_of(desk.env)
+        found = asyncio.run(measure_fanout(settings, handler, budget))
+        big, small = found["big"], found["small"]
+        delivered_at = relay_finished(url, big.state.id)
+        relay = (delivered_at - at(big.state, "release")).total_seconds()
+        server = handler.last_at - found["released"]
+        anchor = raw_smtp(smtp_port, found["message"], users)
+        on = versions(url, BIN / "temporal")
+    counts = Counter(handler.received.values())
+    return Fanned(
+        recipients=recipients,
+        relay_seconds=relay_seconds,
+        users=users,
+        seed_seconds=seed_seconds,
+        big=big,
+        small=small,
+        relay=relay,
+        server=server,
+        anchor=anchor,
+        verify=found["verify"],
+        repeated=sum(number for copies, number in counts.items() if copies > 1),
+        received=len(handler.received),
+        rounds=found["rounds"],
+        on=on,
+        seconds=time.monotonic() - started,
+    )
+
+
+def figures_of(found: Fanned) -> list[Figure]:
+    users, big, small = found.users, found.big, found.small
+    delivered = (
+        f"delivered {big.state.delivered}, failed {big.state.failed}; {found.received} "
+        f"Message-IDs received, {found.repeated} more than once"
+    )
+    return [
+        Figure(
+            f"communiqué to {users:,} users: queue all",
+            big.queue,
+            "s",
+            f"{users:,} users bulk-inserted",
+            found.seed_seconds,
+        ),
+        Figure(
+            f"communiqué to {users:,} users: deliver all (relay every {found.relay_seconds} s)",
+            found.relay,
+            "s",
+            f"same message {users:,}× over one SMTP connection",
+            found.anchor,
+            note=delivered,
+        ),
+        Figure(
+            f"communiqué to {users:,} users: history events",
+            big.events,
+            "events",
+            f"same workflow to {small.state.recipients} users",
+            small.events,
+        ),
+        Figure(
+            f"communiqué to {users:,} users: history bytes",
+            big.bytes / 1000,
+            "KB",
+            f"same workflow to {small.state.recipients} users",
+            small.bytes / 1000,
+        ),
+    ]
+
+
+def figures(quick: bool) -> list[Figure]:
+    if quick:
+        return figures_of(measure(200, None, 2, 300.0))
+    return figures_of(measure(20_000, None, 15, 1800.0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=20_000)
@@ -292,47 +386,12 @@ def main() -> None:
     parser.add_argument("--relay-seconds", type=int, default=15, help="SAGIR_MAIL_RELAY_SECONDS")
     parser.add_argument("--budget", type=float, default=1800.0, help="seconds before giving up")
     args = parser.parse_args()
-    started = time.monotonic()
-    temporal = Path(sys.executable).parent / "temporal"
-    handler = CountingHandler()
-    smtp_port, engine_port, http_port, metrics_port = free_ports(4)
-    sink = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    with tempfile.TemporaryDirectory() as home, ExitStack() as running:
-        url = args.database or f"sqlite:///{home}/sagir.db"
-        seed_seconds, users = seed_users(url, args.recipients)
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SAGIR_", "TEMPORAL_"))},
-            "SAGIR_HOME": home,
-            "SAGIR_DATABASE_URL": url,
-            "TEMPORAL_ADDRESS": f"127.0.0.1:{engine_port}",
-            "SAGIR_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "SAGIR_MAIL_RELAY_SECONDS": str(args.relay_seconds),
-        }
-        os.environ.update(env)  # this process's desk reads the same settings
-        settings = Settings()
-        sink.start()
-        running.callback(sink.stop)
-        engine_command = [str(temporal), "server", "start-dev", "--headless"]
-        engine_command += ["--port", str(engine_port), "--log-level", "error"]
-        engine_command += engine_port_args(http_port, metrics_port)
-        running.enter_context(process(engine_command, env, Path(home) / "engine.log"))
-        worker_log = Path(home) / "worker.log"
-        running.enter_context(process([sys.executable, "-m", "worker"], env, worker_log))
-        wait_for("the worker", worker_log, "worker running")
-        found = asyncio.run(measure(settings, handler, args.budget))
-        big, small = found["big"], found["small"]
-        delivered_at = relay_finished(url, big.state.id)
-        relay_seconds = (delivered_at - at(big.state, "release")).total_seconds()
-        server_seconds = handler.last_at - found["released"]
-        anchor_seconds = raw_smtp(smtp_port, found["message"], users)
-        on = versions(url, temporal)
-    verify = found["verify"]
-    counts = Counter(handler.received.values())
-    repeated = sum(number for copies, number in counts.items() if copies > 1)
+    found = measure(args.recipients, args.database, args.relay_seconds, args.budget)
+    big, small, users, verify = found.big, found.small, found.users, found.verify
     print(
         f"communiqué fan-out: one DGGIR communiqué to `all` ({users} SAGIR users, "
         f"{len(ATTACHMENT.data) // 1000} KB attachment), one worker process, relay round every "
-        f"{args.relay_seconds} s; on {on}"
+        f"{found.relay_seconds} s; on {found.on}"
     )
     print(
         f"  recipients resolved and recorded: {big.resolve:.1f} s after the release "
@@ -340,17 +399,17 @@ def main() -> None:
     )
     print(
         f"  queue all (release to `queued`): {big.queue:.1f} s   anchor: {users} users "
-        f"bulk-inserted in {seed_seconds:.1f} s ({big.queue / seed_seconds:.1f}x)"
+        f"bulk-inserted in {found.seed_seconds:.1f} s ({big.queue / found.seed_seconds:.1f}x)"
     )
     print(
-        f"  deliver all (release to the relay's last mail): {relay_seconds:.1f} s "
-        f"({users / relay_seconds:.0f} mails/s)   anchor: the same message {users} times over "
-        f"one SMTP connection in {anchor_seconds:.1f} s ({users / anchor_seconds:.0f}/s; "
-        f"{relay_seconds / anchor_seconds:.1f}x)"
+        f"  deliver all (release to the relay's last mail): {found.relay:.1f} s "
+        f"({users / found.relay:.0f} mails/s)   anchor: the same message {users} times over "
+        f"one SMTP connection in {found.anchor:.1f} s ({users / found.anchor:.0f}/s; "
+        f"{found.relay / found.anchor:.1f}x)"
     )
     print(
         f"  release to `sent` (the workflow's next look at the outbox): {big.sent:.1f} s "
-        f"(the server's last receipt at {server_seconds:.1f} s)"
+        f"(the server's last receipt at {found.server:.1f} s)"
     )
     print(
         f"  history of the communiqué's workflow: {big.events} events, {big.bytes} bytes "
@@ -360,10 +419,11 @@ def main() -> None:
     print(
         f"  delivered {big.state.delivered}, failed {big.state.failed}; verify: "
         f"{verify.matching} of {verify.delivered} deliveries carry the submitted digest; the "
-        f"server received {len(handler.received)} Message-IDs, {repeated} more than once; "
-        f"{found['rounds']} relay rounds started in the run"
+        f"server received {found.received} Message-IDs, {found.repeated} more than once; "
+        f"{found.rounds} relay rounds started in the run"
     )
-    print(f"  run time {time.monotonic() - started:.0f} s")
+    print(f"  run time {found.seconds:.0f} s")
+    print_table(figures_of(found))
 
 
 if __name__ == "__main__":

@@ -8,22 +8,26 @@ its anchors measured in the same run on the same receipts:
 
     make bench        (or: .venv/bin/python bench/deadlines.py [--receipts N])
 
-businesstimedelta is not a dependency of the desk: `pip install businesstimedelta` to get its
-line (without it, the line says so).
+businesstimedelta is not a dependency of the desk: `make bench` installs it (the `bench` extra)
+for its line (without it, the line says so).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from table import Figure, at_least, print_table  # noqa: E402  (beside this script)
 
 from models.service_calendar import (  # noqa: E402
     AFTERNOON,
@@ -37,6 +41,9 @@ from models.service_calendar import (  # noqa: E402
     quebec_holidays,
 )
 from models.sla import PHONE_DELAY, Channel, explain_deadline, take_in_charge_deadline  # noqa: E402
+
+TARGET = 500_000  # issue 17: deadlines per second, exact
+PHONES = 2000  # receipts businesstimedelta is timed on (it is slow)
 
 
 def per_second(work: Callable[[], int], seconds: float = 1.5) -> float:
@@ -66,10 +73,22 @@ def business_rules() -> object | None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receipts", type=int, default=20_000)
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Rates:
+    """Deadlines per second, on the same receipts."""
+
+    receipts: int
+    ours: float
+    floor: float  # the table's bisections, no datetime in or out
+    explained: float
+    agree: int  # receipts whose deadline explain_deadline gives too
+    phones: int  # phone receipts businesstimedelta is timed on (0: not installed)
+    ours_phone: float = math.nan
+    theirs_phone: float = math.nan
+    differ: int = 0  # of the phones, deadlines businesstimedelta gives otherwise
+
+
+def measure(count: int, seconds: float = 1.5, phones: int = PHONES) -> Rates:
     calendar = ServiceCalendar()
     draw = random.Random(20261127)
     first = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,7 +97,7 @@ def main() -> None:
             (Channel.phone, Channel.email)[n % 2],
             first + timedelta(seconds=draw.randrange(2 * 365 * 86400)),
         )
-        for n in range(args.receipts)
+        for n in range(count)
     ]
 
     def ours() -> int:
@@ -105,51 +124,119 @@ def main() -> None:
                 timeline.locate((start if start > at else at) + day)
         return len(as_micros)
 
-    ours_rate, floor_rate, explained_rate = (
-        per_second(ours),
-        per_second(floor),
-        per_second(explained),
+    agree = sum(
+        1
+        for channel, received in receipts
+        if take_in_charge_deadline(channel, received, calendar)
+        == explain_deadline(channel, received, calendar).due
     )
-    print(
-        f"deadlines per second, {args.receipts:,} receipts over 2026-2027 (half phone, half email)"
+    rates = Rates(
+        count,
+        ours=per_second(ours, seconds),
+        floor=per_second(floor, seconds),
+        explained=per_second(explained, seconds),
+        agree=agree,
+        phones=0,
     )
-    print(f"  take_in_charge_deadline            {ours_rate:>12,.0f}")
-    floor_ratio, explained_ratio = ours_rate / floor_rate, ours_rate / explained_rate
-    print(f"  the table's floor (no datetime)    {floor_rate:>12,.0f}   ours: {floor_ratio:.2f}x")
-    line = f"  with its explanation               {explained_rate:>12,.0f}"
-    print(f"{line}   ours: {explained_ratio:.1f}x")
-
     rules = business_rules()
     if rules is None:
-        print("  businesstimedelta                  not installed (pip install businesstimedelta)")
-        return
+        return rates
     import businesstimedelta
 
-    phones = [received for channel, received in receipts if channel is Channel.phone][:2000]
+    timed = [received for channel, received in receipts if channel is Channel.phone][:phones]
     fifteen = businesstimedelta.BusinessTimeDelta(rules, hours=0, seconds=15 * 60)
 
     def theirs() -> int:
-        for received in phones:
+        for received in timed:
             received.astimezone(MONTREAL) + fifteen
-        return len(phones)
+        return len(timed)
 
     def ours_phone() -> int:
-        for received in phones:
+        for received in timed:
             take_in_charge_deadline(Channel.phone, received, calendar)
-        return len(phones)
+        return len(timed)
 
-    theirs_rate, ours_phone_rate = per_second(theirs), per_second(ours_phone)
     differ = sum(
         1
-        for received in phones
+        for received in timed
         if received.astimezone(MONTREAL) + fifteen
         != take_in_charge_deadline(Channel.phone, received, calendar)
     )
-    print(f"  phone rule only, ours              {ours_phone_rate:>12,.0f}")
-    print(
-        f"  businesstimedelta (phone rule)     {theirs_rate:>12,.0f}   ours: "
-        f"{ours_phone_rate / theirs_rate:.0f}x; answers differ on {differ} of {len(phones)}"
+    return replace(
+        rates,
+        phones=len(timed),
+        ours_phone=per_second(ours_phone, seconds),
+        theirs_phone=per_second(theirs, seconds),
+        differ=differ,
     )
+
+
+def figures_of(rates: Rates, judged: bool = True) -> list[Figure]:
+    on = f"{rates.receipts:,} receipts"
+    exact = rates.agree == rates.receipts
+    rows = [
+        Figure(
+            f"deadlines (take_in_charge_deadline), {on}",
+            rates.ours,
+            "/s",
+            "the table's floor (no datetime)",
+            rates.floor,
+            target=f"≥ {TARGET:,}/s, exact",
+            met=None if not judged else (exact and at_least(rates.ours, TARGET)),
+            note=""
+            if exact
+            else f"differs from explain_deadline on "
+            f"{rates.receipts - rates.agree} of {rates.receipts:,} receipts",
+        ),
+        Figure(
+            f"deadlines with their explanation, {on}",
+            rates.explained,
+            "/s",
+            "take_in_charge_deadline",
+            rates.ours,
+        ),
+    ]
+    if not rates.phones:
+        rows.append(
+            Figure(
+                "phone deadlines, ours",
+                math.nan,
+                "/s",
+                "businesstimedelta",
+                math.nan,
+                note="businesstimedelta is not installed (pip install businesstimedelta)",
+            )
+        )
+        return rows
+    rows.append(
+        Figure(
+            f"phone deadlines, ours, {rates.phones:,} receipts",
+            rates.ours_phone,
+            "/s",
+            "businesstimedelta, same receipts",
+            rates.theirs_phone,
+            note=f"businesstimedelta's answers differ from ours on {rates.differ} of "
+            f"{rates.phones:,}",
+        )
+    )
+    return rows
+
+
+def figures(quick: bool) -> list[Figure]:
+    if quick:
+        return figures_of(measure(2000, seconds=0.2, phones=200), judged=False)
+    return figures_of(measure(20_000))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receipts", type=int, default=20_000)
+    args = parser.parse_args()
+    rates = measure(args.receipts)
+    print(
+        f"deadlines per second, {rates.receipts:,} receipts over 2026-2027 (half phone, half email)"
+    )
+    print_table(figures_of(rates))
 
 
 if __name__ == "__main__":

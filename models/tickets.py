@@ -145,7 +145,7 @@ class OpenTicket(Contract):
     forward_reminder_open_days: int = Field(default=2, ge=1, le=30)
     # A long-lived ticket continues as new once its run's history holds this many events
     # (SAGIR_TICKET_CONTINUE_AFTER_EVENTS), so no run's history grows large.
-    continue_after_events: int = Field(default=250, ge=20, le=40_000)
+    continue_after_events: int = Field(default=200, ge=20, le=40_000)
     # What the run before handed on, when this run continues it; None for a new ticket.
     carried: TicketCarried | None = None
 

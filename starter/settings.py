@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # A ticket's run hands over to a new one (continue-as-new) once its history holds this many
     # events, so no run's history grows large (a ticket of 30 steps or more).
     ticket_continue_after_events: int = Field(
-        default=250, ge=20, le=40_000, validation_alias="SAGIR_TICKET_CONTINUE_AFTER_EVENTS"
+        default=200, ge=20, le=40_000, validation_alias="SAGIR_TICKET_CONTINUE_AFTER_EVENTS"
     )
     # Open days a parameterisation request or a ticket waits for the client's answer before it
     # is closed.

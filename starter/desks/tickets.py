@@ -81,7 +81,7 @@ class TicketDesk:
     forward_reminder_open_days: int = 2
     # A ticket's run hands over to a new one at this many events
     # (SAGIR_TICKET_CONTINUE_AFTER_EVENTS).
-    continue_after_events: int = 250
+    continue_after_events: int = 200
     # The queue, as read in the last second (many agents refresh it at once).
     recent: RecentPages = field(default_factory=lambda: RecentPages(1.0))
 
