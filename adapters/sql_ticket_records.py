@@ -64,7 +64,9 @@ class SqlTicketRecords:
                 row.forwarded_to = ticket.forwarded_to
                 row.version = ticket.version
                 if sealer is not None and ticket.details is not None:
-                    row.details = sealer.seal(ticket.details.model_dump_json(), TABLE, ticket.id)
+                    row.details = sealer.seal(
+                        ticket.details.model_dump_json(), *_bound(ticket.id, row)
+                    )
                 else:
                     row.details = None
             session.flush()
@@ -146,7 +148,7 @@ class SqlTicketRecords:
         sealer = self._sealer if row.details is not None else None
         details = None
         if sealer is not None:
-            opened = sealer.open(row.details, f"ticket {ticket_id}", TABLE, TABLE, ticket_id)
+            opened = sealer.open(row.details, f"ticket {ticket_id}", TABLE, *_bound(ticket_id, row))
             details = TicketDetails.model_validate_json(opened)
         return TicketRecord(
             id=row.id,
@@ -154,9 +156,8 @@ class SqlTicketRecords:
             channel=row.channel,
             urgent=row.urgent,
             status=row.status,
-            # In the service's time, as the desk computed them (the database keeps UTC).
-            received_at=row.received_at.astimezone(MONTREAL),
-            due=row.due_at.astimezone(MONTREAL),
+            received_at=row.received_at,  # in UTC, as the desk gives it by default
+            due=row.due_at.astimezone(MONTREAL),  # in the service's time, as the desk computes it
             taken_at=row.taken_at,
             assignee=row.assignee,
             breached=row.breached,
@@ -238,6 +239,13 @@ class SqlTicketRecords:
                     )
                 )
             )
+
+
+def _bound(ticket_id: str, row: Any) -> tuple[str, ...]:
+    """What a ticket's sealed details are bound to: its row, and the columns that say who may
+    see it (its MO, its requester, the pilot it is forwarded to): a database writer who points
+    them elsewhere makes the details unreadable, and the desk asks the engine instead."""
+    return (TABLE, ticket_id, row.mo_code, row.requester or "", row.forwarded_to or "")
 
 
 def _names(joined: str) -> list[str]:

@@ -292,6 +292,8 @@ class TicketCarried(Contract):
     follow_at: datetime | None = None
     follow_for: int | None = None
     open_days: int = 0
+    # The ids of the newest steps taken (updates), so one sent again is not taken twice.
+    update_ids: list[str] = Field(default_factory=list)
 
 
 class TicketDetails(Contract):

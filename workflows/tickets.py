@@ -64,6 +64,9 @@ FOLLOW_UP_PATCH = "ticket-follow-ups"
 # (`StepDone`): the desk reads the whole ticket from its records. Tickets started before keep
 # their audit feed and answer with their whole state.
 ONE_WRITE_PATCH = "ticket-one-write"
+# How many of the newest steps' update ids a run hands to the next (a delivery retried after a
+# hand-over is one of the last few).
+CARRIED_UPDATE_IDS = 50
 # The statuses in which the ticket waits on someone outside the CA, and is followed up.
 FOLLOWED = (TicketStatus.waiting_client, TicketStatus.forwarded)
 # The requester is reminded this long before their reopen window ends.
@@ -120,6 +123,9 @@ class TicketWorkflow:
         self._follow_for: int | None = None  # the step that made the ticket wait (its seq)
         self._open_days = 0  # open days begun since that step
         self._audit_run: str | None = None  # the run the records' writes key the trail by
+        # The ids of the steps taken by the runs before (the newest), and by this one.
+        self._earlier_updates = frozenset(carried.update_ids if carried is not None else ())
+        self._updates: list[str] = []
         if carried is not None:  # the run before chose all this: go on with it
             self._recorded_version, self._audit_run = carried.recorded_version, carried.audit_run
             self._notices, self._follow_ups = carried.notices, carried.follow_ups
@@ -162,6 +168,15 @@ class TicketWorkflow:
             await self._record()
             await self._tell()
             if self._finished():
+                if self._audit_run is None:
+                    break  # tickets from before patch `ticket-one-write` end as they always did
+                # A step that came while the last notices were queued (a client's late message)
+                # waits for its record: record it (and tell) before the end.
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() or self._has_news()
+                )
+                if self._has_news():
+                    continue
                 break
             if self._history_is_long():
                 # Between steps, every one recorded and told: hand the ticket to a new run.
@@ -256,6 +271,8 @@ class TicketWorkflow:
     async def return_to_client(self, step: ReturnToClient) -> TicketState | StepDone:
         # The reopen window is counted in open days, which needs the holiday list: a local
         # activity computes it so the answer is kept in the history.
+        if self._taken_before():
+            return await self._answer(self._state)
         self._busy = True
         try:
             now = workflow.now()
@@ -275,6 +292,8 @@ class TicketWorkflow:
 
     @return_to_client.validator
     def _validate_return_to_client(self, step: ReturnToClient) -> None:
+        if self._taken_before(noted=False):
+            return
         self._refuse_while_busy()
         lifecycle.return_to_client(self._state, step, workflow.now(), None)
 
@@ -308,13 +327,31 @@ class TicketWorkflow:
         self, transition: Callable[[TicketState, Step, datetime], TicketState], step: Step
     ) -> None:
         # A StepRefused raised here rejects the update before it reaches the history.
+        if self._taken_before(noted=False):
+            return  # answered again, as taken (below)
         self._refuse_while_busy()
         transition(self._state, step, workflow.now())
 
     def _apply(
         self, transition: Callable[[TicketState, Step, datetime], TicketState], step: Step
     ) -> TicketState:
+        if self._taken_before():
+            return self._state
         return self._commit(_refusal_as_failure(transition, self._state, step, workflow.now()))
+
+    def _taken_before(self, noted: bool = True) -> bool:
+        """Whether this update's id was taken by a run before this one: the engine keeps a
+        step sent again (a retried delivery, `mail-<id>`) from being taken twice within a run,
+        and the ids of the last steps are carried across, so not across runs either. A handler
+        notes its id (`noted`; validators do not run on replay, so they note nothing)."""
+        update = workflow.current_update_info()
+        if update is None:
+            return False
+        if update.id in self._earlier_updates:
+            return True
+        if noted and self._audit_run is not None:
+            self._updates.append(update.id)
+        return False
 
     async def _answer(self, state: TicketState) -> TicketState | StepDone:
         """What a step answers: once its record is written, the step and the new status (the
@@ -363,6 +400,7 @@ class TicketWorkflow:
             follow_at=self._follow_at,
             follow_for=self._follow_for,
             open_days=self._open_days,
+            update_ids=[*self._earlier_updates, *self._updates][-CARRIED_UPDATE_IDS:],
         )
 
     def _has_news(self) -> bool:

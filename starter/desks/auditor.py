@@ -96,10 +96,12 @@ class AuditorDesk:
         )
 
     async def history(self, workflow_id: str) -> list[TimelineEvent]:
-        history = await self._fetch(workflow_id)
+        """Every event of every run of the workflow, the first run first (a long ticket's runs
+        hand over to one another: `workflow_execution_continued_as_new` ends each but the last)."""
         codec = self.engine.client.data_converter.payload_codec
         timeline = []
-        for event in history.events:
+        events = [event for run in await self._fetch(workflow_id) for event in run.events]
+        for event in events:
             raw = json_format.MessageToDict(event)
             payloads: list[tuple[dict[str, Any], Payload]] = []
             _collect_payloads(raw, payloads)
@@ -146,30 +148,40 @@ class AuditorDesk:
     async def replay(self, workflow_id: str) -> ReplayVerdict:
         """Replay the stored history on the current workflow code: does it still lead to the
         same decisions?"""
-        history = await self._fetch(workflow_id)
+        runs = await self._fetch(workflow_id)
         replayer = Replayer(
             workflows=WORKFLOWS,
             data_converter=self.engine.client.data_converter,
             workflow_runner=workflow_runner(),
         )
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-        failure = result.replay_failure
+        problem = None
+        for number, history in enumerate(runs, start=1):
+            result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+            if result.replay_failure is not None:
+                where = f"run {number} of {len(runs)}: " if len(runs) > 1 else ""
+                problem = f"{where}{result.replay_failure}"
+                break
         return ReplayVerdict(
             id=workflow_id,
-            events=len(history.events),
-            same_decisions=failure is None,
-            problem=None if failure is None else str(failure),
+            events=sum(len(history.events) for history in runs),
+            same_decisions=problem is None,
+            problem=problem,
         )
 
-    async def _fetch(self, workflow_id: str) -> WorkflowHistory:
+    async def _fetch(self, workflow_id: str) -> list[WorkflowHistory]:
+        """The histories of the workflow's runs, the first first: each run's start names the
+        run it continues."""
+        client = self.engine.client
         try:
-            return await self.engine.client.get_workflow_handle(
-                _checked(workflow_id)
-            ).fetch_history()
+            runs = [await client.get_workflow_handle(_checked(workflow_id)).fetch_history()]
+            while continued := _continued_run(runs[0]):
+                handle = client.get_workflow_handle(workflow_id, run_id=continued)
+                runs.insert(0, await handle.fetch_history())
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist") from None
             raise
+        return runs
 
     def entries(self, record: str | None = None) -> list[AuditEntry]:
         return self.trail.entries(record)
@@ -338,3 +350,11 @@ def story_csv(lines: list[StoryLine]) -> str:
 
 def _reason(error: Exception) -> str:
     return error.message if isinstance(error, RPCError) else str(error)
+
+
+def _continued_run(history: WorkflowHistory) -> str:
+    """The run this history's run continues ('' for a first run)."""
+    if not history.events:
+        return ""
+    started = history.events[0].workflow_execution_started_event_attributes
+    return str(started.continued_execution_run_id)

@@ -7,13 +7,14 @@ reads and brings back the ones forwarded to them, the CA works them all."""
 from __future__ import annotations
 
 import builtins
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from adapters.ports import Contacts, Counters, Directory, TicketRecords
 from models import ticket_lifecycle as lifecycle
-from models.mail import Contact
+from models.mail import Contact, UnreadableMail
 from models.requests import Load, Order, Page
 from models.roles import Action, Caller, Role
 from models.service_calendar import MONTREAL, ServiceCalendar
@@ -61,6 +62,7 @@ STEP_ACTIONS = {
     "client_message": Action.ticket_answer,
 }
 LIMIT = 100  # a page; the doors ask for more, up to MAX_PAGE
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,11 @@ class TicketDesk:
         return state
 
     def _recorded(self, ticket_id: str, version: int = 0) -> TicketState | None:
-        record = self.records.get(ticket_id)
+        try:
+            record = self.records.get(ticket_id)
+        except UnreadableMail as unreadable:  # altered, or sealed with a key no longer given
+            log.warning("ticket %s read from its workflow: %s", ticket_id, unreadable)
+            return None
         state = None if record is None else record.state()
         return state if state is not None and state.version >= version else None
 

@@ -5,6 +5,7 @@ current code; for auditors only."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.database import UnitOfWork
 from models.roles import Role
+from models.sla import Channel
+from models.tickets import ClientMessage, TakeTicket, TicketRequest
 from tests.api.api_harness import CALLERS, Api, running_api
 from tests.api.test_roles_matrix import arrival_body
 
@@ -115,3 +118,31 @@ async def test_only_an_auditor_reads_the_audit_tools(api: Api) -> None:
         assert answer.status_code == 403
     missing = await api.call(CALLERS[Role.auditor], "GET", "/audit/history/arrivee-MTQ-99999")
     assert missing.status_code == 404
+
+
+async def test_auditor_reads_and_replays_every_run_of_a_ticket_that_handed_over(api: Api) -> None:
+    """A long ticket's run hands over to a new run (continue-as-new): its history and its
+    replay take every run, the first first, not only the last."""
+    desk = dataclasses.replace(api.desks.tickets, continue_after_events=20)
+    ticket = await desk.open(
+        TicketRequest(
+            mo="MTQ",
+            channel=Channel.email,
+            requester="jdoe",
+            subject="Accès LSA",
+            description="Cannot log in to LSA",
+            module="LSA",
+        )
+    )
+    await desk.act("take", ticket.id, TakeTicket(agent="agent-tremblay"))
+    for n in range(4):
+        await desk.act("client_message", ticket.id, ClientMessage(by="jdoe", text=f"Suite {n}"))
+    auditor = CALLERS[Role.auditor]
+    history = (await api.call(auditor, "GET", f"/audit/history/{ticket.id}?raw=true")).json()
+    kinds = [event["kind"] for event in history]
+    assert (
+        kinds[0] == "workflow_execution_started" and kinds.count("workflow_execution_started") > 1
+    )
+    assert "workflow_execution_continued_as_new" in kinds
+    verdict = (await api.call(auditor, "GET", f"/audit/replay/{ticket.id}")).json()
+    assert verdict["same_decisions"] is True and verdict["events"] == len(history)

@@ -4,12 +4,15 @@ answers, with what it did; the records keep the whole ticket, its people's words
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from temporalio import activity
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
@@ -17,6 +20,7 @@ from adapters.database import TicketRow, TicketStepRow, UnitOfWork
 from adapters.sealed_mail import UnreadableMail
 from adapters.sql_audit import SqlAuditTrail
 from adapters.sql_ticket_records import SqlTicketRecords
+from models.notices import TicketNotice
 from models.service_calendar import MONTREAL
 from models.sla import Channel
 from models.tickets import (
@@ -28,15 +32,18 @@ from models.tickets import (
     ForwardTicket,
     ProposeSolution,
     RecordAnswer,
+    ReturnToClient,
     StepDone,
     TakeTicket,
     TicketRecord,
+    TicketState,
     TicketStatus,
 )
 from starter.desks.engine import TemporalEngine
 from starter.desks.tickets import TicketDesk
 from tests.payload_keys import TEST_AUDIT_KEYS
-from tests.workflows.harness import TEST_MAIL_KEYS, running_desk
+from tests.workflows.harness import CALENDAR, TEST_MAIL_KEYS, Harness, running_desk
+from worker import activities_on, build_worker
 from workflows.tickets import TicketWorkflow
 
 AGENT, CHECKER = "agent-tremblay", "agent-gagnon"
@@ -276,3 +283,96 @@ async def _runs(env: WorkflowEnvironment, ticket_id: str) -> list[int]:
         started = history.events[0].workflow_execution_started_event_attributes
         run_id = started.continued_execution_run_id
     return lengths
+
+
+async def test_a_delivery_retried_after_the_ticket_handed_over_is_taken_once(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> None:
+    """The intake sends a client's mail again (it stopped before marking it done) after the
+    ticket's run handed over: the step's id was carried, so the mail is one step."""
+    async with running_desk(time_skipping_env, demo_uow, task_queue) as harness:
+        harness.desk = dataclasses.replace(harness.desk, continue_after_events=20)
+        ticket = await harness.open(Channel.email)
+        await harness.act("take", ticket.id, TakeTicket(agent=AGENT))
+        handle = time_skipping_env.client.get_workflow_handle(ticket.id)
+        first_run = (await handle.describe()).run_id
+        mail_a = ClientMessage(by="jdoe", text="Mail A")
+        await harness.desk.act("client_message", ticket.id, mail_a, "mail-A")
+        for n in range(20):
+            if (await handle.describe()).run_id != first_run:
+                break
+            filler = ClientMessage(by="jdoe", text=f"Suite {n}")
+            await harness.desk.act("client_message", ticket.id, filler, f"mail-f{n}")
+        assert (await handle.describe()).run_id != first_run  # handed over
+        again = await harness.desk.act("client_message", ticket.id, mail_a, "mail-A")
+    assert [step.note for step in again.steps].count("Mail A") == 1
+
+
+async def test_a_clients_message_while_the_closing_notice_is_queued_is_recorded_before_the_end(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> None:
+    """A returned ticket closes when its window ends; the client writes while the closing
+    notice is being queued: the message is answered, recorded and audited, then the ticket
+    ends (it once waited forever, the step waiting for a record the ended loop never wrote)."""
+    entered, gate = threading.Event(), threading.Event()
+    activities = activities_on(demo_uow, CALENDAR, TEST_AUDIT_KEYS, TEST_MAIL_KEYS)
+    notify = next(a for a in activities if getattr(a, "__name__", "") == "notify_requester")
+
+    @activity.defn(name="notify_requester")
+    def slow_notify(notice: TicketNotice) -> bool:
+        if notice.wording.template.value == "ticket_closed":
+            entered.set()
+            gate.wait(20)
+        return bool(notify(notice))
+
+    harness = Harness(time_skipping_env, demo_uow, task_queue)
+    worker = build_worker(
+        time_skipping_env.client,
+        task_queue,
+        [slow_notify if a is notify else a for a in activities],
+    )
+    async with worker:
+        ticket = await harness.open(contact_email="josee.lavoie@mtq.example")
+        await harness.act("take", ticket.id, TakeTicket(agent=AGENT))
+        await harness.act("propose", ticket.id, ProposeSolution(agent=AGENT, solution=SOLUTION))
+        await harness.act("check_quality", ticket.id, CheckQuality(agent=CHECKER, approved=True))
+        returned = await harness.act("return_to_client", ticket.id, ReturnToClient(agent=AGENT))
+        assert returned.reopen_until is not None
+        clock = asyncio.create_task(harness.move_to(returned.reopen_until + timedelta(minutes=1)))
+        assert await asyncio.to_thread(entered.wait, 20)
+        message = asyncio.create_task(
+            harness.desk.act("client_message", ticket.id, ClientMessage(by="jdoe", text="Merci"))
+        )
+        await asyncio.sleep(0.5)
+        gate.set()
+        answered = await asyncio.wait_for(message, 15)
+        handle = time_skipping_env.client.get_workflow_handle(ticket.id, result_type=TicketState)
+        final = await asyncio.wait_for(handle.result(), 15)
+        await clock
+    assert answered.steps[-1].note == "Merci"
+    assert final.steps[-1].note == "Merci"
+    record = harness.records.get(ticket.id)
+    assert record is not None and record.version == answered.version
+    entries = SqlAuditTrail(demo_uow, TEST_AUDIT_KEYS).entries(ticket.id)
+    assert len(entries) == answered.version  # every step audited, the message included
+
+
+async def test_a_ticket_whose_record_was_altered_is_read_from_its_workflow(
+    time_skipping_env: WorkflowEnvironment, demo_uow: UnitOfWork, task_queue: str
+) -> None:
+    """Who may see a ticket is in plain columns; its sealed details are bound to them. A
+    database writer who names themselves its requester gets no ticket from the records: the
+    desk reads it from the workflow, with its true requester."""
+    async with running_desk(time_skipping_env, demo_uow, task_queue) as harness:
+        ticket = await harness.open(Channel.email)
+        await harness.projected(ticket.id)
+        with demo_uow.begin() as session:
+            row = session.get(TicketRow, ticket.id)
+            assert row is not None
+            row.requester = "intrus"
+        shown = await harness.desk.show(ticket.id)
+        with demo_uow.begin() as session:  # as it was, for the harness's own reads at the end
+            row = session.get(TicketRow, ticket.id)
+            assert row is not None
+            row.requester = "jdoe"
+    assert shown.requester == "jdoe"
