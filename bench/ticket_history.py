@@ -273,7 +273,7 @@ async def measure(steps: int) -> tuple[Size, Size, Size]:
                 TemporalEngine(env.client, queue),
                 ServiceCalendar(),
                 SqlDirectory(uow),
-                SqlTicketRecords(uow),
+                SqlTicketRecords(uow, mail_keys),  # as deployed: tickets read from the records
                 SqlCounters(uow),
                 SqlContacts(uow, mail_keys),
             )

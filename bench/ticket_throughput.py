@@ -164,7 +164,8 @@ async def measure(tickets: int, concurrency: int, warm_up: int = 20) -> tuple[fl
                 TemporalEngine(env.client, queue),
                 ServiceCalendar(),
                 SqlDirectory(uow),
-                SqlTicketRecords(uow),
+                # With the payload keys, as deployed: tickets are read from the records.
+                SqlTicketRecords(uow, MailKeys.of([(payload_key.key_id, payload_key.secret)])),
                 SqlCounters(uow),
                 SqlContacts(uow, MailKeys.of([(payload_key.key_id, payload_key.secret)])),
             )
