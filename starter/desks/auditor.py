@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf import json_format
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
@@ -156,6 +157,8 @@ class AuditorDesk:
         )
         problem = None
         for number, history in enumerate(runs, start=1):
+            if not _decided(history):
+                continue  # no decision made yet (a run just begun): nothing to replay
             result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
             if result.replay_failure is not None:
                 where = f"run {number} of {len(runs)}: " if len(runs) > 1 else ""
@@ -350,6 +353,13 @@ def story_csv(lines: list[StoryLine]) -> str:
 
 def _reason(error: Exception) -> str:
     return error.message if isinstance(error, RPCError) else str(error)
+
+
+def _decided(history: WorkflowHistory) -> bool:
+    """Whether the run has completed a workflow task (the replayer waits forever on one that
+    has not: a run just handed over to holds its start alone)."""
+    completed = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    return any(event.event_type == completed for event in history.events)
 
 
 def _continued_run(history: WorkflowHistory) -> str:
