@@ -59,6 +59,7 @@ from models.tickets import (  # noqa: E402
     TicketRequest,
 )
 from starter.client import data_converter, register_search_attributes  # noqa: E402
+from starter.desks.auditor import run_histories  # noqa: E402
 from starter.desks.engine import TemporalEngine  # noqa: E402
 from starter.desks.tickets import TicketDesk  # noqa: E402
 from starter.keys import new_key  # noqa: E402
@@ -120,19 +121,12 @@ class Size:
     @classmethod
     async def of(cls, client: Client, workflow_id: str, seconds: float) -> Size:
         runs: list[tuple[int, int]] = []
-        largest, run_id = 0, ""
-        while True:  # from the latest run back to the first
-            history = await client.get_workflow_handle(
-                workflow_id, run_id=run_id or None
-            ).fetch_history()
+        largest = 0
+        for history in await run_histories(client, workflow_id):
             runs.append(
                 (len(history.events), len(History(events=history.events).SerializeToString()))
             )
             largest = max(largest, *(event.ByteSize() for event in history.events))
-            started = history.events[0].workflow_execution_started_event_attributes
-            run_id = started.continued_execution_run_id
-            if not run_id:
-                break
         return cls(
             runs=len(runs),
             events=sum(events for events, _ in runs),

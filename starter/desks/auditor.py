@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHistory
+from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
@@ -174,17 +174,12 @@ class AuditorDesk:
     async def _fetch(self, workflow_id: str) -> list[WorkflowHistory]:
         """The histories of the workflow's runs, the first first: each run's start names the
         run it continues."""
-        client = self.engine.client
         try:
-            runs = [await client.get_workflow_handle(_checked(workflow_id)).fetch_history()]
-            while continued := _continued_run(runs[0]):
-                handle = client.get_workflow_handle(workflow_id, run_id=continued)
-                runs.insert(0, await handle.fetch_history())
+            return await run_histories(self.engine.client, _checked(workflow_id))
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise NotFound(f"{workflow_id} does not exist") from None
             raise
-        return runs
 
     def entries(self, record: str | None = None) -> list[AuditEntry]:
         return self.trail.entries(record)
@@ -362,9 +357,14 @@ def _decided(history: WorkflowHistory) -> bool:
     return any(event.event_type == completed for event in history.events)
 
 
-def _continued_run(history: WorkflowHistory) -> str:
-    """The run this history's run continues ('' for a first run)."""
-    if not history.events:
-        return ""
-    started = history.events[0].workflow_execution_started_event_attributes
-    return str(started.continued_execution_run_id)
+async def run_histories(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+    """The histories of every run of a workflow, the first first (a long ticket's runs hand
+    over to one another: each run's start names the run it continues)."""
+    runs = [await client.get_workflow_handle(workflow_id).fetch_history()]
+    while runs[0].events:
+        started = runs[0].events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            break
+        handle = client.get_workflow_handle(workflow_id, run_id=started.continued_execution_run_id)
+        runs.insert(0, await handle.fetch_history())
+    return runs

@@ -46,6 +46,7 @@ from models.tickets import (
 )
 from models.training import Basis, Enrol, EnrolmentStatus, Session, TrainingStatus
 from starter.client import register_search_attributes
+from starter.desks.auditor import run_histories
 from tests.conftest import installed_binary
 from tests.mail_server import TestSmtp
 from tests.payload_keys import TEST_AUDIT_KEYS, TEST_CONVERTER
@@ -221,16 +222,8 @@ async def record_ticket_continued() -> None:
         await desk.act("check_quality", tid, CheckQuality(agent="agent-gagnon", approved=True))
         await desk.act("return_to_client", tid, ReturnToClient(agent="agent-tremblay"))
         await desk.skip(timedelta(days=30))  # reminded, then closed when the window ends
-        last = env.client.get_workflow_handle(tid)
-        await last.result()
-        run_id = (await last.describe()).run_id
-        runs: list[WorkflowHistory] = []
-        while run_id:
-            history = await env.client.get_workflow_handle(tid, run_id=run_id).fetch_history()
-            runs.insert(0, history)
-            run_id = history.events[
-                0
-            ].workflow_execution_started_event_attributes.continued_execution_run_id
+        await env.client.get_workflow_handle(tid).result()
+        runs = await run_histories(env.client, tid)
     assert len(runs) >= 3, f"{tid} handed over {len(runs) - 1} times"
     HISTORIES.mkdir(exist_ok=True)
     for name, history in (("first", runs[0]), ("last", runs[-1])):

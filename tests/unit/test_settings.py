@@ -77,3 +77,11 @@ def test_without_an_smtp_url_no_relay_runs(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.smtp_server is None
     assert (settings.smtp_max_attempts, settings.mail_relay_seconds) == (8, 15)
     assert settings.mail_from == "Centre d'assistance SAGIR <assistance@sagir-desk.local>"
+
+
+def test_a_ticket_continue_after_events_out_of_its_range_is_refused_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SAGIR_TICKET_CONTINUE_AFTER_EVENTS", "5")
+    with pytest.raises(ValueError, match="SAGIR_TICKET_CONTINUE_AFTER_EVENTS"):
+        Settings()

@@ -39,6 +39,7 @@ from models.tickets import (
     TicketState,
     TicketStatus,
 )
+from starter.desks.auditor import run_histories
 from starter.desks.engine import TemporalEngine
 from starter.desks.tickets import TicketDesk
 from tests.payload_keys import TEST_AUDIT_KEYS
@@ -272,17 +273,8 @@ async def test_a_long_lived_ticket_continues_as_new_keeping_its_id_deadline_and_
 
 
 async def _runs(env: WorkflowEnvironment, ticket_id: str) -> list[int]:
-    """The length of each of the ticket's runs' histories, the first first (each run's start
-    names the run it continues)."""
-    lengths: list[int] = []
-    run_id = (await env.client.get_workflow_handle(ticket_id).describe()).run_id
-    while run_id:
-        handle = env.client.get_workflow_handle(ticket_id, run_id=run_id)
-        history = await handle.fetch_history()
-        lengths.insert(0, len(history.events))
-        started = history.events[0].workflow_execution_started_event_attributes
-        run_id = started.continued_execution_run_id
-    return lengths
+    """The length of each of the ticket's runs' histories, the first first."""
+    return [len(history.events) for history in await run_histories(env.client, ticket_id)]
 
 
 async def test_a_delivery_retried_after_the_ticket_handed_over_is_taken_once(
